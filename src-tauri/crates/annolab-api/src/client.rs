@@ -1,0 +1,168 @@
+//! The API client: the only holder of the key, which it sends only to the API server's origin.
+
+use std::time::Duration;
+
+use reqwest::header::{AUTHORIZATION, HeaderValue, RETRY_AFTER};
+use reqwest::{Method, StatusCode};
+use serde::de::DeserializeOwned;
+use url::Url;
+
+use crate::error::ApiError;
+use crate::json::{ExportRequestBody, ExportStarted, ExportStatus, KeyInfo, ProjectSummary};
+use crate::retry::RetryPolicy;
+use crate::server::{ApiKey, ServerUrl};
+
+#[derive(Debug, Clone)]
+pub struct Client {
+    http: reqwest::Client,
+    server: ServerUrl,
+    key: ApiKey,
+    retry: RetryPolicy,
+}
+
+impl Client {
+    pub fn new(server: ServerUrl, key: ApiKey) -> Result<Self, ApiError> {
+        let http = reqwest::Client::builder()
+            .user_agent(concat!("annolab-export/", env!("CARGO_PKG_VERSION")))
+            // An API that redirects is answered as an error, as the official SDK does (>= 300):
+            // following would carry the key wherever the redirect points.
+            .redirect(reqwest::redirect::Policy::none())
+            .connect_timeout(Duration::from_secs(10))
+            .timeout(Duration::from_secs(60))
+            .build()
+            .map_err(|e| ApiError::NetworkGaveUp { host: server.to_string(), attempts: 0, reason: e.to_string() })?;
+        Ok(Client { http, server, key, retry: RetryPolicy::default() })
+    }
+
+    pub fn with_retry(mut self, retry: RetryPolicy) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    pub fn server(&self) -> &ServerUrl {
+        &self.server
+    }
+
+    /// `GET /v1/api-key/info`: checks the key and lists the groups it can see.
+    pub async fn key_info(&self) -> Result<KeyInfo, ApiError> {
+        self.json(Method::GET, self.server.join("v1/api-key/info"), None).await
+    }
+
+    /// `GET /v1/project/{owner}/{name}`: checks a project exists and the key can read it.
+    pub async fn project(&self, owner: &str, name: &str) -> Result<ProjectSummary, ApiError> {
+        let mut url = self.server.join("v1/project");
+        if let Ok(mut segments) = url.path_segments_mut() {
+            segments.push(owner).push(name);
+        }
+        self.json(Method::GET, url, None).await
+    }
+
+    /// `POST /v1/export/instruments`.
+    pub async fn start_export(&self, body: &ExportRequestBody) -> Result<ExportStarted, ApiError> {
+        let body = serde_json::to_value(body).map_err(|e| ApiError::UnexpectedResponse { what: e.to_string() })?;
+        self.json(Method::POST, self.server.join("v1/export/instruments"), Some(body)).await
+    }
+
+    /// `GET <exportStatusUrl>`, followed as given, but only on the API server's origin.
+    pub async fn export_status(&self, status_url: &str) -> Result<ExportStatus, ApiError> {
+        let url = Url::parse(status_url).map_err(|_| ApiError::UnexpectedResponse { what: format!("status URL {status_url:?}") })?;
+        if !self.server.same_origin(&url) {
+            return Err(ApiError::StatusUrlOffServer { url: status_url.to_owned() });
+        }
+        self.json(Method::GET, url, None).await
+    }
+
+    async fn json<T: DeserializeOwned>(&self, method: Method, url: Url, body: Option<serde_json::Value>) -> Result<T, ApiError> {
+        let bytes = self.send(method, url, body).await?;
+        serde_json::from_slice(&bytes).map_err(|e| ApiError::UnexpectedResponse { what: format!("invalid JSON: {e}") })
+    }
+
+    /// Sends with retries on 429, 5xx, resets and timeouts; returns the body of a 2xx.
+    async fn send(&self, method: Method, url: Url, body: Option<serde_json::Value>) -> Result<Vec<u8>, ApiError> {
+        let host = url.host_str().unwrap_or_default().to_owned();
+        let mut auth = HeaderValue::from_str(&format!("Api-Key {}", self.key.expose())).map_err(|_| ApiError::MalformedKey)?;
+        auth.set_sensitive(true);
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let mut request = self.http.request(method.clone(), url.clone()).header(AUTHORIZATION, auth.clone());
+            if let Some(body) = &body {
+                request = request.json(body);
+            }
+            let last_try = attempt >= self.retry.attempts;
+            let (retry_after, failure) = match request.send().await {
+                Ok(response) => {
+                    let status = response.status();
+                    let retry_after = retry_after(&response);
+                    let bytes = response.bytes().await;
+                    match bytes {
+                        Ok(bytes) if status.is_success() => return Ok(bytes.to_vec()),
+                        Ok(bytes) => {
+                            let failure = error_for(status, &bytes, attempt, retry_after);
+                            if !retryable(status) || last_try {
+                                return Err(failure);
+                            }
+                            (retry_after, failure)
+                        }
+                        Err(e) => (None, network(&host, attempt, &e)),
+                    }
+                }
+                Err(e) => (None, network(&host, attempt, &e)),
+            };
+            if last_try {
+                return Err(failure);
+            }
+            let pause = self.retry.delay(attempt, retry_after);
+            tracing::debug!(%host, attempt, ?pause, error = %failure, "retrying AnnoLab request");
+            tokio::time::sleep(pause).await;
+        }
+    }
+}
+
+fn retryable(status: StatusCode) -> bool {
+    status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error()
+}
+
+fn retry_after(response: &reqwest::Response) -> Option<Duration> {
+    let value = response.headers().get(RETRY_AFTER)?.to_str().ok()?;
+    value.trim().parse::<u64>().ok().map(Duration::from_secs)
+}
+
+fn network(host: &str, attempts: u32, error: &reqwest::Error) -> ApiError {
+    let reason = if error.is_timeout() {
+        "timed out".to_owned()
+    } else if error.is_connect() {
+        "could not connect".to_owned()
+    } else {
+        error.to_string()
+    };
+    ApiError::NetworkGaveUp { host: host.to_owned(), attempts, reason }
+}
+
+/// Turns a non-2xx answer into the error a caller can act on, with the server's own message.
+fn error_for(status: StatusCode, body: &[u8], attempts: u32, retry_after: Option<Duration>) -> ApiError {
+    let message = server_message(status, body);
+    match status.as_u16() {
+        400 | 413 | 422 => ApiError::BadRequest { message },
+        401 => ApiError::Unauthorized { message },
+        403 => ApiError::Forbidden { message },
+        404 => ApiError::NotFound { message },
+        429 => ApiError::RateLimited { attempts, retry_after },
+        code => ApiError::Server { status: code, message },
+    }
+}
+
+/// AnnoLab errors carry `{"message": ...}`; anything else is summarised, never dumped whole.
+fn server_message(status: StatusCode, body: &[u8]) -> String {
+    if let Ok(serde_json::Value::Object(map)) = serde_json::from_slice::<serde_json::Value>(body)
+        && let Some(serde_json::Value::String(message)) = map.get("message")
+    {
+        return message.clone();
+    }
+    let text = String::from_utf8_lossy(body);
+    let text = text.trim();
+    if text.is_empty() || text.starts_with('<') {
+        return status.canonical_reason().unwrap_or("no message").to_owned();
+    }
+    text.chars().take(200).collect()
+}

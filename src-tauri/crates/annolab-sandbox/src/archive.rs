@@ -1,0 +1,217 @@
+//! Writes an export's zip to disk as a stream: `instruments.json` (JSON Lines), then with
+//! `includeFiles` one PDF per instrument under `pdfs/`.
+//!
+//! Only one source's PDF is in memory at a time, so memory stays flat however large the export.
+
+use std::fs::File;
+use std::io::{self, BufWriter, Write};
+use std::path::Path;
+
+use zip::CompressionMethod;
+use zip::write::SimpleFileOptions;
+
+use crate::pdf;
+use crate::project::{Instrument, Project, Source};
+use crate::request::ExportRequest;
+
+/// What one export holds, for the job's record and for tests.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ArchiveSummary {
+    pub instruments: u64,
+    pub pdfs: u64,
+    pub bytes: u64,
+}
+
+/// How the archive should be shaped beyond what the request says: the injected faults and the
+/// simulated scan weight of each page.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ArchiveShape {
+    pub malformed_lines: u64,
+    pub hostile_entries: bool,
+    pub scan_bytes_per_page: usize,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ArchiveError {
+    #[error("could not write the export archive: {0}")]
+    Io(#[from] io::Error),
+    #[error("could not write the export archive: {0}")]
+    Zip(#[from] zip::result::ZipError),
+    #[error("could not read or cut source PDF {source_name:?}: {reason}")]
+    Pdf { source_name: String, reason: String },
+}
+
+/// Writes the archive for `request` to `path`, flushing and syncing it before returning.
+pub fn write(path: &Path, project: &Project, request: &ExportRequest, shape: ArchiveShape) -> Result<ArchiveSummary, ArchiveError> {
+    let file = File::create(path)?;
+    let mut zip = zip::ZipWriter::new(BufWriter::with_capacity(1 << 20, file));
+    let json_options = SimpleFileOptions::default()
+        .compression_method(CompressionMethod::Deflated)
+        // instruments.json passes 4 GiB only well beyond a million instruments; zip64 only then.
+        .large_file(project.instrument_count() > 2_000_000);
+    let mut summary = ArchiveSummary::default();
+
+    zip.start_file("instruments.json", json_options)?;
+    let mut malformed = MalformedLines::new(shape.malformed_lines);
+    let mut line = Vec::with_capacity(4096);
+    for source in project.sources() {
+        for instrument in kept(&source, request) {
+            line.clear();
+            serde_json::to_writer(&mut line, instrument).map_err(io::Error::other)?;
+            line.push(b'\n');
+            zip.write_all(&line)?;
+            summary.instruments += 1;
+            malformed.after_instrument(&mut zip, summary.instruments)?;
+        }
+    }
+    malformed.finish(&mut zip)?;
+
+    if request.include_files {
+        // PDFs are already compressed inside; deflating them again costs time and gains nothing.
+        let pdf_options = SimpleFileOptions::default().compression_method(CompressionMethod::Stored);
+        for source in project.sources() {
+            let instruments: Vec<&Instrument> = kept(&source, request).collect();
+            if instruments.is_empty() {
+                continue;
+            }
+            let pdf_error = |e: lopdf::Error| ArchiveError::Pdf { source_name: source.name.clone(), reason: e.to_string() };
+            let document = match &source.file {
+                Some(path) => pdf::load(path).map_err(pdf_error)?,
+                None => pdf::source_document(&source, shape.scan_bytes_per_page),
+            };
+            for instrument in instruments {
+                let bytes = pdf::cut(&document, instrument.start_page_number, instrument.end_page_number).map_err(pdf_error)?;
+                zip.start_file(format!("pdfs/{}", pdf_file_name(instrument)), pdf_options)?;
+                zip.write_all(&bytes)?;
+                summary.pdfs += 1;
+            }
+        }
+    }
+
+    if shape.hostile_entries {
+        write_hostile_entries(&mut zip)?;
+    }
+    let writer = zip.finish()?;
+    let file = writer.into_inner().map_err(|e| e.into_error())?;
+    file.sync_all()?;
+    summary.bytes = file.metadata()?.len();
+    Ok(summary)
+}
+
+/// `<Instrument Type>_<page start>-<page end>_<instrument id>.pdf`, as documented, with the type
+/// made safe for Windows, macOS and Linux file systems whatever it holds.
+pub fn pdf_file_name(instrument: &Instrument) -> String {
+    format!(
+        "{}_{}-{}_{}.pdf",
+        safe_type_name(&instrument.type_name),
+        instrument.start_page_number,
+        instrument.end_page_number,
+        instrument.id
+    )
+}
+
+/// Replaces characters no common file system accepts (`<>:"/\|?*`, controls) with `_`, trims
+/// leading and trailing spaces and dots, and keeps the name well under the 255-byte limit.
+pub fn safe_type_name(type_name: &str) -> String {
+    const MAX_BYTES: usize = 120;
+    let mut safe: String = type_name
+        .chars()
+        .map(|c| if c.is_control() || matches!(c, '<' | '>' | ':' | '"' | '/' | '\\' | '|' | '?' | '*') { '_' } else { c })
+        .collect();
+    safe = safe.trim_matches(|c: char| c == ' ' || c == '.').to_owned();
+    if safe.len() > MAX_BYTES {
+        let mut end = MAX_BYTES;
+        while !safe.is_char_boundary(end) {
+            end -= 1;
+        }
+        safe.truncate(end);
+    }
+    if safe.is_empty() { "Instrument".to_owned() } else { safe }
+}
+
+fn kept<'a>(source: &'a Source, request: &'a ExportRequest) -> impl Iterator<Item = &'a Instrument> {
+    source.instruments.iter().filter(move |i| request.filter.keeps(source, i))
+}
+
+/// Spreads the injected bad lines through the file: one after every other instrument, the rest
+/// at the end, so a reader must recover mid-file, not just at the edges.
+struct MalformedLines {
+    left: u64,
+    written: u64,
+}
+
+const MALFORMED: &[&str] = &[
+    r#"{"id": 1, "typeName": "Bill of Sale", "startPageNumber": "#,
+    "this line is not JSON at all",
+    r#"{"id": 402970,, "typeName": "Lease"}"#,
+];
+
+impl MalformedLines {
+    fn new(count: u64) -> Self {
+        MalformedLines { left: count, written: 0 }
+    }
+
+    fn after_instrument(&mut self, out: &mut impl Write, instruments: u64) -> io::Result<()> {
+        if self.left > 0 && instruments % 2 == 1 {
+            self.write_one(out)?;
+        }
+        Ok(())
+    }
+
+    fn finish(&mut self, out: &mut impl Write) -> io::Result<()> {
+        while self.left > 0 {
+            self.write_one(out)?;
+        }
+        Ok(())
+    }
+
+    fn write_one(&mut self, out: &mut impl Write) -> io::Result<()> {
+        let line = MALFORMED[(self.written % MALFORMED.len() as u64) as usize];
+        out.write_all(line.as_bytes())?;
+        out.write_all(b"\n")?;
+        self.left -= 1;
+        self.written += 1;
+        Ok(())
+    }
+}
+
+/// Entries a safe extractor must refuse: parent traversal, absolute paths, a drive letter and a
+/// symlink pointing out of the export.
+pub const HOSTILE_ENTRY_NAMES: &[&str] = &["../outside.txt", "/tmp/annolab-sandbox-absolute.txt", "pdfs/../../outside-too.txt", "C:/annolab-drive.txt"];
+pub const HOSTILE_SYMLINK: (&str, &str) = ("pdfs/escape-link", "/etc/passwd");
+
+fn write_hostile_entries<W: Write + io::Seek>(zip: &mut zip::ZipWriter<W>) -> Result<(), ArchiveError> {
+    let options = SimpleFileOptions::default().compression_method(CompressionMethod::Stored);
+    for name in HOSTILE_ENTRY_NAMES {
+        zip.start_file(*name, options)?;
+        zip.write_all(b"A safe extractor never writes this file.\n")?;
+    }
+    zip.add_symlink(HOSTILE_SYMLINK.0, HOSTILE_SYMLINK.1, options)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn type_names_become_portable_file_names() {
+        let cases = [
+            ("Bill of Sale", "Bill of Sale"),
+            ("Assignment / Assumption", "Assignment _ Assumption"),
+            (r#"Lien: "Partial" <A|B>?*\"#, "Lien_ _Partial_ _A_B____"),
+            ("Tab\tNew\nline", "Tab_New_line"),
+            ("  ..Trailing dots.. ", "Trailing dots"),
+            ("", "Instrument"),
+            ("...", "Instrument"),
+            ("Été – Übertragung", "Été – Übertragung"),
+        ];
+        for (type_name, expected) in cases {
+            assert_eq!(safe_type_name(type_name), expected, "{type_name:?}");
+        }
+        let long = "é".repeat(200);
+        let safe = safe_type_name(&long);
+        assert!(safe.len() <= 120 && safe.chars().all(|c| c == 'é'));
+    }
+}
