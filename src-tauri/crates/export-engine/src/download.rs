@@ -1,0 +1,145 @@
+//! Stage 3, download: stream the signed URL to `<zip>.part` with bounded memory, resume with
+//! `Range` after a cut (or a restart), fetch a fresh URL when one expires, then fsync and rename.
+
+use std::future::Future;
+use std::path::Path;
+use std::pin::Pin;
+use std::time::Duration;
+
+use annolab_api::{ApiError, Storage};
+use tokio::io::AsyncWriteExt;
+use tokio_util::sync::CancellationToken;
+
+use crate::error::EngineError;
+use crate::progress::{Progress, ProgressSink, Speedometer, Throttle};
+
+/// How often a URL may expire during one download before we stop asking for fresh ones.
+const MAX_URL_REFRESHES: u32 = 5;
+const WRITE_BUFFER: usize = 1 << 20;
+
+/// The `.part` file a download of `zip` writes to until it is complete.
+pub fn part_path(zip: &Path) -> std::path::PathBuf {
+    let mut name = zip.file_name().unwrap_or_default().to_os_string();
+    name.push(".part");
+    zip.with_file_name(name)
+}
+
+/// Where a fresh signed URL comes from when the current one is refused (expired): in practice,
+/// another status poll.
+pub trait FreshUrl: Send + Sync {
+    fn fresh(&self) -> Pin<Box<dyn Future<Output = Result<String, EngineError>> + Send + '_>>;
+}
+
+/// Downloads `url` to `zip`, asking `fresh_url` for a new URL when one expires. Returns the
+/// size in bytes.
+pub async fn download(
+    storage: &Storage,
+    mut url: String,
+    zip: &Path,
+    fresh_url: &dyn FreshUrl,
+    progress: &dyn ProgressSink,
+    cancel: &CancellationToken,
+) -> Result<u64, EngineError> {
+    let part = part_path(zip);
+    let io = |context: &str| {
+        let context = format!("{context} {}", part.display());
+        move |source| EngineError::Io { context, source }
+    };
+    let mut written = match tokio::fs::metadata(&part).await {
+        Ok(meta) => meta.len(),
+        Err(_) => 0,
+    };
+    let retry = storage.retry();
+    let (mut cuts, mut refreshes) = (0u32, 0u32);
+    let mut speed = Speedometer::new();
+    let mut throttle = Throttle::new(Duration::from_millis(100));
+    loop {
+        if cancel.is_cancelled() {
+            return Err(EngineError::Cancelled);
+        }
+        let mut body = match storage.fetch(&url, written).await {
+            Ok(body) => body,
+            Err(ApiError::SignedUrlExpired) if refreshes < MAX_URL_REFRESHES => {
+                refreshes += 1;
+                progress.emit(Progress::Notice { message: "The download link expired; fetching a fresh one.".to_owned() });
+                url = fresh_url.fresh().await?;
+                continue;
+            }
+            Err(e) => return Err(e.into()),
+        };
+        if body.offset == 0 && written > 0 {
+            // The host ignored our Range and sends everything again: start the file over.
+            written = 0;
+        }
+        let file = tokio::fs::OpenOptions::new().create(true).write(true).truncate(false).open(&part).await.map_err(io("could not open"))?;
+        file.set_len(written).await.map_err(io("could not resize"))?;
+        let mut file = tokio::io::BufWriter::with_capacity(WRITE_BUFFER, file);
+        tokio::io::AsyncSeekExt::seek(&mut file, std::io::SeekFrom::Start(written)).await.map_err(io("could not seek in"))?;
+        let total = body.total;
+        let mut cut = false;
+        loop {
+            let chunk = tokio::select! {
+                _ = cancel.cancelled() => {
+                    file.flush().await.map_err(io("could not write"))?;
+                    return Err(EngineError::Cancelled);
+                }
+                chunk = body.chunk() => chunk,
+            };
+            match chunk {
+                Ok(Some(bytes)) => {
+                    file.write_all(&bytes).await.map_err(io("could not write"))?;
+                    written += bytes.len() as u64;
+                    let rate = speed.record(written);
+                    if throttle.ready() {
+                        progress.emit(downloaded(written, total, rate));
+                    }
+                }
+                Ok(None) => break,
+                Err(_) => {
+                    cut = true;
+                    break;
+                }
+            }
+        }
+        file.flush().await.map_err(io("could not write"))?;
+        let file = file.into_inner();
+        file.sync_data().await.map_err(io("could not sync"))?;
+        drop(file);
+
+        match total {
+            Some(total) if written > total => {
+                // More bytes than the object holds: the part file is not this object. Start over.
+                written = 0;
+                tokio::fs::remove_file(&part).await.map_err(io("could not remove"))?;
+            }
+            Some(total) if written == total && !cut => break,
+            None if !cut => break,
+            _ => {}
+        }
+        cuts += 1;
+        if cuts >= retry.attempts {
+            return Err(EngineError::Api(ApiError::NetworkGaveUp {
+                host: url_host(&url),
+                attempts: cuts,
+                reason: format!("the download kept being cut off ({written} bytes received so far, kept for a later resume)"),
+            }));
+        }
+        progress.emit(Progress::Notice { message: format!("The download was cut off at {written} bytes; resuming.") });
+        tokio::time::sleep(retry.delay(cuts, None)).await;
+    }
+    progress.emit(downloaded(written, Some(written), 0.0));
+    tokio::fs::rename(&part, zip).await.map_err(io("could not rename"))?;
+    Ok(written)
+}
+
+fn downloaded(bytes: u64, total: Option<u64>, bytes_per_sec: f64) -> Progress {
+    let eta_secs = match total {
+        Some(total) if bytes_per_sec > 0.0 => Some(total.saturating_sub(bytes) as f64 / bytes_per_sec),
+        _ => None,
+    };
+    Progress::Downloaded { bytes, total, bytes_per_sec, eta_secs }
+}
+
+fn url_host(url: &str) -> String {
+    url.split("://").nth(1).and_then(|rest| rest.split(['/', '?']).next()).unwrap_or("the download host").to_owned()
+}

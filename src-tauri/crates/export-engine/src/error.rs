@@ -1,0 +1,93 @@
+//! Everything the engine can fail with, each variant something a front end can act on, with a
+//! stable code and a message that says what to do.
+
+use std::path::PathBuf;
+
+use annolab_api::{ApiError, ErrorCode};
+
+use crate::request::RequestError;
+
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum EngineError {
+    #[error(transparent)]
+    Request(#[from] RequestError),
+    #[error(transparent)]
+    Api(#[from] ApiError),
+    #[error("The export failed on AnnoLab's side: {message}")]
+    ExportErrored { message: String },
+    #[error("AnnoLab sent something unexpected: {what}.")]
+    UnexpectedResponse { what: String },
+    #[error("The downloaded archive is damaged: {reason}. Run the export again.")]
+    BadArchive { reason: String },
+    #[error("The archive would unpack to {bytes} bytes, more than the {limit}-byte limit; refusing to extract it.")]
+    ArchiveTooLarge { bytes: u64, limit: u64 },
+    #[error("The archive entry {entry:?} expands {ratio} times its packed size, like a zip bomb; refusing to extract it.")]
+    ZipBomb { entry: String, ratio: u64 },
+    #[error("Not enough free disk space in {path:?}: the export needs {needed} bytes, {available} are free. Free some space or choose another library folder.")]
+    NotEnoughSpace { needed: u64, available: u64, path: PathBuf },
+    #[error("{context}: {source}")]
+    Io { context: String, #[source] source: std::io::Error },
+    #[error("The export index could not be written: {0}")]
+    Index(#[from] rusqlite::Error),
+    #[error("{path:?} is damaged ({reason}); delete it and export again.")]
+    CorruptState { path: PathBuf, reason: String },
+    #[error("{path:?} already exists and is not empty; choose an empty or new folder for --out.")]
+    DestinationNotEmpty { path: PathBuf },
+    #[error("There is no export job {id:?}; `annolab-export jobs` lists them.")]
+    JobNotFound { id: String },
+    #[error("The export was cancelled.")]
+    Cancelled,
+}
+
+/// What kind of failure, for exit codes and the UI; stable across versions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailureKind {
+    Usage,
+    Auth,
+    NotFound,
+    ExportErrored,
+    Network,
+    BadArchive,
+    Cancelled,
+    Local,
+}
+
+impl EngineError {
+    pub fn kind(&self) -> FailureKind {
+        match self {
+            EngineError::Request(_) | EngineError::DestinationNotEmpty { .. } | EngineError::JobNotFound { .. } => FailureKind::Usage,
+            EngineError::Api(api) => match api.code() {
+                ErrorCode::Usage => FailureKind::Usage,
+                ErrorCode::Auth => FailureKind::Auth,
+                ErrorCode::NotFound => FailureKind::NotFound,
+                ErrorCode::Network | ErrorCode::Download => FailureKind::Network,
+                ErrorCode::Server => FailureKind::ExportErrored,
+            },
+            EngineError::ExportErrored { .. } | EngineError::UnexpectedResponse { .. } => FailureKind::ExportErrored,
+            EngineError::BadArchive { .. } | EngineError::ArchiveTooLarge { .. } | EngineError::ZipBomb { .. } => FailureKind::BadArchive,
+            EngineError::Cancelled => FailureKind::Cancelled,
+            EngineError::NotEnoughSpace { .. } | EngineError::Io { .. } | EngineError::Index(_) | EngineError::CorruptState { .. } => FailureKind::Local,
+        }
+    }
+
+    /// A stable identifier for `{code, message}`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            EngineError::Request(_) => "invalid_request",
+            EngineError::Api(api) => api.id(),
+            EngineError::ExportErrored { .. } => "export_errored",
+            EngineError::UnexpectedResponse { .. } => "unexpected_response",
+            EngineError::BadArchive { .. } => "bad_archive",
+            EngineError::ArchiveTooLarge { .. } => "archive_too_large",
+            EngineError::ZipBomb { .. } => "zip_bomb",
+            EngineError::NotEnoughSpace { .. } => "not_enough_space",
+            EngineError::Io { .. } => "io_error",
+            EngineError::Index(_) => "index_error",
+            EngineError::CorruptState { .. } => "corrupt_state",
+            EngineError::DestinationNotEmpty { .. } => "destination_not_empty",
+            EngineError::JobNotFound { .. } => "job_not_found",
+            EngineError::Cancelled => "cancelled",
+        }
+    }
+}

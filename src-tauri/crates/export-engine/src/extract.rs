@@ -1,0 +1,174 @@
+//! Stage 5, extract: write the archive's entries into a staging folder, never outside it.
+//!
+//! Refused: `..` components, absolute paths, drive letters, backslashes, symlinks. Capped: the
+//! total size (and the free disk), and the compression ratio of large entries (zip bombs).
+//! The caller publishes the staging folder by renaming it, so a half-extracted export never
+//! looks complete.
+
+use std::collections::BTreeMap;
+use std::fs::{self, File};
+use std::io::{self, Read, Write};
+use std::path::{Component, Path, PathBuf};
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use tokio_util::sync::CancellationToken;
+
+use crate::error::EngineError;
+use crate::manifest::Problem;
+use crate::progress::{Progress, ProgressSink, Throttle};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// The most the export may unpack to.
+    pub max_total_bytes: u64,
+    /// Entries larger than 1 MiB may not expand more than this many times their packed size.
+    pub max_ratio: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits { max_total_bytes: 256 << 30, max_ratio: 200 }
+    }
+}
+
+/// An extracted instrument PDF, found by the trailing `_<id>.pdf` of its name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PdfFile {
+    /// Relative to the export folder, with `/` separators.
+    pub path: String,
+    /// None when the PDF could not be read.
+    pub pages: Option<u32>,
+}
+
+#[derive(Debug, Default)]
+pub struct Extracted {
+    pub files: u64,
+    pub bytes: u64,
+    pub pdfs: BTreeMap<u64, PdfFile>,
+    pub problems: Vec<Problem>,
+}
+
+pub fn extract(zip: &Path, staging: &Path, limits: Limits, progress: &dyn ProgressSink, cancel: &CancellationToken) -> Result<Extracted, EngineError> {
+    let io = |context: String| move |source| EngineError::Io { context, source };
+    let file = File::open(zip).map_err(io(format!("could not read {}", zip.display())))?;
+    let mut archive = zip::ZipArchive::new(file).map_err(|e| EngineError::BadArchive { reason: format!("the central directory is unreadable ({e})") })?;
+    fs::create_dir_all(staging).map_err(io(format!("could not create {}", staging.display())))?;
+
+    let declared: u64 = (0..archive.len()).filter_map(|i| archive.by_index_raw(i).ok().map(|e| e.size())).sum();
+    if declared > limits.max_total_bytes {
+        return Err(EngineError::ArchiveTooLarge { bytes: declared, limit: limits.max_total_bytes });
+    }
+    if let Ok(available) = fs4::available_space(staging)
+        && declared > available
+    {
+        return Err(EngineError::NotEnoughSpace { needed: declared, available, path: staging.to_path_buf() });
+    }
+
+    let mut extracted = Extracted::default();
+    let total = archive.len() as u64;
+    let mut throttle = Throttle::new(Duration::from_millis(100));
+    for i in 0..archive.len() {
+        if cancel.is_cancelled() {
+            return Err(EngineError::Cancelled);
+        }
+        let mut entry = archive.by_index(i).map_err(|e| EngineError::BadArchive { reason: format!("entry {i} is unreadable ({e})") })?;
+        let name = entry_name(&entry);
+        let Some(relative) = safe_relative_path(&name, entry.is_symlink()) else {
+            extracted.problems.push(Problem::archive(format!("Skipped the archive entry {name:?}: its path would land outside the export folder.")));
+            continue;
+        };
+        let target = staging.join(&relative);
+        if entry.is_dir() {
+            fs::create_dir_all(&target).map_err(io(format!("could not create {}", target.display())))?;
+            continue;
+        }
+        let size = entry.size();
+        if size > 1 << 20 && size / entry.compressed_size().max(1) > limits.max_ratio {
+            return Err(EngineError::ZipBomb { entry: name, ratio: size / entry.compressed_size().max(1) });
+        }
+        if let Some(parent) = target.parent() {
+            fs::create_dir_all(parent).map_err(io(format!("could not create {}", parent.display())))?;
+        }
+        let mut out = io::BufWriter::with_capacity(1 << 20, File::create(&target).map_err(io(format!("could not create {}", target.display())))?);
+        // Never trust the declared size: copy at most one byte more, to notice a lie.
+        let copied = io::copy(&mut (&mut entry).take(size + 1), &mut out).map_err(|e| EngineError::BadArchive { reason: format!("entry {name:?} is corrupt ({e})") })?;
+        if copied != size {
+            return Err(EngineError::BadArchive { reason: format!("entry {name:?} holds {copied} bytes, not the {size} it declares") });
+        }
+        out.flush().map_err(io(format!("could not write {}", target.display())))?;
+        extracted.files += 1;
+        extracted.bytes += size;
+        if let Some(id) = pdf_instrument_id(&name) {
+            let pages = lopdf::Document::load_metadata(&target).ok().map(|m| m.page_count);
+            let path = relative.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/");
+            extracted.pdfs.insert(id, PdfFile { path, pages });
+        }
+        if throttle.ready() {
+            progress.emit(Progress::Extracted { files: i as u64 + 1, total });
+        }
+    }
+    progress.emit(Progress::Extracted { files: total, total });
+    Ok(extracted)
+}
+
+/// The entry's path relative to the export folder, or None if it could escape it.
+pub fn safe_relative_path(name: &str, is_symlink: bool) -> Option<PathBuf> {
+    if is_symlink || name.is_empty() || name.contains('\\') || name.contains('\0') {
+        return None;
+    }
+    let bytes = name.as_bytes();
+    if bytes.len() >= 2 && bytes[1] == b':' && bytes[0].is_ascii_alphabetic() {
+        return None;
+    }
+    let path = Path::new(name);
+    let mut clean = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::Normal(part) => clean.push(part),
+            Component::CurDir => {}
+            Component::ParentDir | Component::RootDir | Component::Prefix(_) => return None,
+        }
+    }
+    (!clean.as_os_str().is_empty()).then_some(clean)
+}
+
+/// The instrument id of `pdfs/<Type>_<start>-<end>_<id>.pdf`, read from the trailing `_<id>.pdf`.
+pub fn pdf_instrument_id(name: &str) -> Option<u64> {
+    let file = name.rsplit('/').next()?;
+    let stem = file.strip_suffix(".pdf").or_else(|| file.strip_suffix(".PDF"))?;
+    stem.rsplit_once('_')?.1.parse().ok()
+}
+
+/// An entry's name as text; names that are not UTF-8 are shown lossily (and then fail the
+/// safety check only if they could escape).
+pub(crate) fn entry_name<R: Read>(entry: &zip::read::ZipFile<'_, R>) -> String {
+    match entry.name() {
+        Ok(name) => name.into_owned(),
+        Err(_) => String::from_utf8_lossy(entry.name_raw()).into_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entries_that_could_escape_are_refused() {
+        for bad in ["../outside.txt", "/tmp/x", "pdfs/../../x", "C:/x", "c:x", "pdfs\\..\\x", "", "./", "a/\0b"] {
+            assert_eq!(safe_relative_path(bad, false), None, "{bad:?}");
+        }
+        assert_eq!(safe_relative_path("pdfs/link", true), None);
+        assert_eq!(safe_relative_path("pdfs/Bill of Sale_1-2_3.pdf", false), Some(PathBuf::from("pdfs/Bill of Sale_1-2_3.pdf")));
+        assert_eq!(safe_relative_path("./instruments.json", false), Some(PathBuf::from("instruments.json")));
+    }
+
+    #[test]
+    fn pdfs_link_to_instruments_by_their_trailing_id() {
+        assert_eq!(pdf_instrument_id("pdfs/Bill of Sale_3-5_402970.pdf"), Some(402_970));
+        assert_eq!(pdf_instrument_id("pdfs/Assignment _ Assumption_11-11_402974.pdf"), Some(402_974));
+        assert_eq!(pdf_instrument_id("pdfs/Weird_Name_With_Underscores_1-1_7.pdf"), Some(7));
+        assert_eq!(pdf_instrument_id("pdfs/notes.pdf"), None);
+        assert_eq!(pdf_instrument_id("instruments.json"), None);
+    }
+}

@@ -1,0 +1,28 @@
+//! The export engine: takes an AnnoLab export from request to a browsable local library, with
+//! no Tauri dependency. The desktop app and the `annolab-export` CLI are thin front ends over it.
+//!
+//! One module a stage, in pipeline order: [`request`] -> [`poll`] -> [`download`] -> [`verify`]
+//! -> [`extract`] -> [`index`] -> [`library`], driven by [`pipeline::Engine`] through a
+//! persisted [`job::JobRecord`].
+
+pub mod download;
+mod error;
+pub mod extract;
+mod fsutil;
+pub mod index;
+pub mod job;
+pub mod library;
+pub mod manifest;
+pub mod pipeline;
+pub mod poll;
+pub mod progress;
+pub mod request;
+pub mod verify;
+
+pub use error::{EngineError, FailureKind};
+pub use job::{JobRecord, JobState, JobStore};
+pub use library::{Library, LibraryEntry};
+pub use manifest::{Manifest, Problem, ProblemKind};
+pub use pipeline::{Engine, Finished};
+pub use progress::{Phase, Progress, ProgressSink};
+pub use request::{ExportInput, ExportRequest, RequestError, TagFilter};

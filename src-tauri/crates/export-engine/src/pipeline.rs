@@ -1,0 +1,313 @@
+//! The whole pipeline, request -> poll -> download -> verify -> extract -> index -> publish,
+//! driving one [`JobRecord`] and saving it at every phase change.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use annolab_api::{Client, Storage};
+use tokio_util::sync::CancellationToken;
+
+use crate::error::EngineError;
+use crate::extract::{self, Limits};
+use crate::fsutil::{now_rfc3339, now_stamp};
+use crate::index;
+use crate::job::{JobFailure, JobRecord, JobState, JobStore, new_id};
+use crate::library::Library;
+use crate::manifest::{Counts, Manifest, PhaseTimes};
+use crate::progress::{Phase, Progress, ProgressSink};
+use crate::request::ExportRequest;
+use crate::{download, poll, verify};
+
+/// The engine: everything a front end needs to run exports into a library.
+#[derive(Debug, Clone)]
+pub struct Engine {
+    client: Client,
+    storage: Storage,
+    library: Library,
+    jobs: JobStore,
+    limits: Limits,
+}
+
+/// A published export.
+#[derive(Debug, Clone)]
+pub struct Finished {
+    pub dir: PathBuf,
+    pub manifest: Manifest,
+}
+
+impl Engine {
+    pub fn new(client: Client, storage: Storage, library: Library) -> Self {
+        let jobs = JobStore::new(library.jobs_dir());
+        Engine { client, storage, library, jobs, limits: Limits::default() }
+    }
+
+    pub fn with_limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    pub fn library(&self) -> &Library {
+        &self.library
+    }
+
+    pub fn jobs(&self) -> &JobStore {
+        &self.jobs
+    }
+
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    /// Records a new job (nothing is sent yet). `out` publishes into exactly that folder.
+    pub fn create_job(&self, request: ExportRequest, out: Option<PathBuf>, profile: Option<String>) -> Result<JobRecord, EngineError> {
+        if let Some(out) = &out
+            && out.exists()
+            && std::fs::read_dir(out).map(|mut d| d.next().is_some()).unwrap_or(true)
+        {
+            return Err(EngineError::DestinationNotEmpty { path: out.clone() });
+        }
+        let job = JobRecord {
+            id: new_id(),
+            server: self.client.server().to_string(),
+            profile,
+            request,
+            out,
+            phase: Phase::Requested,
+            state: JobState::Running,
+            error: None,
+            remote_job_id: None,
+            status_url: None,
+            times: PhaseTimes::default(),
+            export_dir: None,
+        };
+        self.jobs.save(&job)?;
+        Ok(job)
+    }
+
+    /// Runs (or resumes) `job` to the end. The record is saved at every phase change and at
+    /// the end, whatever the outcome.
+    pub async fn run(&self, mut job: JobRecord, progress: Arc<dyn ProgressSink>, cancel: CancellationToken) -> Result<Finished, EngineError> {
+        job.state = JobState::Running;
+        job.error = None;
+        let result = self.drive(&mut job, &progress, &cancel).await;
+        match &result {
+            Ok(_) => job.state = JobState::Done,
+            Err(EngineError::Cancelled) => {
+                job.state = JobState::Cancelled;
+                self.clean_up(&job);
+            }
+            Err(error) => {
+                job.state = JobState::Failed;
+                job.error = Some(JobFailure { code: error.code().to_owned(), message: error.to_string() });
+                if matches!(error, EngineError::BadArchive { .. }) {
+                    // A damaged download is not worth resuming: the next try starts it afresh.
+                    let _ = std::fs::remove_file(self.zip_path(&job));
+                }
+            }
+        }
+        self.jobs.save(&job)?;
+        result
+    }
+
+    /// Cancels a job that is not running in this process (for example one interrupted earlier):
+    /// its temporary files go, its record says cancelled.
+    pub fn cancel_stored(&self, id: &str) -> Result<JobRecord, EngineError> {
+        let mut job = self.jobs.load(id)?;
+        if job.state != JobState::Done {
+            job.state = JobState::Cancelled;
+            self.clean_up(&job);
+            self.jobs.save(&job)?;
+        }
+        Ok(job)
+    }
+
+    async fn drive(&self, job: &mut JobRecord, progress: &Arc<dyn ProgressSink>, cancel: &CancellationToken) -> Result<Finished, EngineError> {
+        let work = self.library.work_dir(&job.id);
+        std::fs::create_dir_all(&work).map_err(|source| EngineError::Io { context: format!("could not create {}", work.display()), source })?;
+        let zip = self.zip_path(job);
+
+        if job.status_url.is_none() {
+            self.enter(job, Phase::Requested, progress)?;
+            let body = job.request.body();
+            let started = tokio::select! {
+                _ = cancel.cancelled() => return Err(EngineError::Cancelled),
+                started = self.client.start_export(&body) => started?,
+            };
+            job.remote_job_id = Some(started.export_job.id);
+            job.status_url = Some(started.export_status_url);
+            self.enter(job, Phase::Processing, progress)?;
+        }
+        let status_url = job.status_url.clone().unwrap_or_default();
+
+        if job.phase < Phase::Verifying || !zip.exists() {
+            // Resuming from a later phase whose zip is gone starts over from the server's status.
+            if job.phase > Phase::Downloading {
+                self.enter(job, Phase::Processing, progress)?;
+            }
+            let url = poll::until_finished(&self.client, &status_url, progress.as_ref(), cancel).await?;
+            self.enter(job, Phase::Downloading, progress)?;
+            let repoll = Repoll { client: &self.client, status_url: &status_url, cancel };
+            download::download(&self.storage, url, &zip, &repoll, progress.as_ref(), cancel).await?;
+        }
+
+        self.enter(job, Phase::Verifying, progress)?;
+        let verified = blocking({
+            let (zip, progress, cancel) = (zip.clone(), Arc::clone(progress), cancel.clone());
+            move || verify::verify(&zip, progress.as_ref(), &cancel)
+        })
+        .await?;
+
+        self.enter(job, Phase::Extracting, progress)?;
+        let staging = self.staging_dir(job);
+        remove_dir_if_exists(&staging)?;
+        let extracted = blocking({
+            let (zip, staging, limits, progress, cancel) = (zip.clone(), staging.clone(), self.limits, Arc::clone(progress), cancel.clone());
+            move || extract::extract(&zip, &staging, limits, progress.as_ref(), &cancel)
+        })
+        .await?;
+
+        self.enter(job, Phase::Indexing, progress)?;
+        let include_files = job.request.include_files;
+        let (indexed, extracted) = blocking({
+            let (staging, progress, cancel) = (staging.clone(), Arc::clone(progress), cancel.clone());
+            move || index::build(&staging, &extracted.pdfs, include_files, progress.as_ref(), &cancel).map(|i| (i, extracted))
+        })
+        .await?;
+
+        let mut problems = extracted.problems;
+        problems.extend(indexed.problems);
+        for problem in problems.iter().take(20) {
+            progress.emit(Progress::Notice { message: problem.message.clone() });
+        }
+        job.times.ready = Some(now_rfc3339());
+        let manifest = Manifest {
+            format: 1,
+            request: job.request.clone(),
+            server: job.server.clone(),
+            profile: job.profile.clone(),
+            job_id: job.id.clone(),
+            remote_job_id: job.remote_job_id.unwrap_or_default(),
+            status_url,
+            times: job.times.clone(),
+            zip_sha256: verified.sha256,
+            zip_bytes: std::fs::metadata(&zip).map(|m| m.len()).unwrap_or_default(),
+            counts: Counts {
+                instruments: indexed.instruments,
+                pdfs: extracted.pdfs.len() as u64,
+                files: extracted.files,
+                bytes: extracted.bytes,
+                problems: problems.len() as u64,
+            },
+            problems,
+        };
+        manifest.write(&staging)?;
+
+        let destination = match &job.out {
+            Some(out) => out.clone(),
+            None => self.library.export_dir(&job.request.owner, &job.request.project, &now_stamp(), manifest.remote_job_id),
+        };
+        publish(&staging, &destination)?;
+        job.export_dir = Some(destination.clone());
+        self.enter(job, Phase::Ready, progress)?;
+        self.clean_up(job);
+        Ok(Finished { dir: destination, manifest })
+    }
+
+    /// Moves the job to `phase`, stamps the time, saves the record and tells the front end.
+    fn enter(&self, job: &mut JobRecord, phase: Phase, progress: &Arc<dyn ProgressSink>) -> Result<(), EngineError> {
+        job.phase = phase;
+        let now = Some(now_rfc3339());
+        let times = &mut job.times;
+        let slot = match phase {
+            Phase::Requested => &mut times.requested,
+            Phase::Processing => &mut times.processing,
+            Phase::Downloading => &mut times.downloading,
+            Phase::Verifying => &mut times.verifying,
+            Phase::Extracting => &mut times.extracting,
+            Phase::Indexing => &mut times.indexing,
+            Phase::Ready => &mut times.ready,
+        };
+        if slot.is_none() || phase >= Phase::Verifying {
+            *slot = now;
+        }
+        self.jobs.save(job)?;
+        progress.emit(Progress::Phase { phase });
+        Ok(())
+    }
+
+    fn zip_path(&self, job: &JobRecord) -> PathBuf {
+        self.library.work_dir(&job.id).join("export.zip")
+    }
+
+    /// On the destination's file system, so publishing is one rename.
+    fn staging_dir(&self, job: &JobRecord) -> PathBuf {
+        match &job.out {
+            Some(out) => {
+                let name = out.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "export".into());
+                out.with_file_name(format!(".{name}.staging-{}", job.id))
+            }
+            None => self.library.work_dir(&job.id).join("staging"),
+        }
+    }
+
+    fn clean_up(&self, job: &JobRecord) {
+        // Best effort: leftovers are only disk space, and the next run of the job clears them.
+        let _ = std::fs::remove_dir_all(self.library.work_dir(&job.id));
+        if job.out.is_some() {
+            let _ = std::fs::remove_dir_all(self.staging_dir(job));
+        }
+    }
+}
+
+/// Fresh download URLs come from polling the job's status again.
+struct Repoll<'a> {
+    client: &'a Client,
+    status_url: &'a str,
+    cancel: &'a CancellationToken,
+}
+
+impl download::FreshUrl for Repoll<'_> {
+    fn fresh(&self) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<String, EngineError>> + Send + '_>> {
+        Box::pin(poll::until_finished(self.client, self.status_url, &Silent, self.cancel))
+    }
+}
+
+/// Progress of a background re-poll is not news to the user.
+struct Silent;
+
+impl ProgressSink for Silent {
+    fn emit(&self, _: Progress) {}
+}
+
+/// Renames the finished staging folder to its final place; an empty destination folder (as
+/// made by a file dialog) is replaced.
+fn publish(staging: &Path, destination: &Path) -> Result<(), EngineError> {
+    let io = |context: String| move |source| EngineError::Io { context, source };
+    if destination.exists() {
+        std::fs::remove_dir(destination).map_err(|_| EngineError::DestinationNotEmpty { path: destination.to_path_buf() })?;
+    }
+    if let Some(parent) = destination.parent() {
+        std::fs::create_dir_all(parent).map_err(io(format!("could not create {}", parent.display())))?;
+    }
+    std::fs::rename(staging, destination).map_err(io(format!("could not move the export into {}", destination.display())))?;
+    if let Some(parent) = destination.parent()
+        && let Ok(dir) = std::fs::File::open(parent)
+    {
+        // Make the rename itself durable; not every platform can sync a folder, so a failure is not fatal.
+        let _ = dir.sync_all();
+    }
+    Ok(())
+}
+
+fn remove_dir_if_exists(dir: &Path) -> Result<(), EngineError> {
+    match std::fs::remove_dir_all(dir) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(EngineError::Io { context: format!("could not clear {}", dir.display()), source: e }),
+        _ => Ok(()),
+    }
+}
+
+async fn blocking<T: Send + 'static>(work: impl FnOnce() -> Result<T, EngineError> + Send + 'static) -> Result<T, EngineError> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| EngineError::Io { context: "a background task failed".to_owned(), source: std::io::Error::other(e.to_string()) })?
+}

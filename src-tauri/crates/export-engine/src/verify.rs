@@ -1,0 +1,61 @@
+//! Stage 4, verify: the zip's central directory parses and every entry's CRC matches; the
+//! archive's sha256 is recorded in the manifest.
+
+use std::fs::File;
+use std::io::{self, BufReader, Read};
+use std::path::Path;
+use std::time::Duration;
+
+use sha2::{Digest, Sha256};
+use tokio_util::sync::CancellationToken;
+
+use crate::error::EngineError;
+use crate::extract::entry_name;
+use crate::progress::{Progress, ProgressSink, Throttle};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verified {
+    pub sha256: String,
+    pub entries: u64,
+}
+
+pub fn verify(zip: &Path, progress: &dyn ProgressSink, cancel: &CancellationToken) -> Result<Verified, EngineError> {
+    let io = |source| EngineError::Io { context: format!("could not read {}", zip.display()), source };
+    let mut hasher = Sha256::new();
+    let mut file = BufReader::with_capacity(1 << 20, File::open(zip).map_err(io)?);
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = file.read(&mut buf).map_err(io)?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+    }
+    let sha256 = hex(&hasher.finalize());
+
+    let mut archive = zip::ZipArchive::new(File::open(zip).map_err(io)?).map_err(|e| bad(format!("the central directory is unreadable ({e})")))?;
+    let total = archive.len() as u64;
+    let mut throttle = Throttle::new(Duration::from_millis(100));
+    for i in 0..archive.len() {
+        if cancel.is_cancelled() {
+            return Err(EngineError::Cancelled);
+        }
+        let mut entry = archive.by_index(i).map_err(|e| bad(format!("entry {i} is unreadable ({e})")))?;
+        let name = entry_name(&entry);
+        // Reading an entry to its end makes the zip crate compare its CRC-32.
+        io::copy(&mut entry, &mut io::sink()).map_err(|e| bad(format!("entry {name:?} is corrupt ({e})")))?;
+        if throttle.ready() {
+            progress.emit(Progress::Verified { entries: i as u64 + 1, total });
+        }
+    }
+    progress.emit(Progress::Verified { entries: total, total });
+    Ok(Verified { sha256, entries: total })
+}
+
+fn bad(reason: String) -> EngineError {
+    EngineError::BadArchive { reason }
+}
+
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}

@@ -1,0 +1,277 @@
+//! The engine against the real sandbox over HTTP: clean runs, every fault, cancel and resume.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use annolab_api::{ApiKey, Client, RetryPolicy, ServerUrl, Storage};
+use annolab_sandbox::{Fault, Sandbox, SandboxConfig};
+use export_engine::{Engine, EngineError, ExportInput, ExportRequest, JobState, Library, Phase, Progress, ProblemKind, ProgressSink};
+use tokio_util::sync::CancellationToken;
+
+const KEY: &str = "engine-test-key-5f1d";
+
+struct Scenario {
+    sandbox: Sandbox,
+    library: tempfile::TempDir,
+    engine: Engine,
+}
+
+impl Scenario {
+    async fn start(configure: impl FnOnce(&mut SandboxConfig)) -> Self {
+        let mut config = SandboxConfig::with_key(KEY);
+        config.job_time = Duration::ZERO;
+        configure(&mut config);
+        let sandbox = Sandbox::start(config).await.unwrap();
+        let fast = RetryPolicy { attempts: 6, base_delay: Duration::from_millis(20), max_delay: Duration::from_millis(100) };
+        let client = Client::new(ServerUrl::parse(&sandbox.api_url()).unwrap(), ApiKey::new(KEY).unwrap()).unwrap().with_retry(fast);
+        let storage = Storage::new().unwrap().with_retry(fast);
+        let library = tempfile::tempdir().unwrap();
+        let engine = Engine::new(client, storage, Library::new(library.path()));
+        Scenario { sandbox, library, engine }
+    }
+
+    async fn export(&self, input: ExportInput) -> Result<export_engine::Finished, EngineError> {
+        let job = self.engine.create_job(ExportRequest::parse(input).unwrap(), None, None).unwrap();
+        self.engine.run(job, Arc::new(Recorder::default()), CancellationToken::new()).await
+    }
+}
+
+fn demo(configure: impl FnOnce(&mut ExportInput)) -> ExportInput {
+    let mut input = ExportInput { owner: "Group Name owning project".into(), project: "Example Project Name".into(), include_files: true, ..Default::default() };
+    configure(&mut input);
+    input
+}
+
+#[derive(Default)]
+struct Recorder(Mutex<Vec<Progress>>);
+
+impl ProgressSink for Recorder {
+    fn emit(&self, progress: Progress) {
+        self.0.lock().unwrap().push(progress);
+    }
+}
+
+impl Recorder {
+    fn phases(&self) -> Vec<Phase> {
+        self.0.lock().unwrap().iter().filter_map(|p| if let Progress::Phase { phase } = p { Some(*phase) } else { None }).collect()
+    }
+}
+
+/// sha256 of every file in an export folder, by relative path: what "the same files" means.
+fn fingerprint(dir: &Path) -> BTreeMap<String, String> {
+    use sha2::Digest;
+    let mut files = BTreeMap::new();
+    files.insert("instruments.json".to_owned(), hex(&sha2::Sha256::digest(std::fs::read(dir.join("instruments.json")).unwrap())));
+    if let Ok(pdfs) = std::fs::read_dir(dir.join("pdfs")) {
+        for pdf in pdfs {
+            let path = pdf.unwrap().path();
+            files.insert(format!("pdfs/{}", path.file_name().unwrap().to_string_lossy()), hex(&sha2::Sha256::digest(std::fs::read(&path).unwrap())));
+        }
+    }
+    files
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[tokio::test]
+async fn a_clean_export_lands_in_the_library_with_every_phase() {
+    let scenario = Scenario::start(|_| {}).await;
+    let recorder = Arc::new(Recorder::default());
+    let job = scenario.engine.create_job(ExportRequest::parse(demo(|_| {})).unwrap(), None, Some("demo".into())).unwrap();
+    let finished = scenario.engine.run(job.clone(), recorder.clone(), CancellationToken::new()).await.unwrap();
+
+    assert_eq!(recorder.phases(), [Phase::Requested, Phase::Processing, Phase::Downloading, Phase::Verifying, Phase::Extracting, Phase::Indexing, Phase::Ready]);
+    let dir = &finished.dir;
+    assert!(dir.starts_with(scenario.library.path().join("Group Name owning project").join("Example Project Name")));
+    assert!(dir.file_name().unwrap().to_string_lossy().ends_with("-job341"));
+    for file in ["instruments.json", "index.sqlite", "manifest.json", "pdfs"] {
+        assert!(dir.join(file).exists(), "{file}");
+    }
+    let manifest = &finished.manifest;
+    assert_eq!(manifest.counts.instruments, 240);
+    assert_eq!(manifest.counts.pdfs, 240);
+    assert!(manifest.problems.is_empty(), "{:?}", manifest.problems);
+    assert_eq!(manifest.zip_sha256.len(), 64);
+    assert!(manifest.times.requested.is_some() && manifest.times.ready.is_some());
+
+    let stored = scenario.engine.jobs().load(&job.id).unwrap();
+    assert_eq!((stored.state, stored.phase), (JobState::Done, Phase::Ready));
+    assert!(!scenario.engine.library().work_dir(&job.id).exists(), "temporary files are gone");
+    assert_eq!(scenario.engine.library().list().len(), 1);
+
+    let hits = export_engine::index::search(dir, "MC-453", 50).unwrap();
+    assert!(!hits.is_empty() && hits.iter().all(|h| h.source_name.as_deref() == Some("Test_PDF.pdf")), "{hits:?}");
+}
+
+#[tokio::test]
+async fn every_filter_form_reaches_the_server() {
+    let scenario = Scenario::start(|_| {}).await;
+    let canonical = scenario.export(demo(|i| i.canonical_tags = vec!["Airframe Inventory".into()])).await.unwrap();
+    let include = scenario.export(demo(|i| i.include_tags = vec!["Airframe Inventory".into()])).await.unwrap();
+    assert_eq!(canonical.manifest.counts.instruments, include.manifest.counts.instruments);
+    assert!(include.manifest.counts.instruments < 240);
+    let excluded = scenario.export(demo(|i| {
+        i.include_tags = vec!["Airframe Inventory".into()];
+        i.exclude_tags = vec!["Engine Inventory".into()];
+    }))
+    .await
+    .unwrap();
+    assert!(excluded.manifest.counts.instruments < include.manifest.counts.instruments);
+    let source = scenario.export(demo(|i| i.source = Some("Test_PDF.pdf".into()))).await.unwrap();
+    assert_eq!(source.manifest.counts.instruments, 5);
+    let no_files = scenario.export(demo(|i| i.include_files = false)).await.unwrap();
+    assert_eq!((no_files.manifest.counts.instruments, no_files.manifest.counts.pdfs), (240, 0));
+    assert!(no_files.manifest.problems.is_empty(), "no PDFs asked for, none missing");
+}
+
+#[tokio::test]
+async fn network_faults_end_in_the_same_files_as_a_clean_run() {
+    let clean = Scenario::start(|_| {}).await;
+    let reference = clean.export(demo(|_| {})).await.unwrap();
+    let expected = fingerprint(&reference.dir);
+
+    let faults: Vec<(&str, Vec<Fault>)> = vec![
+        ("429 with Retry-After", vec![Fault::RateLimit { requests: 3, retry_after_secs: 1 }]),
+        ("5xx polls", vec![Fault::FailPolls(3)]),
+        ("cut downloads", vec![Fault::CutDownloads(3)]),
+    ];
+    for (name, faults) in faults {
+        let scenario = Scenario::start(|c| c.faults = faults).await;
+        let finished = scenario.export(demo(|_| {})).await.unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(finished.manifest.zip_sha256, reference.manifest.zip_sha256, "{name}");
+        assert_eq!(fingerprint(&finished.dir), expected, "{name}");
+    }
+}
+
+#[tokio::test]
+async fn an_expired_url_is_refreshed_by_polling_again() {
+    let scenario = Scenario::start(|c| {
+        c.faults = vec![Fault::UrlTtl(1), Fault::Bandwidth(64 * 1024), Fault::CutDownloads(1)];
+    })
+    .await;
+    // The cut comes halfway; by the time the resume asks, more than a second has passed on a
+    // paced download, so the first URL has expired and a fresh one must be fetched.
+    let finished = scenario.export(demo(|i| i.source = Some("Test_PDF.pdf".into()))).await.unwrap();
+    assert_eq!(finished.manifest.counts.instruments, 5);
+}
+
+#[tokio::test]
+async fn an_errored_job_fails_with_the_servers_message() {
+    let scenario = Scenario::start(|c| c.faults = vec![Fault::JobError("Export worker ran out of memory".into())]).await;
+    let error = scenario.export(demo(|_| {})).await.unwrap_err();
+    assert!(matches!(&error, EngineError::ExportErrored { message } if message == "Export worker ran out of memory"), "{error:?}");
+    assert_eq!(error.kind(), export_engine::FailureKind::ExportErrored);
+    assert!(scenario.engine.library().list().is_empty());
+}
+
+#[tokio::test]
+async fn malformed_lines_are_reported_by_line_number_and_the_rest_is_kept() {
+    let scenario = Scenario::start(|c| c.faults = vec![Fault::MalformedLines(3)]).await;
+    let finished = scenario.export(demo(|i| i.include_files = false)).await.unwrap();
+    assert_eq!(finished.manifest.counts.instruments, 240);
+    let bad: Vec<u64> = finished.manifest.problems.iter().filter(|p| p.kind == ProblemKind::BadLine).map(|p| p.line.unwrap()).collect();
+    // The sandbox writes one after the 1st, 3rd and 5th instruments: lines 2, 5 and 8.
+    assert_eq!(bad, [2, 5, 8]);
+}
+
+#[tokio::test]
+async fn hostile_entries_are_never_written() {
+    let scenario = Scenario::start(|c| c.faults = vec![Fault::HostileEntries]).await;
+    let finished = scenario.export(demo(|i| i.source = Some("Test_PDF.pdf".into()))).await.unwrap();
+    let unsafe_entries = finished.manifest.problems.iter().filter(|p| p.kind == ProblemKind::UnsafeEntry).count();
+    assert_eq!(unsafe_entries, 5);
+    for escaped in [scenario.library.path().join("outside.txt"), PathBuf::from("/tmp/annolab-sandbox-absolute.txt"), finished.dir.join("pdfs/escape-link")] {
+        assert!(!escaped.exists(), "{}", escaped.display());
+    }
+    assert_eq!(finished.manifest.counts.instruments, 5);
+}
+
+#[tokio::test]
+async fn out_puts_the_export_exactly_there() {
+    let scenario = Scenario::start(|_| {}).await;
+    let out = tempfile::tempdir().unwrap();
+    let target = out.path().join("my-export");
+    let job = scenario.engine.create_job(ExportRequest::parse(demo(|i| i.source = Some("Test_PDF.pdf".into()))).unwrap(), Some(target.clone()), None).unwrap();
+    let finished = scenario.engine.run(job, Arc::new(Recorder::default()), CancellationToken::new()).await.unwrap();
+    assert_eq!(finished.dir, target);
+    let mut names: Vec<String> = std::fs::read_dir(&target).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    names.sort();
+    assert_eq!(names, ["index.sqlite", "instruments.json", "manifest.json", "pdfs"]);
+    assert_eq!(std::fs::read_dir(out.path()).unwrap().count(), 1, "no staging folder left beside it");
+
+    let occupied = scenario.engine.create_job(ExportRequest::parse(demo(|_| {})).unwrap(), Some(target), None).unwrap_err();
+    assert!(matches!(occupied, EngineError::DestinationNotEmpty { .. }));
+}
+
+#[tokio::test]
+async fn cancelling_leaves_nothing_behind() {
+    let scenario = Scenario::start(|c| c.job_time = Duration::from_secs(30)).await;
+    let job = scenario.engine.create_job(ExportRequest::parse(demo(|_| {})).unwrap(), None, None).unwrap();
+    let cancel = CancellationToken::new();
+    let later = cancel.clone();
+    tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        later.cancel();
+    });
+    let error = scenario.engine.run(job.clone(), Arc::new(Recorder::default()), cancel).await.unwrap_err();
+    assert!(matches!(error, EngineError::Cancelled));
+    let stored = scenario.engine.jobs().load(&job.id).unwrap();
+    assert_eq!((stored.state, stored.phase), (JobState::Cancelled, Phase::Processing));
+    assert!(!scenario.engine.library().work_dir(&job.id).exists());
+    assert!(scenario.engine.library().list().is_empty());
+}
+
+#[tokio::test]
+async fn an_interrupted_download_resumes_from_its_part_file() {
+    let clean = Scenario::start(|_| {}).await;
+    let reference = clean.export(demo(|_| {})).await.unwrap();
+
+    let scenario = Scenario::start(|c| c.faults = vec![Fault::Bandwidth(200 * 1024)]).await;
+    let job = scenario.engine.create_job(ExportRequest::parse(demo(|_| {})).unwrap(), None, None).unwrap();
+    let recorder = Arc::new(Recorder::default());
+    // Abort the run in the middle of the download, as a crash would: no clean-up code runs.
+    let run = tokio::spawn({
+        let (engine, job, recorder) = (scenario.engine.clone(), job.clone(), recorder.clone());
+        async move { engine.run(job, recorder, CancellationToken::new()).await }
+    });
+    let part = scenario.engine.library().work_dir(&job.id).join("export.zip.part");
+    while std::fs::metadata(&part).map(|m| m.len()).unwrap_or(0) < 300 * 1024 {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    run.abort();
+    let _ = run.await;
+    let interrupted = scenario.engine.jobs().load(&job.id).unwrap();
+    assert_eq!((interrupted.state, interrupted.phase), (JobState::Running, Phase::Downloading));
+    let kept = std::fs::metadata(&part).unwrap().len();
+
+    scenario.sandbox.faults().cap_bandwidth(None);
+    let resumed = scenario.engine.run(interrupted, Arc::new(Recorder::default()), CancellationToken::new()).await.unwrap();
+    assert!(kept > 0);
+    assert_eq!(resumed.manifest.zip_sha256, reference.manifest.zip_sha256);
+    assert_eq!(fingerprint(&resumed.dir), fingerprint(&reference.dir));
+}
+
+#[tokio::test]
+async fn the_key_is_in_no_file_the_engine_writes() {
+    let scenario = Scenario::start(|_| {}).await;
+    scenario.export(demo(|_| {})).await.unwrap();
+    let mut stack = vec![scenario.library.path().to_path_buf()];
+    let mut files = 0;
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                files += 1;
+                let bytes = std::fs::read(&path).unwrap();
+                assert!(!bytes.windows(KEY.len()).any(|w| w == KEY.as_bytes()), "the key is in {}", path.display());
+            }
+        }
+    }
+    assert!(files > 240);
+}
