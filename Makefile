@@ -6,8 +6,9 @@ SHELL := /bin/bash
 # One feature set for every cargo command of a test run, so tauri compiles once, and the app
 # binary it builds (target/debug/annolab-exporter) serves its UI from ui/dist for the e2e tests.
 CARGO_TEST_FLAGS := --workspace --locked --features annolab-exporter/custom-protocol
-# The e2e tests open a real window: a virtual X display and a private D-Bus session.
-HEADLESS := NO_AT_BRIDGE=1 dbus-run-session -- xvfb-run -a -s "-screen 0 1280x800x24"
+# The e2e tests open a real window (a virtual X display, a private D-Bus session); the keychain
+# tests use a real Secret Service (a private, unlocked GNOME Keyring on that session).
+HEADLESS := NO_AT_BRIDGE=1 dbus-run-session -- scripts/with-keyring.sh xvfb-run -a -s "-screen 0 1280x800x24"
 
 .PHONY: run test setup setup-test ui test-rust test-ui test-python
 

@@ -36,6 +36,14 @@ pub enum EngineError {
     DestinationNotEmpty { path: PathBuf },
     #[error("There is no export job {id:?}; `annolab-export jobs` lists them.")]
     JobNotFound { id: String },
+    #[error("No keychain is available to keep the API key ({reason}). On Linux, start and unlock a Secret Service (GNOME Keyring, KeePassXC); or set ANNOLAB_API_KEY for this shell instead.")]
+    KeychainUnavailable { reason: String },
+    #[error("The keychain is locked ({reason}). Unlock it and try again, or set ANNOLAB_API_KEY.")]
+    KeychainLocked { reason: String },
+    #[error("There is no profile {name:?}. `annolab-export profiles` lists them; `annolab-export login --profile {name}` creates it.")]
+    ProfileNotFound { name: String },
+    #[error("No API key is stored for profile {profile:?}. Run `annolab-export login --profile {profile}`, or set ANNOLAB_API_KEY.")]
+    NoKey { profile: String },
     #[error("The export was cancelled.")]
     Cancelled,
 }
@@ -67,6 +75,8 @@ impl EngineError {
             EngineError::ExportErrored { .. } | EngineError::UnexpectedResponse { .. } => FailureKind::ExportErrored,
             EngineError::BadArchive { .. } | EngineError::ArchiveTooLarge { .. } | EngineError::ZipBomb { .. } => FailureKind::BadArchive,
             EngineError::Cancelled => FailureKind::Cancelled,
+            EngineError::KeychainUnavailable { .. } | EngineError::KeychainLocked { .. } | EngineError::NoKey { .. } => FailureKind::Auth,
+            EngineError::ProfileNotFound { .. } => FailureKind::Usage,
             EngineError::NotEnoughSpace { .. } | EngineError::Io { .. } | EngineError::Index(_) | EngineError::CorruptState { .. } => FailureKind::Local,
         }
     }
@@ -88,6 +98,10 @@ impl EngineError {
             EngineError::DestinationNotEmpty { .. } => "destination_not_empty",
             EngineError::JobNotFound { .. } => "job_not_found",
             EngineError::Cancelled => "cancelled",
+            EngineError::KeychainUnavailable { .. } => "keychain_unavailable",
+            EngineError::KeychainLocked { .. } => "keychain_locked",
+            EngineError::ProfileNotFound { .. } => "profile_not_found",
+            EngineError::NoKey { .. } => "no_key",
         }
     }
 }

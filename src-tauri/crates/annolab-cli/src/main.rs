@@ -1,0 +1,365 @@
+//! `annolab-export`: the command-line front end over the export engine.
+
+mod output;
+
+use std::io::{BufRead, IsTerminal};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use annolab_api::{ApiKey, Client, DEFAULT_SERVER, ServerUrl, Storage};
+use annolab_sandbox::{Sandbox, SandboxConfig};
+use clap::{Args, Parser, Subcommand};
+use export_engine::{Engine, EngineError, ExportInput, ExportRequest, FailureKind, JobRecord, Keychain, Library, Profile, Profiles, resolve_key};
+use tokio_util::sync::CancellationToken;
+
+use crate::output::{Failure, Output};
+
+const EXIT_CODES: &str = "\
+Exit codes:
+  0  success
+  2  usage: a bad flag, a missing owner or project, an unknown job or profile
+  3  auth: the key was rejected (401/403), or no key or keychain is available
+  4  not found: the project or job does not exist on the server
+  5  the export errored on the server
+  6  the network gave up after retries (the job can be resumed)
+  7  the downloaded archive is damaged or unsafe
+  8  cancelled (Ctrl-C)
+  9  a local problem: disk space, permissions, a damaged state file
+
+The API key comes from ANNOLAB_API_KEY when set, else from the OS keychain (see `login`).";
+
+/// Export instruments, tags and PDFs from AnnoLab projects.
+#[derive(Debug, Parser)]
+#[command(name = "annolab-export", version, after_help = EXIT_CODES)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+    /// Use an embedded demo workspace (no account, no network).
+    #[arg(long, global = true)]
+    demo: bool,
+    /// The profile to use (default: the default profile).
+    #[arg(long, global = true, env = "ANNOLAB_PROFILE")]
+    profile: Option<String>,
+    /// The AnnoLab API server (default: the profile's, else https://api.annolab.ai).
+    #[arg(long, global = true)]
+    server: Option<String>,
+    /// Where finished exports are kept.
+    #[arg(long, global = true, env = "ANNOLAB_EXPORT_LIBRARY", value_name = "DIR")]
+    library: Option<PathBuf>,
+    /// Where profiles are kept (default: the platform's config folder).
+    #[arg(long, global = true, env = "ANNOLAB_EXPORT_CONFIG", value_name = "DIR")]
+    config_dir: Option<PathBuf>,
+    /// Print one JSON event a line and a final JSON result.
+    #[arg(long, global = true)]
+    json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Check an API key against the server and keep it in the OS keychain.
+    Login,
+    /// Remove the profile's key from the keychain.
+    Logout,
+    /// List profiles.
+    Profiles,
+    /// Export a project's instruments into the library (or --out DIR).
+    Export(ExportArgs),
+    /// Resume an interrupted export, or all of them.
+    Resume { job: Option<String> },
+    /// List export jobs, newest first.
+    Jobs,
+    /// List the finished exports in the library.
+    List,
+    /// Summary and problems of one export (folder, folder name or job id).
+    Show { export: String },
+    /// Full-text search in one export's instruments.
+    Search {
+        export: String,
+        query: String,
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+    },
+}
+
+#[derive(Debug, Args)]
+struct ExportArgs {
+    /// The group that owns the project.
+    #[arg(long)]
+    owner: String,
+    #[arg(long)]
+    project: String,
+    /// Keep instruments with this tag type (repeatable; OR).
+    #[arg(long = "include-tag", value_name = "TAG")]
+    include_tags: Vec<String>,
+    /// Drop instruments with this tag type (repeatable; wins over include).
+    #[arg(long = "exclude-tag", value_name = "TAG")]
+    exclude_tags: Vec<String>,
+    /// The older filter form, canonicalTagTypes (repeatable).
+    #[arg(long = "tag", value_name = "TAG")]
+    tags: Vec<String>,
+    /// Keep only instruments of the source file with exactly this name.
+    #[arg(long)]
+    source: Option<String>,
+    /// Include one PDF per instrument (default).
+    #[arg(long, overrides_with = "no_files")]
+    files: bool,
+    /// Leave the PDFs out.
+    #[arg(long)]
+    no_files: bool,
+    /// Put the finished export exactly in this folder (new or empty).
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let output = Output::new(cli.json);
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(e) => return output.fail(&Failure::local(format!("could not start: {e}"))),
+    };
+    match runtime.block_on(run(&cli, &output)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => output.fail(&failure),
+    }
+}
+
+async fn run(cli: &Cli, output: &Output) -> Result<(), Failure> {
+    match &cli.command {
+        Command::Login => login(cli, output).await,
+        Command::Logout => logout(cli, output),
+        Command::Profiles => profiles(cli, output),
+        Command::Export(args) => export(cli, args, output).await,
+        Command::Resume { job } => resume(cli, job.as_deref(), output).await,
+        Command::Jobs => {
+            output.jobs(&library(cli)?.jobs_list());
+            Ok(())
+        }
+        Command::List => {
+            output.library(&library(cli)?.list());
+            Ok(())
+        }
+        Command::Show { export } => {
+            output.show(&library(cli)?.find(export)?);
+            Ok(())
+        }
+        Command::Search { export, query, limit } => {
+            let entry = library(cli)?.find(export)?;
+            output.hits(&export_engine::index::search(&entry.dir, query, *limit)?);
+            Ok(())
+        }
+    }
+}
+
+/// Where the commands point: a server, a key and the library, plus the demo sandbox if any.
+struct Session {
+    engine: Engine,
+    profile: String,
+    // Held so the embedded demo server lives as long as the command.
+    _sandbox: Option<Sandbox>,
+}
+
+async fn session(cli: &Cli, profile_override: Option<&str>, server_override: Option<&str>) -> Result<Session, Failure> {
+    let library = library(cli)?;
+    if cli.demo {
+        let sandbox = Sandbox::start(SandboxConfig::demo()).await.map_err(|e| Failure::local(e.to_string()))?;
+        let client = Client::new(ServerUrl::parse(&sandbox.api_url())?, ApiKey::new(sandbox.key())?)?;
+        let engine = Engine::new(client, Storage::new()?, library);
+        return Ok(Session { engine, profile: "demo".to_owned(), _sandbox: Some(sandbox) });
+    }
+    let profiles = Profiles::new(&config_dir(cli)?);
+    let name = match profile_override.or(cli.profile.as_deref()) {
+        Some(name) => name.to_owned(),
+        None => profiles.default_name()?,
+    };
+    let stored = profiles.get(&name)?;
+    let server = server_override
+        .or(cli.server.as_deref())
+        .map(str::to_owned)
+        .or_else(|| stored.map(|p| p.server))
+        .unwrap_or_else(|| DEFAULT_SERVER.to_owned());
+    let key = resolve_key(&name, &Keychain)?;
+    let client = Client::new(ServerUrl::parse(&server)?, key)?;
+    Ok(Session { engine: Engine::new(client, Storage::new()?, library), profile: name, _sandbox: None })
+}
+
+fn library(cli: &Cli) -> Result<Library, Failure> {
+    match cli.library.clone().or_else(Library::default_root) {
+        Some(root) => Ok(Library::new(root)),
+        None => Err(Failure::usage("No library folder could be found for this user; pass --library DIR.".to_owned())),
+    }
+}
+
+fn config_dir(cli: &Cli) -> Result<PathBuf, Failure> {
+    cli.config_dir
+        .clone()
+        .or_else(Profiles::default_dir)
+        .ok_or_else(|| Failure::usage("No config folder could be found for this user; pass --config-dir DIR.".to_owned()))
+}
+
+async fn login(cli: &Cli, output: &Output) -> Result<(), Failure> {
+    if cli.demo {
+        return Err(Failure::usage("The demo workspace needs no login.".to_owned()));
+    }
+    let profiles = Profiles::new(&config_dir(cli)?);
+    let name = match &cli.profile {
+        Some(name) => name.clone(),
+        None => profiles.default_name()?,
+    };
+    let server = cli.server.clone().or(profiles.get(&name)?.map(|p| p.server)).unwrap_or_else(|| DEFAULT_SERVER.to_owned());
+    let server = ServerUrl::parse(&server)?;
+    let key = read_key()?;
+    let info = Client::new(server.clone(), key.clone())?.key_info().await?;
+    Keychain.store(&name, &key)?;
+    profiles.save(Profile::new(&name, Some(server.to_string())))?;
+    output.logged_in(&name, &server.to_string(), &info.groups.iter().map(|g| g.group_name.clone()).collect::<Vec<_>>());
+    Ok(())
+}
+
+/// The key from standard input when piped, else from a prompt that does not echo.
+fn read_key() -> Result<ApiKey, Failure> {
+    let text = if std::io::stdin().is_terminal() {
+        rpassword::prompt_password("AnnoLab API key: ").map_err(|e| Failure::usage(format!("could not read the key: {e}")))?
+    } else {
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line).map_err(|e| Failure::usage(format!("could not read the key from standard input: {e}")))?;
+        line
+    };
+    Ok(ApiKey::new(text)?)
+}
+
+fn logout(cli: &Cli, output: &Output) -> Result<(), Failure> {
+    let profiles = Profiles::new(&config_dir(cli)?);
+    let name = match &cli.profile {
+        Some(name) => name.clone(),
+        None => profiles.default_name()?,
+    };
+    let removed = Keychain.delete(&name)?;
+    output.logged_out(&name, removed);
+    Ok(())
+}
+
+fn profiles(cli: &Cli, output: &Output) -> Result<(), Failure> {
+    let profiles = Profiles::new(&config_dir(cli)?);
+    let default = profiles.default_name()?;
+    let rows = profiles.list()?.into_iter().map(|p| {
+        let has_key = Keychain.load(&p.name).ok().flatten().is_some();
+        (p.name == default, p, has_key)
+    });
+    output.profiles(&rows.collect::<Vec<_>>());
+    Ok(())
+}
+
+async fn export(cli: &Cli, args: &ExportArgs, output: &Output) -> Result<(), Failure> {
+    let request = ExportRequest::parse(ExportInput {
+        owner: args.owner.clone(),
+        project: args.project.clone(),
+        include_tags: args.include_tags.clone(),
+        exclude_tags: args.exclude_tags.clone(),
+        canonical_tags: args.tags.clone(),
+        source: args.source.clone(),
+        include_files: !args.no_files,
+    })
+    .map_err(EngineError::from)?;
+    let session = session(cli, None, None).await?;
+    let job = session.engine.create_job(request, args.out.clone(), Some(session.profile.clone()))?;
+    drive(&session, job, output).await
+}
+
+async fn resume(cli: &Cli, id: Option<&str>, output: &Output) -> Result<(), Failure> {
+    let store = library(cli)?.jobs_list();
+    let jobs: Vec<JobRecord> = match id {
+        Some(id) => vec![library(cli)?.job(id)?],
+        None => store.into_iter().filter(JobRecord::resumable).collect(),
+    };
+    if jobs.is_empty() {
+        output.note("Nothing to resume.");
+        return Ok(());
+    }
+    for mut job in jobs {
+        if !job.resumable() {
+            return Err(Failure::usage(format!("Job {} is {:?} and cannot be resumed.", job.id, job.state)));
+        }
+        let demo = job.profile.as_deref() == Some("demo");
+        let session = if demo {
+            // The demo server of the interrupted run is gone; a new one serves the same,
+            // deterministic export, so the job asks again and keeps what it had downloaded.
+            job.status_url = None;
+            job.remote_job_id = None;
+            session(&Cli { demo: true, ..cli_clone(cli) }, None, None).await?
+        } else {
+            session(cli, job.profile.as_deref(), Some(&job.server)).await?
+        };
+        drive(&session, job, output).await?;
+    }
+    Ok(())
+}
+
+/// The same global options, for a session of another kind.
+fn cli_clone(cli: &Cli) -> Cli {
+    Cli {
+        command: Command::Jobs,
+        demo: cli.demo,
+        profile: cli.profile.clone(),
+        server: cli.server.clone(),
+        library: cli.library.clone(),
+        config_dir: cli.config_dir.clone(),
+        json: cli.json,
+    }
+}
+
+/// Runs a job with progress on the terminal (or JSON lines) and Ctrl-C as cancel.
+async fn drive(session: &Session, job: JobRecord, output: &Output) -> Result<(), Failure> {
+    let cancel = CancellationToken::new();
+    let on_interrupt = cancel.clone();
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            on_interrupt.cancel();
+        }
+    });
+    output.started(&job);
+    let reporter = Arc::new(output.reporter());
+    let result = session.engine.run(job, reporter.clone(), cancel).await;
+    reporter.finish();
+    let finished = result?;
+    output.finished(&finished);
+    Ok(())
+}
+
+trait LibraryExt {
+    fn jobs_list(&self) -> Vec<JobRecord>;
+    fn job(&self, id: &str) -> Result<JobRecord, EngineError>;
+}
+
+impl LibraryExt for Library {
+    fn jobs_list(&self) -> Vec<JobRecord> {
+        export_engine::JobStore::new(self.jobs_dir()).list()
+    }
+
+    fn job(&self, id: &str) -> Result<JobRecord, EngineError> {
+        export_engine::JobStore::new(self.jobs_dir()).load(id)
+    }
+}
+
+impl From<EngineError> for Failure {
+    fn from(error: EngineError) -> Self {
+        Failure { kind: error.kind(), code: error.code(), message: error.to_string() }
+    }
+}
+
+impl From<annolab_api::ApiError> for Failure {
+    fn from(error: annolab_api::ApiError) -> Self {
+        EngineError::from(error).into()
+    }
+}
+
+impl Failure {
+    fn usage(message: String) -> Self {
+        Failure { kind: FailureKind::Usage, code: "usage", message }
+    }
+
+    fn local(message: String) -> Self {
+        Failure { kind: FailureKind::Local, code: "local", message }
+    }
+}

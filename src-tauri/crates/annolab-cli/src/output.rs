@@ -1,0 +1,288 @@
+//! What the CLI prints: progress bars on a terminal, plain lines otherwise, JSON with --json.
+//! Results go to stdout, messages and errors to stderr.
+
+use std::io::{IsTerminal, Write};
+use std::process::ExitCode;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use export_engine::index::SearchHit;
+use export_engine::{FailureKind, Finished, JobRecord, LibraryEntry, Phase, Profile, Progress, ProgressSink};
+use indicatif::{ProgressBar, ProgressStyle};
+use serde_json::json;
+
+/// A failure as the CLI reports it: exit code from `kind`, a stable `code`, one clear line.
+#[derive(Debug)]
+pub struct Failure {
+    pub kind: FailureKind,
+    pub code: &'static str,
+    pub message: String,
+}
+
+pub struct Output {
+    json: bool,
+    terminal: bool,
+}
+
+impl Output {
+    pub fn new(json: bool) -> Self {
+        Output { json, terminal: !json && std::io::stderr().is_terminal() }
+    }
+
+    pub fn fail(&self, failure: &Failure) -> ExitCode {
+        if self.json {
+            println!("{}", json!({"result": "error", "code": failure.code, "message": failure.message}));
+        } else {
+            eprintln!("error: {}", failure.message);
+        }
+        ExitCode::from(exit_code(failure.kind))
+    }
+
+    pub fn note(&self, message: &str) {
+        if self.json {
+            println!("{}", json!({"event": "notice", "message": message}));
+        } else {
+            eprintln!("{message}");
+        }
+    }
+
+    pub fn started(&self, job: &JobRecord) {
+        if !self.json {
+            eprintln!("Exporting {:?} owned by {:?} (job {})", job.request.project, job.request.owner, job.id);
+        }
+    }
+
+    pub fn reporter(&self) -> Reporter {
+        let bar = self.terminal.then(|| {
+            let bar = ProgressBar::new_spinner();
+            bar.enable_steady_tick(Duration::from_millis(120));
+            bar
+        });
+        Reporter { json: self.json, bar, last_phase: Mutex::new(None) }
+    }
+
+    pub fn finished(&self, finished: &Finished) {
+        let m = &finished.manifest;
+        if self.json {
+            println!(
+                "{}",
+                json!({"result": "ready", "dir": finished.dir, "jobId": m.job_id, "remoteJobId": m.remote_job_id,
+                       "instruments": m.counts.instruments, "pdfs": m.counts.pdfs, "problems": m.counts.problems,
+                       "zipSha256": m.zip_sha256, "zipBytes": m.zip_bytes})
+            );
+            return;
+        }
+        eprintln!(
+            "Ready: {} instruments, {} PDFs, {} problem{}.",
+            m.counts.instruments,
+            m.counts.pdfs,
+            m.counts.problems,
+            if m.counts.problems == 1 { "" } else { "s" }
+        );
+        println!("{}", finished.dir.display());
+    }
+
+    pub fn logged_in(&self, profile: &str, server: &str, groups: &[String]) {
+        if self.json {
+            println!("{}", json!({"result": "logged_in", "profile": profile, "server": server, "groups": groups}));
+        } else {
+            eprintln!("The key works. Saved it in the keychain for profile {profile:?} ({server}).");
+            eprintln!("Groups it can see: {}", groups.join(", "));
+        }
+    }
+
+    pub fn logged_out(&self, profile: &str, removed: bool) {
+        if self.json {
+            println!("{}", json!({"result": "logged_out", "profile": profile, "removed": removed}));
+        } else if removed {
+            eprintln!("Removed the key of profile {profile:?} from the keychain.");
+        } else {
+            eprintln!("Profile {profile:?} had no key in the keychain.");
+        }
+    }
+
+    pub fn profiles(&self, rows: &[(bool, Profile, bool)]) {
+        if self.json {
+            let list: Vec<_> = rows.iter().map(|(default, p, key)| json!({"name": p.name, "server": p.server, "default": default, "hasKey": key})).collect();
+            println!("{}", json!(list));
+            return;
+        }
+        if rows.is_empty() {
+            eprintln!("No profiles yet. `annolab-export login` creates one.");
+        }
+        for (default, profile, has_key) in rows {
+            println!("{} {}\t{}\t{}", if *default { "*" } else { " " }, profile.name, profile.server, if *has_key { "key in keychain" } else { "no key" });
+        }
+    }
+
+    pub fn jobs(&self, jobs: &[JobRecord]) {
+        if self.json {
+            println!("{}", serde_json::to_string(jobs).unwrap_or_default());
+            return;
+        }
+        for job in jobs {
+            println!(
+                "{}\t{:?}\t{}\t{} / {}\t{}",
+                job.id,
+                job.state,
+                job.phase.as_str(),
+                job.request.owner,
+                job.request.project,
+                job.export_dir.as_ref().map(|d| d.display().to_string()).or_else(|| job.error.as_ref().map(|e| e.message.clone())).unwrap_or_default()
+            );
+        }
+    }
+
+    pub fn library(&self, entries: &[LibraryEntry]) {
+        if self.json {
+            let list: Vec<_> = entries.iter().map(|e| json!({"dir": e.dir, "manifest": e.manifest})).collect();
+            println!("{}", json!(list));
+            return;
+        }
+        for e in entries {
+            let m = &e.manifest;
+            println!(
+                "{}\t{} / {}\t{} instruments\t{} PDFs\t{} problems",
+                e.dir.display(),
+                m.request.owner,
+                m.request.project,
+                m.counts.instruments,
+                m.counts.pdfs,
+                m.counts.problems
+            );
+        }
+    }
+
+    pub fn show(&self, entry: &LibraryEntry) {
+        let m = &entry.manifest;
+        if self.json {
+            println!("{}", json!({"dir": entry.dir, "manifest": m}));
+            return;
+        }
+        println!("Export      {}", entry.dir.display());
+        println!("Project     {} / {}", m.request.owner, m.request.project);
+        println!("Server      {} (job {})", m.server, m.remote_job_id);
+        println!("Ready at    {}", m.times.ready.as_deref().unwrap_or("-"));
+        println!("Contents    {} instruments, {} PDFs, {} bytes", m.counts.instruments, m.counts.pdfs, m.counts.bytes);
+        println!("Zip sha256  {}", m.zip_sha256);
+        println!("Problems    {}", m.counts.problems);
+        for problem in &m.problems {
+            println!("  - {}", problem.message);
+        }
+    }
+
+    pub fn hits(&self, hits: &[SearchHit]) {
+        if self.json {
+            println!("{}", json!(hits));
+            return;
+        }
+        for hit in hits {
+            println!(
+                "{}\t{}\t{}\tpages {}-{}\t{}",
+                hit.id,
+                hit.type_name.as_deref().unwrap_or("-"),
+                hit.source_name.as_deref().unwrap_or("-"),
+                hit.start_page.unwrap_or(0),
+                hit.end_page.unwrap_or(0),
+                hit.pdf_path.as_deref().unwrap_or("")
+            );
+        }
+    }
+}
+
+/// Progress of one job.
+pub struct Reporter {
+    json: bool,
+    bar: Option<ProgressBar>,
+    last_phase: Mutex<Option<Phase>>,
+}
+
+impl Reporter {
+    pub fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+
+    fn phase_label(phase: Phase) -> &'static str {
+        match phase {
+            Phase::Requested => "Requesting the export",
+            Phase::Processing => "Processing on the server",
+            Phase::Downloading => "Downloading",
+            Phase::Verifying => "Verifying",
+            Phase::Extracting => "Extracting",
+            Phase::Indexing => "Indexing",
+            Phase::Ready => "Ready",
+        }
+    }
+}
+
+impl ProgressSink for Reporter {
+    fn emit(&self, progress: Progress) {
+        if self.json {
+            let mut out = std::io::stdout().lock();
+            let _ = writeln!(out, "{}", serde_json::to_string(&progress).unwrap_or_default());
+            return;
+        }
+        let Some(bar) = &self.bar else {
+            // Not a terminal: a line a phase, and the notices.
+            match progress {
+                Progress::Phase { phase } => eprintln!("{}", Self::phase_label(phase)),
+                Progress::Notice { message } => eprintln!("  {message}"),
+                _ => {}
+            }
+            return;
+        };
+        match progress {
+            Progress::Phase { phase } => {
+                *self.last_phase.lock().unwrap_or_else(|p| p.into_inner()) = Some(phase);
+                bar.set_position(0);
+                bar.set_length(0);
+                match phase {
+                    Phase::Downloading => bar.set_style(bytes_style()),
+                    Phase::Verifying | Phase::Extracting | Phase::Indexing => bar.set_style(count_style()),
+                    _ => bar.set_style(ProgressStyle::default_spinner()),
+                }
+                bar.set_message(Self::phase_label(phase));
+            }
+            Progress::Polled { polls, elapsed_ms, server_status } => {
+                bar.set_message(format!("Processing on the server: {server_status} ({:.0} s, {polls} polls)", elapsed_ms as f64 / 1000.0));
+            }
+            Progress::Downloaded { bytes, total, .. } => {
+                if let Some(total) = total {
+                    bar.set_length(total);
+                }
+                bar.set_position(bytes);
+            }
+            Progress::Verified { entries: n, total } | Progress::Extracted { files: n, total } => {
+                bar.set_length(total);
+                bar.set_position(n);
+            }
+            Progress::Indexed { instruments } => bar.set_position(instruments),
+            Progress::Notice { message } => bar.println(format!("  {message}")),
+        }
+    }
+}
+
+fn bytes_style() -> ProgressStyle {
+    ProgressStyle::with_template("{msg} [{bar:32}] {bytes}/{total_bytes} {bytes_per_sec} ETA {eta}")
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .progress_chars("=> ")
+}
+
+fn count_style() -> ProgressStyle {
+    ProgressStyle::with_template("{msg} [{bar:32}] {pos}/{len}").unwrap_or_else(|_| ProgressStyle::default_bar()).progress_chars("=> ")
+}
+
+pub fn exit_code(kind: FailureKind) -> u8 {
+    match kind {
+        FailureKind::Usage => 2,
+        FailureKind::Auth => 3,
+        FailureKind::NotFound => 4,
+        FailureKind::ExportErrored => 5,
+        FailureKind::Network => 6,
+        FailureKind::BadArchive => 7,
+        FailureKind::Cancelled => 8,
+        FailureKind::Local => 9,
+    }
+}

@@ -1,0 +1,289 @@
+//! `annolab-export` as a user runs it: the real binary against the sandbox over HTTP.
+//!
+//! The sandbox runs in this process while the tests wait on the CLI process, so every test that
+//! starts one uses the multi-threaded runtime: a blocked current-thread runtime would leave the
+//! sandbox unable to answer.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use annolab_sandbox::{Fault, Sandbox, SandboxConfig};
+
+const KEY: &str = "cli-test-key-9b7e";
+const OWNER: &str = "Group Name owning project";
+const PROJECT: &str = "Example Project Name";
+
+/// A scratch home for one test: library, config and the XDG folders, so nothing touches the
+/// user's own; and a sandbox to talk to.
+struct Home {
+    dir: tempfile::TempDir,
+    sandbox: Option<Sandbox>,
+}
+
+impl Home {
+    async fn with_sandbox(configure: impl FnOnce(&mut SandboxConfig)) -> Self {
+        let mut config = SandboxConfig::with_key(KEY);
+        config.job_time = Duration::ZERO;
+        configure(&mut config);
+        Home { dir: tempfile::tempdir().unwrap(), sandbox: Some(Sandbox::start(config).await.unwrap()) }
+    }
+
+    fn offline() -> Self {
+        Home { dir: tempfile::tempdir().unwrap(), sandbox: None }
+    }
+
+    fn library(&self) -> PathBuf {
+        self.dir.path().join("library")
+    }
+
+    /// The CLI, pointed at this home and (with `ANNOLAB_API_KEY`) at the sandbox.
+    fn cli(&self) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_annolab-export"));
+        command
+            .env("ANNOLAB_EXPORT_LIBRARY", self.library())
+            .env("ANNOLAB_EXPORT_CONFIG", self.dir.path().join("config"))
+            .env_remove("ANNOLAB_PROFILE")
+            .stdin(Stdio::null());
+        match &self.sandbox {
+            Some(sandbox) => command.env("ANNOLAB_API_KEY", KEY).args(["--server", &sandbox.api_url()]),
+            None => command.env_remove("ANNOLAB_API_KEY"),
+        };
+        command
+    }
+
+    fn export(&self, extra: &[&str]) -> Command {
+        let mut command = self.cli();
+        command.args(["export", "--owner", OWNER, "--project", PROJECT]).args(extra);
+        command
+    }
+}
+
+fn run(mut command: Command) -> Output {
+    command.output().unwrap()
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// sha256 of every file under an export folder except the index and manifest, which record
+/// times: "the same files" as a clean run.
+fn fingerprint(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    let mut files = BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                let name = path.strip_prefix(dir).unwrap().to_string_lossy().into_owned();
+                if name != "manifest.json" && name != "index.sqlite" {
+                    files.insert(name, std::fs::read(&path).unwrap());
+                }
+            }
+        }
+    }
+    files
+}
+
+#[test]
+fn the_demo_exports_with_and_without_files() {
+    let home = Home::offline();
+    let mut with_files = home.cli();
+    with_files.args(["--demo", "export", "--owner", OWNER, "--project", PROJECT, "--include-tag", "Airframe Inventory"]);
+    let output = run(with_files);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let dir = PathBuf::from(stdout(&output).trim());
+    assert!(dir.starts_with(home.library()));
+    let pdfs = std::fs::read_dir(dir.join("pdfs")).unwrap().count();
+    let lines = std::fs::read_to_string(dir.join("instruments.json")).unwrap().lines().count();
+    assert!(pdfs > 0 && pdfs == lines);
+    assert!(stderr(&output).contains(&format!("Ready: {lines} instruments, {pdfs} PDFs, 0 problems.")));
+
+    let mut without = home.cli();
+    without.args(["--demo", "export", "--owner", OWNER, "--project", PROJECT, "--no-files"]);
+    let output = run(without);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let dir = PathBuf::from(stdout(&output).trim());
+    assert!(!dir.join("pdfs").exists());
+    assert_eq!(std::fs::read_to_string(dir.join("instruments.json")).unwrap().lines().count(), 240);
+
+    let mut list = home.cli();
+    list.arg("list");
+    assert_eq!(stdout(&run(list)).lines().count(), 2);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn json_mode_prints_events_and_a_final_result() {
+    let home = Home::with_sandbox(|_| {}).await;
+    let output = run(home.export(&["--source", "Test_PDF.pdf", "--json"]));
+    assert!(output.status.success(), "{}", stderr(&output));
+    let lines: Vec<serde_json::Value> = stdout(&output).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let phases: Vec<&str> = lines.iter().filter(|l| l["event"] == "phase").map(|l| l["phase"].as_str().unwrap()).collect();
+    assert_eq!(phases, ["requested", "processing", "downloading", "verifying", "extracting", "indexing", "ready"]);
+    assert!(lines.iter().any(|l| l["event"] == "downloaded" && l["total"].is_u64()));
+    let result = lines.last().unwrap();
+    assert_eq!(result["result"], "ready");
+    assert_eq!(result["instruments"], 5);
+    assert_eq!(result["pdfs"], 5);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn out_puts_the_export_exactly_in_the_folder() {
+    let home = Home::with_sandbox(|_| {}).await;
+    let out = home.dir.path().join("for-the-title-team");
+    let output = run(home.export(&["--source", "Test_PDF.pdf", "--out", out.to_str().unwrap()]));
+    assert!(output.status.success(), "{}", stderr(&output));
+    let mut names: Vec<String> = std::fs::read_dir(&out).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    names.sort();
+    assert_eq!(names, ["index.sqlite", "instruments.json", "manifest.json", "pdfs"]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn failures_have_distinct_exit_codes_and_one_clear_line() {
+    let home = Home::with_sandbox(|c| c.faults = vec![Fault::JobError("The export worker crashed".into())]).await;
+    let errored = run(home.export(&[]));
+    assert_eq!(errored.status.code(), Some(5), "{}", stderr(&errored));
+    assert!(stderr(&errored).contains("The export failed on AnnoLab's side: The export worker crashed"));
+
+    let missing = run({
+        let mut c = home.cli();
+        c.args(["export", "--owner", "Nobody", "--project", "Nothing"]);
+        c
+    });
+    assert_eq!(missing.status.code(), Some(4));
+    assert!(stderr(&missing).contains("Project 'Nothing' owned by 'Nobody' was not found."));
+
+    let wrong_key = run({
+        let mut c = home.export(&[]);
+        c.env("ANNOLAB_API_KEY", "not-the-key");
+        c
+    });
+    assert_eq!(wrong_key.status.code(), Some(3));
+    assert!(stderr(&wrong_key).contains("AnnoLab rejected the API key (401): Invalid API key."), "{}", stderr(&wrong_key));
+
+    let insecure = run({
+        let mut c = home.export(&[]);
+        c.args(["--server", "http://api.annolab.example"]);
+        c
+    });
+    assert_eq!(insecure.status.code(), Some(2));
+    assert!(stderr(&insecure).contains("Refusing to send the API key"));
+
+    let usage = run({
+        let mut c = home.cli();
+        c.args(["export", "--owner", OWNER]);
+        c
+    });
+    assert_eq!(usage.status.code(), Some(2));
+
+    let help = run({
+        let mut c = home.cli();
+        c.arg("--help");
+        c
+    });
+    for code in ["2  usage", "3  auth", "4  not found", "5  the export errored", "6  the network gave up", "7  the downloaded archive", "8  cancelled"] {
+        assert!(stdout(&help).contains(code), "--help lacks {code}");
+    }
+}
+
+#[test]
+fn without_a_key_it_says_how_to_get_one() {
+    let home = Home::offline();
+    let output = run({
+        let mut c = home.cli();
+        c.args(["export", "--owner", OWNER, "--project", PROJECT, "--server", "http://127.0.0.1:9"]);
+        c.env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/annolab-test-bus");
+        c
+    });
+    assert_eq!(output.status.code(), Some(3), "{}", stderr(&output));
+    let message = stderr(&output);
+    assert!(message.contains("keychain") && message.contains("ANNOLAB_API_KEY"), "{message}");
+}
+
+/// Kills the CLI with SIGKILL once its job record reaches `phase`, then resumes it; the export
+/// must end identical to a clean run.
+async fn killed_in(phase: &str, configure: impl FnOnce(&mut SandboxConfig) + Clone) {
+    let clean = Home::with_sandbox(configure.clone()).await;
+    let reference = run(clean.export(&[]));
+    assert!(reference.status.success(), "{}", stderr(&reference));
+    let reference = fingerprint(Path::new(stdout(&reference).trim()));
+
+    let home = Home::with_sandbox(configure).await;
+    let mut child = home.export(&[]).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
+    let jobs = home.library().join(".jobs");
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let record = loop {
+        assert!(Instant::now() < deadline, "the job never reached {phase}");
+        let record = std::fs::read_dir(&jobs).ok().and_then(|mut d| d.next()).and_then(|e| std::fs::read_to_string(e.unwrap().path()).ok());
+        if record.as_deref().is_some_and(|r| r.contains(&format!("\"phase\": \"{phase}\""))) {
+            break record.unwrap();
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(record.contains("\"state\": \"running\""));
+    let after_kill = std::fs::read_to_string(std::fs::read_dir(&jobs).unwrap().next().unwrap().unwrap().path()).unwrap();
+    assert!(!after_kill.contains("\"phase\": \"ready\""), "killed too late: the job had finished");
+    assert!(home.library().join(".work").exists(), "the interrupted job keeps its files for the resume");
+
+    let resumed = run({
+        let mut c = home.cli();
+        c.arg("resume");
+        c
+    });
+    assert!(resumed.status.success(), "{}", stderr(&resumed));
+    let dir = PathBuf::from(stdout(&resumed).trim());
+    assert_eq!(fingerprint(&dir), reference, "killed during {phase}");
+    let jobs_listing = stdout(&run({
+        let mut c = home.cli();
+        c.arg("jobs");
+        c
+    }));
+    assert!(jobs_listing.contains("Done\tready"), "{jobs_listing}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn killed_during_download_then_resumed_ends_identical() {
+    killed_in("downloading", |c: &mut SandboxConfig| {
+        c.sources = annolab_sandbox::SourceSet::Generated { instruments: 400 };
+        c.faults = vec![Fault::Bandwidth(512 * 1024)];
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn killed_during_extraction_then_resumed_ends_identical() {
+    // Heavy pages make extraction take long enough to be caught in the act.
+    killed_in("extracting", |c: &mut SandboxConfig| {
+        c.sources = annolab_sandbox::SourceSet::Generated { instruments: 1500 };
+        c.scan_bytes_per_page = 48 * 1024;
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_key_is_never_written_by_the_cli() {
+    let home = Home::with_sandbox(|_| {}).await;
+    assert!(run(home.export(&[])).status.success());
+    let mut stack = vec![home.dir.path().to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                let bytes = std::fs::read(&path).unwrap();
+                assert!(!bytes.windows(KEY.len()).any(|w| w == KEY.as_bytes()), "the key is in {}", path.display());
+            }
+        }
+    }
+}
