@@ -287,3 +287,24 @@ async fn the_key_is_never_written_by_the_cli() {
         }
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ctrl_c_cancels_and_leaves_no_temporary_files() {
+    let home = Home::with_sandbox(|c| c.job_time = Duration::from_secs(60)).await;
+    let child = home.export(&[]).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let jobs = home.library().join(".jobs");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !std::fs::read_dir(&jobs).ok().and_then(|mut d| d.next()).and_then(|e| std::fs::read_to_string(e.unwrap().path()).ok()).is_some_and(|r| r.contains("\"phase\": \"processing\"")) {
+        assert!(Instant::now() < deadline, "the job never reached processing");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let interrupted = Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    assert!(interrupted.success());
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(8), "{}", stderr(&output));
+    assert!(stderr(&output).contains("The export was cancelled."));
+    let record = std::fs::read_to_string(std::fs::read_dir(&jobs).unwrap().next().unwrap().unwrap().path()).unwrap();
+    assert!(record.contains("\"state\": \"cancelled\""), "{record}");
+    let work = home.library().join(".work");
+    assert!(!work.exists() || std::fs::read_dir(&work).unwrap().next().is_none(), "temporary files remain");
+}

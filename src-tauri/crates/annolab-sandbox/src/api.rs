@@ -17,7 +17,7 @@ use crate::archive::{self, ArchiveShape};
 use crate::faults::Faults;
 use crate::jobs::{Build, JobStatus, Jobs};
 use crate::project::Project;
-use crate::request::{ExportRequest, SearchRequest};
+use crate::request::{ExportRequest, ProjectExportRequest, SearchRequest};
 use crate::storage::Signer;
 use crate::ApiKey;
 
@@ -42,6 +42,7 @@ pub(crate) struct ApiState {
 pub(crate) fn router(state: ApiState) -> Router {
     Router::new()
         .route("/v1/export/instruments", post(start_export))
+        .route("/v1/export/project", post(start_project_export))
         .route("/v1/export/status/{id}", get(export_status))
         .route("/v1/api-key/info", get(key_info))
         .route("/v1/project/{group}/{project}", get(project_info))
@@ -138,17 +139,40 @@ async fn start_export(State(state): State<ApiState>, headers: HeaderMap, body: R
     authorize(&state, &headers, true)?;
     let request = ExportRequest::parse(&body_bytes(body)?).map_err(|e| ApiError::bad_request(e.0))?;
     let project_id = find_project(&state, &request.owner, &request.project)?.id;
-    let job = state.jobs.create(project_id, state.job_time, state.faults.take_job_error());
-
     let shape = ArchiveShape {
         malformed_lines: state.faults.malformed_lines(),
         hostile_entries: state.faults.hostile_entries(),
         scan_bytes_per_page: state.scan_bytes_per_page,
     };
+    let job = start_job(&state, project_id, move |path, project| archive::write(path, project, &request, shape));
+    Ok(created(&state, job.id, project_id, true))
+}
+
+/// `POST /v1/export/project`, the official SDK's `Project.export`: the project's annotations,
+/// layers and relations as JSON Lines, optionally with sources, text bounds and annotation types.
+async fn start_project_export(State(state): State<ApiState>, headers: HeaderMap, body: Result<Bytes, BytesRejection>) -> Result<Response, ApiError> {
+    authorize(&state, &headers, true)?;
+    let request = ProjectExportRequest::parse(&body_bytes(body)?).map_err(|e| ApiError::bad_request(e.0))?;
+    let project = &*state.project;
+    if project.owner != request.group || (project.name != request.project && project.id.to_string() != request.project) {
+        return Err(ApiError::new(StatusCode::NOT_FOUND, format!("Project '{}' owned by '{}' was not found.", request.project, request.group)));
+    }
+    let project_id = project.id;
+    let job = start_job(&state, project_id, move |path, project| archive::write_project(path, project, &request));
+    Ok(created(&state, job.id, project_id, false))
+}
+
+/// Creates a job and builds its archive in the background with `build`.
+fn start_job(
+    state: &ApiState,
+    project_id: u64,
+    build: impl FnOnce(&std::path::Path, &Project) -> Result<archive::ArchiveSummary, archive::ArchiveError> + Send + 'static,
+) -> Arc<crate::jobs::Job> {
+    let job = state.jobs.create(project_id, state.job_time, state.faults.take_job_error());
     let (project, archive_path, build_job) = (Arc::clone(&state.project), state.jobs.archive_path(job.id), Arc::clone(&job));
     tokio::task::spawn_blocking(move || {
         let part = archive_path.with_extension("zip.part");
-        let build = match archive::write(&part, &project, &request, shape).and_then(|summary| {
+        let outcome = match build(&part, &project).and_then(|summary| {
             std::fs::rename(&part, &archive_path)?;
             Ok(summary)
         }) {
@@ -159,15 +183,18 @@ async fn start_export(State(state): State<ApiState>, headers: HeaderMap, body: R
                 Build::Failed(format!("The export could not be built: {e}"))
             }
         };
-        build_job.finish_build(build);
+        build_job.finish_build(outcome);
     });
+    job
+}
 
+fn created(state: &ApiState, job_id: u64, project_id: u64, instruments: bool) -> Response {
     let body = json!({
         "message": "Export Request Successful. To check export status make a GET request at exportStatusUrl in response body",
-        "exportStatusUrl": format!("{}/v1/export/status/{}", state.api_base, job.id),
-        "exportJob": {"id": job.id, "status": "initialized", "projectId": project_id, "isInstrumentsExport": true},
+        "exportStatusUrl": format!("{}/v1/export/status/{}", state.api_base, job_id),
+        "exportJob": {"id": job_id, "status": "initialized", "projectId": project_id, "isInstrumentsExport": instruments},
     });
-    Ok((StatusCode::CREATED, axum::Json(body)).into_response())
+    (StatusCode::CREATED, axum::Json(body)).into_response()
 }
 
 async fn export_status(State(state): State<ApiState>, headers: HeaderMap, Path(id): Path<String>) -> Result<Response, ApiError> {
@@ -216,7 +243,7 @@ async fn project_info(State(state): State<ApiState>, headers: HeaderMap, Path((g
     let project = find_project(&state, &group, &name)?;
     Ok(axum::Json(json!({
         "id": project.id, "name": project.name, "groupName": project.owner, "groupId": project.group_id,
-        "instrumentCount": project.instrument_count(),
+        "defaultDirectory": "Uploads", "instrumentCount": project.instrument_count(),
     }))
     .into_response())
 }

@@ -12,7 +12,7 @@ use zip::write::SimpleFileOptions;
 
 use crate::pdf;
 use crate::project::{Instrument, Project, Source};
-use crate::request::ExportRequest;
+use crate::request::{ExportRequest, ProjectExportRequest};
 
 /// What one export holds, for the job's record and for tests.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -94,6 +94,81 @@ pub fn write(path: &Path, project: &Project, request: &ExportRequest, shape: Arc
     }
     let writer = zip.finish()?;
     let file = writer.into_inner().map_err(|e| e.into_error())?;
+    file.sync_all()?;
+    summary.bytes = file.metadata()?.len();
+    Ok(summary)
+}
+
+/// The project export the official SDK's `Project.export` downloads: JSON Lines files named
+/// `<project>.<entity>.jsonl` (annotations, layers, relations; with the flags also sources,
+/// text bounds and annotation types) and, with `includeSources`, each source PDF under its
+/// directory, as the SDK's importer reads them.
+pub fn write_project(path: &Path, project: &Project, request: &ProjectExportRequest) -> Result<ArchiveSummary, ArchiveError> {
+    const DIRECTORY: &str = "Uploads";
+    const LAYER: &str = "GOLD";
+    let file = File::create(path)?;
+    let mut zip = zip::ZipWriter::new(BufWriter::with_capacity(1 << 20, file));
+    let jsonl = SimpleFileOptions::default().compression_method(CompressionMethod::Deflated);
+    let prefix = safe_type_name(&project.name);
+    let wanted = |source: &Source| request.source_ids.as_ref().is_none_or(|ids| ids.contains(&source.id));
+    let layer_wanted = request.layers.as_ref().is_none_or(|layers| layers.iter().any(|l| l == LAYER));
+    let mut summary = ArchiveSummary::default();
+    let line = |zip: &mut zip::ZipWriter<BufWriter<File>>, value: serde_json::Value| -> io::Result<()> {
+        serde_json::to_writer(&mut *zip, &value).map_err(io::Error::other)?;
+        zip.write_all(b"\n")
+    };
+
+    zip.start_file(format!("{prefix}.annotations.jsonl"), jsonl)?;
+    if layer_wanted {
+        for source in project.sources().filter(|s| wanted(s)) {
+            for instrument in &source.instruments {
+                for annotation in &instrument.annotations {
+                    line(&mut zip, annotation.clone())?;
+                }
+                summary.instruments += 1;
+            }
+        }
+    }
+    zip.start_file(format!("{prefix}.layers.jsonl"), jsonl)?;
+    if layer_wanted {
+        line(&mut zip, serde_json::json!({"name": LAYER, "isGoldSet": true, "description": "Reviewed annotations"}))?;
+    }
+    zip.start_file(format!("{prefix}.relations.jsonl"), jsonl)?;
+    if request.include_annotation_types {
+        zip.start_file(format!("{prefix}.atntypes.jsonl"), jsonl)?;
+        for (name, color) in [("Registration Number", "#4f46e5"), ("Effective Date", "#0891b2"), ("Party", "#16a34a")] {
+            line(&mut zip, serde_json::json!({"name": name, "color": color, "isRelation": false, "isDocumentClassification": false, "category": "Entity"}))?;
+        }
+    }
+    if request.include_sources {
+        zip.start_file(format!("{prefix}.sources.jsonl"), jsonl)?;
+        for source in project.sources().filter(|s| wanted(s)) {
+            line(&mut zip, serde_json::json!({"sourceId": source.id, "sourceName": source.name, "directoryName": DIRECTORY, "type": "pdf", "text": "", "pageCount": source.pages}))?;
+        }
+    }
+    if request.include_text_bounds {
+        zip.start_file(format!("{prefix}.text-bounds.jsonl"), jsonl)?;
+        for source in project.sources().filter(|s| wanted(s)) {
+            line(&mut zip, serde_json::json!({"sourceId": source.id, "textBounds": []}))?;
+        }
+    }
+    if request.include_sources {
+        let stored = SimpleFileOptions::default().compression_method(CompressionMethod::Stored);
+        for source in project.sources().filter(|s| wanted(s)) {
+            let bytes = match &source.file {
+                Some(path) => std::fs::read(path)?,
+                None => {
+                    let mut bytes = Vec::new();
+                    pdf::source_document(&source, 0).save_to(&mut bytes)?;
+                    bytes
+                }
+            };
+            zip.start_file(format!("{DIRECTORY}/{}", source.name), stored)?;
+            zip.write_all(&bytes)?;
+            summary.pdfs += 1;
+        }
+    }
+    let file = zip.finish()?.into_inner().map_err(|e| e.into_error())?;
     file.sync_all()?;
     summary.bytes = file.metadata()?.len();
     Ok(summary)

@@ -23,6 +23,59 @@ pub struct SearchRequest {
     pub page: u64,
 }
 
+/// A valid `POST /v1/export/project` body, as the official SDK's export helper sends it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProjectExportRequest {
+    pub group: String,
+    /// The project's name, or its id as text.
+    pub project: String,
+    pub include_annotation_types: bool,
+    pub include_sources: bool,
+    pub include_text_bounds: bool,
+    pub source_ids: Option<Vec<u64>>,
+    pub layers: Option<Vec<String>>,
+}
+
+impl ProjectExportRequest {
+    pub fn parse(body: &[u8]) -> Result<Self, BadRequest> {
+        let body = object(body)?;
+        let group = required_string(&body, "groupName")?;
+        let project = match body.get("projectIdentifier") {
+            Some(Value::Number(n)) if n.is_u64() => n.to_string(),
+            _ => required_string(&body, "projectIdentifier")?,
+        };
+        let flag = |field: &str| match body.get(field) {
+            None | Some(Value::Null) => Ok(false),
+            Some(Value::Bool(b)) => Ok(*b),
+            Some(other) => Err(wrong_type(field, "a boolean (true or false)", other)),
+        };
+        let source_ids = match body.get("sourceIds") {
+            None | Some(Value::Null) => None,
+            Some(Value::Array(items)) => Some(
+                items
+                    .iter()
+                    .enumerate()
+                    .map(|(i, v)| v.as_u64().ok_or_else(|| wrong_type(&format!("sourceIds[{i}]"), "a whole number", v)))
+                    .collect::<Result<_, _>>()?,
+            ),
+            Some(other) => return Err(wrong_type("sourceIds", "a list of source ids", other)),
+        };
+        let layers = match body.get("annotationLayerNames") {
+            None | Some(Value::Null) => None,
+            Some(_) => Some(string_list(&body, "annotationLayerNames").map_err(|e| BadRequest(e.0.replace("tagFilter.", "")))?),
+        };
+        Ok(ProjectExportRequest {
+            group,
+            project,
+            include_annotation_types: flag("includeAnnotationTypes")?,
+            include_sources: flag("includeSources")?,
+            include_text_bounds: flag("includeTextBounds")?,
+            source_ids,
+            layers,
+        })
+    }
+}
+
 /// Why a body was refused; the text is what the client reads in `{"message": ...}`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]

@@ -430,3 +430,27 @@ async fn the_demo_config_has_a_random_key_and_free_ports() {
     a.shutdown().await;
     b.shutdown().await;
 }
+
+#[tokio::test]
+async fn the_sdks_project_export_is_served_too() {
+    let sandbox = TestSandbox::start(|_| {}).await;
+    let response = sandbox.post("/v1/export/project", &json!({"projectIdentifier": "Example Project Name"})).await;
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    support::assert_message(response, "groupName is required").await;
+    let response = sandbox.post("/v1/export/project", &json!({"projectIdentifier": "Nope", "groupName": DEMO_EXPORT.0})).await;
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+
+    let body = json!({"projectIdentifier": 148, "groupName": DEMO_EXPORT.0, "includeSources": true, "sourceIds": [1921]});
+    let response = sandbox.post("/v1/export/project", &body).await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let created: Value = response.json().await.unwrap();
+    assert_eq!(created["exportJob"]["isInstrumentsExport"], false);
+    let zip = sandbox.download(&sandbox.wait_finished(created["exportStatusUrl"].as_str().unwrap()).await).await;
+    let archive = zip::ZipArchive::new(std::io::Cursor::new(zip)).unwrap();
+    let mut names = support::entry_names(&archive);
+    names.sort();
+    assert_eq!(
+        names,
+        ["Example Project Name.annotations.jsonl", "Example Project Name.layers.jsonl", "Example Project Name.relations.jsonl", "Example Project Name.sources.jsonl", "Uploads/Test_PDF.pdf"]
+    );
+}
