@@ -279,7 +279,7 @@ async fn resume(cli: &Cli, id: Option<&str>, output: &Output) -> Result<(), Fail
     }
     for mut job in jobs {
         if !job.resumable() {
-            return Err(Failure::usage(format!("Job {} is {:?} and cannot be resumed.", job.id, job.state)));
+            return Err(Failure::usage(format!("Job {} is {} and cannot be resumed.", job.id, job.state.as_str())));
         }
         let demo = job.profile.as_deref() == Some("demo");
         let session = if demo {

@@ -122,9 +122,9 @@ impl Output {
         }
         for job in jobs {
             println!(
-                "{}\t{:?}\t{}\t{} / {}\t{}",
+                "{}\t{}\t{}\t{} / {}\t{}",
                 job.id,
-                job.state,
+                job.state.as_str(),
                 job.phase.as_str(),
                 job.request.owner,
                 job.request.project,

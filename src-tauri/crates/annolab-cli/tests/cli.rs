@@ -248,7 +248,7 @@ async fn killed_in(phase: &str, configure: impl FnOnce(&mut SandboxConfig) + Clo
         c.arg("jobs");
         c
     }));
-    assert!(jobs_listing.contains("Done\tready"), "{jobs_listing}");
+    assert!(jobs_listing.contains("done\tready"), "{jobs_listing}");
 }
 
 #[tokio::test(flavor = "multi_thread")]

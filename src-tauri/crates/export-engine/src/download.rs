@@ -16,6 +16,9 @@ use crate::progress::{Progress, ProgressSink, Speedometer, Throttle};
 /// How often a URL may expire during one download before we stop asking for fresh ones.
 const MAX_URL_REFRESHES: u32 = 5;
 const WRITE_BUFFER: usize = 1 << 20;
+/// Written data is pushed to disk in the background every this many bytes, so the fsync before
+/// the rename has little left to do: durability without a long stall at the end.
+const WRITEBACK_EVERY: u64 = 32 << 20;
 
 /// The `.part` file a download of `zip` writes to until it is complete.
 pub fn part_path(zip: &Path) -> std::path::PathBuf {
@@ -73,6 +76,10 @@ pub async fn download(
         }
         let file = tokio::fs::OpenOptions::new().create(true).write(true).truncate(false).open(&part).await.map_err(io("could not open"))?;
         file.set_len(written).await.map_err(io("could not resize"))?;
+        // A second handle for background fsyncs: fsync flushes the file, whichever handle asks.
+        let syncer = std::fs::OpenOptions::new().write(true).open(&part).map_err(io("could not open"))?;
+        let mut writeback: Option<tokio::task::JoinHandle<std::io::Result<()>>> = None;
+        let mut synced_up_to = written;
         let mut file = tokio::io::BufWriter::with_capacity(WRITE_BUFFER, file);
         tokio::io::AsyncSeekExt::seek(&mut file, std::io::SeekFrom::Start(written)).await.map_err(io("could not seek in"))?;
         let total = body.total;
@@ -89,6 +96,12 @@ pub async fn download(
                 Ok(Some(bytes)) => {
                     file.write_all(&bytes).await.map_err(io("could not write"))?;
                     written += bytes.len() as u64;
+                    if written - synced_up_to >= WRITEBACK_EVERY && writeback.as_ref().is_none_or(|w| w.is_finished()) {
+                        file.flush().await.map_err(io("could not write"))?;
+                        let handle = syncer.try_clone().map_err(io("could not sync"))?;
+                        writeback = Some(tokio::task::spawn_blocking(move || handle.sync_data()));
+                        synced_up_to = written;
+                    }
                     let rate = speed.record(written);
                     if throttle.ready() {
                         progress.emit(downloaded(written, total, rate));
@@ -102,6 +115,9 @@ pub async fn download(
             }
         }
         file.flush().await.map_err(io("could not write"))?;
+        if let Some(pending) = writeback.take() {
+            pending.await.map_err(|e| std::io::Error::other(e.to_string())).and_then(|r| r).map_err(io("could not sync"))?;
+        }
         let file = file.into_inner();
         file.sync_data().await.map_err(io("could not sync"))?;
         drop(file);
