@@ -7,6 +7,7 @@ use std::pin::Pin;
 use std::time::Duration;
 
 use annolab_api::{ApiError, Storage};
+use sha2::{Digest, Sha256};
 use tokio::io::AsyncWriteExt;
 use tokio_util::sync::CancellationToken;
 
@@ -33,8 +34,14 @@ pub trait FreshUrl: Send + Sync {
     fn fresh(&self) -> Pin<Box<dyn Future<Output = Result<String, EngineError>> + Send + '_>>;
 }
 
-/// Downloads `url` to `zip`, asking `fresh_url` for a new URL when one expires. Returns the
-/// size in bytes.
+/// A finished download: its size and the sha256 of its bytes, hashed as they arrived.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Downloaded {
+    pub bytes: u64,
+    pub sha256: String,
+}
+
+/// Downloads `url` to `zip`, asking `fresh_url` for a new URL when one expires.
 pub async fn download(
     storage: &Storage,
     mut url: String,
@@ -42,7 +49,7 @@ pub async fn download(
     fresh_url: &dyn FreshUrl,
     progress: &dyn ProgressSink,
     cancel: &CancellationToken,
-) -> Result<u64, EngineError> {
+) -> Result<Downloaded, EngineError> {
     let part = part_path(zip);
     let io = |context: &str| {
         let context = format!("{context} {}", part.display());
@@ -52,6 +59,9 @@ pub async fn download(
         Ok(meta) => meta.len(),
         Err(_) => 0,
     };
+    // Hashing as the bytes arrive spares the verify stage a second read of the whole archive;
+    // bytes kept from an earlier run are hashed first.
+    let mut hasher = prefix_hash(&part, written).await.map_err(io("could not read"))?;
     let retry = storage.retry();
     let (mut cuts, mut refreshes) = (0u32, 0u32);
     let mut speed = Speedometer::new();
@@ -73,6 +83,7 @@ pub async fn download(
         if body.offset == 0 && written > 0 {
             // The host ignored our Range and sends everything again: start the file over.
             written = 0;
+            hasher = Sha256::new();
         }
         let file = tokio::fs::OpenOptions::new().create(true).write(true).truncate(false).open(&part).await.map_err(io("could not open"))?;
         file.set_len(written).await.map_err(io("could not resize"))?;
@@ -95,6 +106,7 @@ pub async fn download(
             match chunk {
                 Ok(Some(bytes)) => {
                     file.write_all(&bytes).await.map_err(io("could not write"))?;
+                    hasher.update(&bytes);
                     written += bytes.len() as u64;
                     if written - synced_up_to >= WRITEBACK_EVERY && writeback.as_ref().is_none_or(|w| w.is_finished()) {
                         file.flush().await.map_err(io("could not write"))?;
@@ -126,6 +138,7 @@ pub async fn download(
             Some(total) if written > total => {
                 // More bytes than the object holds: the part file is not this object. Start over.
                 written = 0;
+                hasher = Sha256::new();
                 tokio::fs::remove_file(&part).await.map_err(io("could not remove"))?;
             }
             Some(total) if written == total && !cut => break,
@@ -145,7 +158,24 @@ pub async fn download(
     }
     progress.emit(downloaded(written, Some(written), 0.0));
     tokio::fs::rename(&part, zip).await.map_err(io("could not rename"))?;
-    Ok(written)
+    Ok(Downloaded { bytes: written, sha256: crate::verify::hex(&hasher.finalize()) })
+}
+
+/// The hash of the first `len` bytes of `path` (none when it does not exist yet).
+async fn prefix_hash(path: &Path, len: u64) -> std::io::Result<Sha256> {
+    let mut hasher = Sha256::new();
+    if len == 0 {
+        return Ok(hasher);
+    }
+    let mut file = tokio::io::AsyncReadExt::take(tokio::fs::File::open(path).await?, len);
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = tokio::io::AsyncReadExt::read(&mut file, &mut buf).await?;
+        if n == 0 {
+            return Ok(hasher);
+        }
+        hasher.update(&buf[..n]);
+    }
 }
 
 fn downloaded(bytes: u64, total: Option<u64>, bytes_per_sec: f64) -> Progress {

@@ -139,6 +139,7 @@ impl Engine {
         }
         let status_url = job.status_url.clone().unwrap_or_default();
 
+        let mut downloaded_sha256 = None;
         if job.phase < Phase::Verifying || !zip.exists() {
             // Resuming from a later phase whose zip is gone starts over from the server's status.
             if job.phase > Phase::Downloading {
@@ -147,13 +148,14 @@ impl Engine {
             let url = poll::until_finished(&self.client, &status_url, progress.as_ref(), cancel).await?;
             self.enter(job, Phase::Downloading, progress)?;
             let repoll = Repoll { client: &self.client, status_url: &status_url, cancel };
-            download::download(&self.storage, url, &zip, &repoll, progress.as_ref(), cancel).await?;
+            let downloaded = download::download(&self.storage, url, &zip, &repoll, progress.as_ref(), cancel).await?;
+            downloaded_sha256 = Some(downloaded.sha256);
         }
 
         self.enter(job, Phase::Verifying, progress)?;
         let verified = blocking({
             let (zip, progress, cancel) = (zip.clone(), Arc::clone(progress), cancel.clone());
-            move || verify::verify(&zip, progress.as_ref(), &cancel)
+            move || verify::verify(&zip, downloaded_sha256, progress.as_ref(), &cancel)
         })
         .await?;
 

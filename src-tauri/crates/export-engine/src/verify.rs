@@ -19,19 +19,26 @@ pub struct Verified {
     pub entries: u64,
 }
 
-pub fn verify(zip: &Path, progress: &dyn ProgressSink, cancel: &CancellationToken) -> Result<Verified, EngineError> {
+/// Verifies `zip`. `known_sha256` is the hash the download computed as the bytes arrived; without
+/// it (an archive left by an earlier run) the file is hashed here.
+pub fn verify(zip: &Path, known_sha256: Option<String>, progress: &dyn ProgressSink, cancel: &CancellationToken) -> Result<Verified, EngineError> {
     let io = |source| EngineError::Io { context: format!("could not read {}", zip.display()), source };
-    let mut hasher = Sha256::new();
-    let mut file = BufReader::with_capacity(1 << 20, File::open(zip).map_err(io)?);
-    let mut buf = vec![0u8; 1 << 20];
-    loop {
-        let n = file.read(&mut buf).map_err(io)?;
-        if n == 0 {
-            break;
+    let sha256 = match known_sha256 {
+        Some(sha256) => sha256,
+        None => {
+            let mut hasher = Sha256::new();
+            let mut file = BufReader::with_capacity(1 << 20, File::open(zip).map_err(io)?);
+            let mut buf = vec![0u8; 1 << 20];
+            loop {
+                let n = file.read(&mut buf).map_err(io)?;
+                if n == 0 {
+                    break;
+                }
+                hasher.update(&buf[..n]);
+            }
+            hex(&hasher.finalize())
         }
-        hasher.update(&buf[..n]);
-    }
-    let sha256 = hex(&hasher.finalize());
+    };
 
     let mut archive = zip::ZipArchive::new(File::open(zip).map_err(io)?).map_err(|e| bad(format!("the central directory is unreadable ({e})")))?;
     let total = archive.len() as u64;

@@ -29,13 +29,13 @@ fn a_flipped_byte_fails_verification() {
     let path = dir.path().join("export.zip");
     let data = b"{\"id\": 1, \"typeName\": \"Bill of Sale\"}\n".repeat(50);
     write_zip(&path, &[("instruments.json", &data, CompressionMethod::Stored)]);
-    assert!(verify::verify(&path, &quiet(), &CancellationToken::new()).is_ok());
+    assert!(verify::verify(&path, None, &quiet(), &CancellationToken::new()).is_ok());
 
     let mut bytes = std::fs::read(&path).unwrap();
     let at = bytes.windows(4).position(|w| w == b"Bill").unwrap();
     bytes[at] = b'K';
     std::fs::write(&path, &bytes).unwrap();
-    let error = verify::verify(&path, &quiet(), &CancellationToken::new()).unwrap_err();
+    let error = verify::verify(&path, None, &quiet(), &CancellationToken::new()).unwrap_err();
     assert!(matches!(&error, EngineError::BadArchive { reason } if reason.contains("instruments.json")), "{error:?}");
 }
 
@@ -46,7 +46,7 @@ fn a_truncated_archive_fails_verification() {
     write_zip(&path, &[("instruments.json", b"{\"id\": 1}\n", CompressionMethod::Deflated)]);
     let bytes = std::fs::read(&path).unwrap();
     std::fs::write(&path, &bytes[..bytes.len() / 2]).unwrap();
-    assert!(matches!(verify::verify(&path, &quiet(), &CancellationToken::new()), Err(EngineError::BadArchive { .. })));
+    assert!(matches!(verify::verify(&path, None, &quiet(), &CancellationToken::new()), Err(EngineError::BadArchive { .. })));
 }
 
 #[test]

@@ -103,6 +103,23 @@ async fn a_clean_export_lands_in_the_library_with_every_phase() {
     assert!(!scenario.engine.library().work_dir(&job.id).exists(), "temporary files are gone");
     assert_eq!(scenario.engine.library().list().len(), 1);
 
+    // The recorded sha256 is the archive's: fetch the same (deterministic) export independently.
+    let client = Client::new(ServerUrl::parse(&scenario.sandbox.api_url()).unwrap(), ApiKey::new(KEY).unwrap()).unwrap();
+    let started = client.start_export(&job.request.body()).await.unwrap();
+    let url = loop {
+        let status = client.export_status(&started.export_status_url).await.unwrap();
+        if let Some(url) = status.download_url {
+            break url;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    let mut body = Storage::new().unwrap().fetch(&url, 0).await.unwrap();
+    let mut hasher = <sha2::Sha256 as sha2::Digest>::new();
+    while let Some(chunk) = body.chunk().await.unwrap() {
+        sha2::Digest::update(&mut hasher, &chunk);
+    }
+    assert_eq!(manifest.zip_sha256, hex(&sha2::Digest::finalize(hasher)));
+
     let hits = export_engine::index::search(dir, "MC-453", 50).unwrap();
     assert!(!hits.is_empty() && hits.iter().all(|h| h.source_name.as_deref() == Some("Test_PDF.pdf")), "{hits:?}");
 }
