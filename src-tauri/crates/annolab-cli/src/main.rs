@@ -160,9 +160,9 @@ struct Session {
     _sandbox: Option<Sandbox>,
 }
 
-async fn session(cli: &Cli, profile_override: Option<&str>, server_override: Option<&str>) -> Result<Session, Failure> {
+async fn session(cli: &Cli, demo: bool, profile_override: Option<&str>, server_override: Option<&str>) -> Result<Session, Failure> {
     let library = library(cli)?;
-    if cli.demo {
+    if demo {
         let sandbox = Sandbox::start(SandboxConfig::demo()).await.map_err(|e| Failure::local(e.to_string()))?;
         let client = Client::new(ServerUrl::parse(&sandbox.api_url())?, ApiKey::new(sandbox.key())?)?;
         let engine = Engine::new(client, Storage::new()?, library);
@@ -262,7 +262,7 @@ async fn export(cli: &Cli, args: &ExportArgs, output: &Output) -> Result<(), Fai
         include_files: !args.no_files,
     })
     .map_err(EngineError::from)?;
-    let session = session(cli, None, None).await?;
+    let session = session(cli, cli.demo, None, None).await?;
     let job = session.engine.create_job(request, args.out.clone(), Some(session.profile.clone()))?;
     drive(&session, job, output).await
 }
@@ -287,26 +287,13 @@ async fn resume(cli: &Cli, id: Option<&str>, output: &Output) -> Result<(), Fail
             // deterministic export, so the job asks again and keeps what it had downloaded.
             job.status_url = None;
             job.remote_job_id = None;
-            session(&Cli { demo: true, ..cli_clone(cli) }, None, None).await?
+            session(cli, true, None, None).await?
         } else {
-            session(cli, job.profile.as_deref(), Some(&job.server)).await?
+            session(cli, false, job.profile.as_deref(), Some(&job.server)).await?
         };
         drive(&session, job, output).await?;
     }
     Ok(())
-}
-
-/// The same global options, for a session of another kind.
-fn cli_clone(cli: &Cli) -> Cli {
-    Cli {
-        command: Command::Jobs,
-        demo: cli.demo,
-        profile: cli.profile.clone(),
-        server: cli.server.clone(),
-        library: cli.library.clone(),
-        config_dir: cli.config_dir.clone(),
-        json: cli.json,
-    }
 }
 
 /// Runs a job with progress on the terminal (or JSON lines) and Ctrl-C as cancel.
