@@ -1,3 +1,32 @@
+//! Declares the app's commands to Tauri's access control, so each one needs an explicit
+//! `allow-<command>` permission in `capabilities/default.json` before the UI may call it.
+
+/// Every command the UI calls; keep in step with `generate_handler!` in `src/lib.rs`.
+const COMMANDS: &[&str] = &[
+    "sandbox_status",
+    "profiles_list",
+    "profile_save",
+    "profile_remove",
+    "profile_select",
+    "profile_test",
+    "export_validate",
+    "export_suggestions",
+    "export_check_project",
+    "export_start",
+    "jobs_list",
+    "job_watch",
+    "job_cancel",
+    "job_retry",
+    "library_list",
+    "library_open",
+    "library_reveal",
+    "library_delete",
+    "library_choose_folder",
+];
+
 fn main() {
-    tauri_build::build();
+    let attributes = tauri_build::Attributes::new().app_manifest(tauri_build::AppManifest::new().commands(COMMANDS));
+    if let Err(error) = tauri_build::try_build(attributes) {
+        panic!("tauri-build failed: {error:#}");
+    }
 }

@@ -7,18 +7,25 @@ use std::path::{Path, PathBuf};
 
 use ts_rs::{Config, ExportError, TS};
 
-use crate::SandboxStatus;
-
 /// Where the committed bindings live.
 pub fn committed_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../ui/src/lib/bindings")
 }
 
-/// Writes the bindings of every type the UI receives, with their dependencies, into `dir`.
+/// Writes the bindings of every type the UI sends or receives, with their dependencies (engine
+/// types such as `ExportRequest` and `Phase` included), into `dir`.
 pub fn export_to(dir: &Path) -> Result<(), ExportError> {
-    let cfg = Config::new().with_out_dir(dir);
-    // Each root type brings the types it mentions (CommandError, ErrorCode, DemoProject).
-    SandboxStatus::export_all(&cfg)?;
+    // Counts and byte sizes fit a JavaScript number exactly up to 2^53.
+    let cfg = Config::new().with_out_dir(dir).with_large_int("number");
+    crate::SandboxStatus::export_all(&cfg)?;
     crate::CommandError::export_all(&cfg)?;
+    crate::accounts::ProfilesView::export_all(&cfg)?;
+    crate::accounts::ProfileInput::export_all(&cfg)?;
+    crate::accounts::KeyCheck::export_all(&cfg)?;
+    crate::exports::JobView::export_all(&cfg)?;
+    crate::library::LibraryView::export_all(&cfg)?;
+    crate::Suggestions::export_all(&cfg)?;
+    crate::ProjectCheck::export_all(&cfg)?;
+    export_engine::ExportInput::export_all(&cfg)?;
     Ok(())
 }

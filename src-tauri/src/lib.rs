@@ -1,41 +1,88 @@
 //! The AnnoLab Exporter desktop app: a thin Tauri adapter over the exporter's libraries.
 //!
-//! It owns no logic of its own: on start it runs the embedded demo sandbox and answers the UI's
-//! commands from managed state. Types the UI sees live in [`status`] and [`error`] and are
-//! exported to TypeScript with ts-rs (see [`bindings`]).
+//! It owns no export logic: [`accounts`] maps profiles and keys onto the engine's, [`exports`]
+//! runs the engine's jobs and streams their views to the UI, [`library`] lists finished exports,
+//! and [`workspace`] runs the embedded demo sandbox. The commands in [`commands`] are one-line
+//! adapters; every type the UI sees is exported to TypeScript with ts-rs (see [`bindings`]).
 
+pub mod accounts;
 pub mod bindings;
 pub mod error;
+pub mod exports;
+pub mod library;
+pub mod settings;
 pub mod status;
 mod workspace;
 
-pub use error::{CommandError, ErrorCode};
+pub use error::CommandError;
 pub use status::{DemoProject, SandboxStatus};
-pub use workspace::DemoWorkspace;
+pub use workspace::{DemoOptions, DemoWorkspace};
 
 use std::sync::Arc;
 
-use tauri::{Manager, RunEvent};
+use export_engine::{Library, Profiles};
+use tauri::{AppHandle, Manager, RunEvent};
+
+use crate::accounts::Accounts;
+use crate::exports::{Exports, JobView};
+use crate::settings::Settings;
 
 /// Builds and runs the app until its last window closes.
 pub fn run() {
-    init_tracing();
-
     let app = tauri::Builder::default()
+        // First, so a second launch hands over to the running app before anything else starts.
+        .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| show_main_window(app)))
+        .plugin(logging())
+        .plugin(tauri_plugin_window_state::Builder::default().build())
+        .plugin(tauri_plugin_dialog::init())
+        .plugin(tauri_plugin_opener::init())
+        .plugin(tauri_plugin_notification::init())
         .setup(|app| {
-            let workspace = Arc::new(DemoWorkspace::new());
-            app.manage(Arc::clone(&workspace));
-            tauri::async_runtime::spawn(async move { workspace.start_demo().await });
+            let handle = app.handle().clone();
+            let (accounts, exports, demo) = state(&handle)?;
+            allow_library_assets(&handle, &accounts.settings().library());
+            app.manage(Arc::clone(&demo));
+            app.manage(Arc::clone(&accounts));
+            app.manage(Arc::clone(&exports));
+
+            let options = DemoOptions {
+                data_dir: handle.path().app_data_dir().ok().map(|dir| dir.join("demo-server")),
+                faults: DemoOptions::faults_from_env(),
+            };
+            tauri::async_runtime::spawn(async move {
+                demo.start_demo(options).await;
+                // Demo jobs need the demo server, so interrupted jobs resume once it runs.
+                exports.resume_interrupted().await;
+            });
             Ok(())
         })
-        .invoke_handler(tauri::generate_handler![commands::sandbox_status])
+        .invoke_handler(tauri::generate_handler![
+            commands::sandbox_status,
+            commands::profiles_list,
+            commands::profile_save,
+            commands::profile_remove,
+            commands::profile_select,
+            commands::profile_test,
+            commands::export_validate,
+            commands::export_suggestions,
+            commands::export_check_project,
+            commands::export_start,
+            commands::jobs_list,
+            commands::job_watch,
+            commands::job_cancel,
+            commands::job_retry,
+            commands::library_list,
+            commands::library_open,
+            commands::library_reveal,
+            commands::library_delete,
+            commands::library_choose_folder,
+        ])
         .build(tauri::generate_context!());
 
     let app = match app {
         Ok(app) => app,
         Err(err) => {
             // Nothing to show a window with: the platform refused to create the app.
-            tracing::error!("AnnoLab Exporter could not start: {err}");
             eprintln!("AnnoLab Exporter could not start: {err}");
             std::process::exit(1);
         }
@@ -49,26 +96,251 @@ pub fn run() {
     });
 }
 
-/// The commands the UI may call, each a one-line adapter over a library call.
-mod commands {
-    use std::sync::Arc;
+/// The shared state: profiles and settings in the config folder the CLI uses too, the library
+/// in the user's data folder unless the user chose another.
+fn state(app: &AppHandle) -> Result<(Arc<Accounts>, Arc<Exports>, Arc<DemoWorkspace>), Box<dyn std::error::Error>> {
+    let config_dir = Profiles::default_dir().ok_or("no per-user config folder could be found (is HOME set?)")?;
+    let default_library = Library::default_root().ok_or("no per-user data folder could be found (is HOME set?)")?;
+    let settings = Arc::new(Settings::load(&config_dir, default_library));
+    let demo = Arc::new(DemoWorkspace::new());
+    let accounts = Arc::new(Accounts::new(Profiles::new(&config_dir), settings, Arc::clone(&demo)));
+    let notifier = app.clone();
+    let exports = Arc::new(Exports::new(Arc::clone(&accounts), Arc::new(move |view: &JobView| notify_ended(&notifier, view))));
+    Ok((accounts, exports, demo))
+}
 
-    use tauri::State;
+/// Logs to the platform log folder and stderr. Only what the engine and app log at info and
+/// above goes there; no code path logs a key, and the e2e tests check the folder for one.
+fn logging() -> tauri::plugin::TauriPlugin<tauri::Wry> {
+    use tauri_plugin_log::{Target, TargetKind};
+    tauri_plugin_log::Builder::new()
+        .clear_targets()
+        .targets([Target::new(TargetKind::LogDir { file_name: None }), Target::new(TargetKind::Stderr)])
+        .level(log::LevelFilter::Info)
+        // HTTP internals log connection details at debug level at most; keep them out regardless.
+        .level_for("hyper", log::LevelFilter::Warn)
+        .level_for("reqwest", log::LevelFilter::Warn)
+        .build()
+}
 
-    use crate::{DemoWorkspace, SandboxStatus};
-
-    #[tauri::command]
-    pub async fn sandbox_status(
-        workspace: State<'_, Arc<DemoWorkspace>>,
-    ) -> Result<SandboxStatus, crate::CommandError> {
-        Ok(workspace.status().await)
+/// Lets the web view read files of the library (the PDF viewer) and nothing else.
+fn allow_library_assets(app: &AppHandle, library: &Library) {
+    if let Err(error) = std::fs::create_dir_all(library.root()) {
+        tracing::warn!("could not create the library folder {}: {error}", library.root().display());
+    }
+    if let Err(error) = app.asset_protocol_scope().allow_directory(library.root(), true) {
+        tracing::warn!("could not allow the library folder to the viewer: {error}");
     }
 }
 
-fn init_tracing() {
-    use tracing_subscriber::EnvFilter;
-
-    let filter = EnvFilter::try_from_env("ANNOLAB_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
-    // Fails only if a subscriber is already set (e.g. by an embedding test), which is fine.
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).try_init();
+/// Tells the user an export ended when they are looking elsewhere.
+fn notify_ended(app: &AppHandle, view: &JobView) {
+    use tauri_plugin_notification::NotificationExt;
+    let focused = app.get_webview_window("main").and_then(|w| w.is_focused().ok()).unwrap_or(false);
+    if focused {
+        return;
+    }
+    let what = format!("{} / {}", view.request.owner, view.request.project);
+    let (title, body) = match view.status {
+        export_engine::JobState::Done => ("Export ready", format!("{what}: {} instruments", view.instruments)),
+        export_engine::JobState::Failed => {
+            ("Export failed", view.error.as_ref().map(|e| e.message.clone()).unwrap_or_default())
+        }
+        _ => return,
+    };
+    if let Err(error) = app.notification().builder().title(title).body(body).show() {
+        tracing::warn!("could not show a notification: {error}");
+    }
 }
+
+fn show_main_window(app: &AppHandle) {
+    if let Some(window) = app.get_webview_window("main") {
+        let _ = window.unminimize();
+        let _ = window.show();
+        let _ = window.set_focus();
+    }
+}
+
+/// The commands the UI may call, each a one-line adapter over a library call. Each is also
+/// listed in build.rs and allowed in capabilities/default.json.
+mod commands {
+    use std::path::Path;
+    use std::sync::Arc;
+
+    use export_engine::ExportInput;
+    use serde::Serialize;
+    use tauri::ipc::Channel;
+    use tauri::{AppHandle, State};
+    use ts_rs::TS;
+
+    use crate::accounts::{Accounts, KeyCheck, ProfileInput, ProfilesView};
+    use crate::error::codes;
+    use crate::exports::{Exports, JobView, Watcher};
+    use crate::library::LibraryView;
+    use crate::{CommandError, DemoWorkspace, SandboxStatus};
+
+    type Result<T> = std::result::Result<T, CommandError>;
+
+    #[tauri::command]
+    pub async fn sandbox_status(workspace: State<'_, Arc<DemoWorkspace>>) -> Result<SandboxStatus> {
+        Ok(workspace.status().await)
+    }
+
+    #[tauri::command]
+    pub fn profiles_list(accounts: State<'_, Arc<Accounts>>) -> Result<ProfilesView> {
+        accounts.list()
+    }
+
+    #[tauri::command]
+    pub fn profile_save(accounts: State<'_, Arc<Accounts>>, input: ProfileInput) -> Result<ProfilesView> {
+        accounts.save(input)
+    }
+
+    #[tauri::command]
+    pub fn profile_remove(accounts: State<'_, Arc<Accounts>>, name: String) -> Result<ProfilesView> {
+        accounts.remove(&name)
+    }
+
+    #[tauri::command]
+    pub fn profile_select(accounts: State<'_, Arc<Accounts>>, name: String) -> Result<ProfilesView> {
+        accounts.select(&name)
+    }
+
+    #[tauri::command]
+    pub async fn profile_test(accounts: State<'_, Arc<Accounts>>, input: ProfileInput) -> Result<KeyCheck> {
+        accounts.test(input).await
+    }
+
+    #[tauri::command]
+    pub fn export_validate(input: ExportInput) -> Result<()> {
+        Exports::validate(input).map(drop)
+    }
+
+    /// Owners and projects to suggest in the export form.
+    #[derive(Debug, Clone, Serialize, TS)]
+    #[serde(rename_all = "camelCase")]
+    pub struct Suggestions {
+        /// The key's groups first, then owners used recently.
+        pub owners: Vec<String>,
+        pub projects: Vec<String>,
+    }
+
+    #[tauri::command]
+    pub async fn export_suggestions(accounts: State<'_, Arc<Accounts>>, profile: String) -> Result<Suggestions> {
+        let mut owners: Vec<String> = match accounts.client(&profile).await {
+            // Suggestions only: an unreachable server or a bad key leaves just the recent ones.
+            Ok(client) => client.key_info().await.map(|info| info.groups.into_iter().map(|g| g.group_name).collect()).unwrap_or_default(),
+            Err(_) => Vec::new(),
+        };
+        for owner in accounts.settings().recent_owners() {
+            if !owners.contains(&owner) {
+                owners.push(owner);
+            }
+        }
+        Ok(Suggestions { owners, projects: accounts.settings().recent_projects() })
+    }
+
+    /// A project the key can read.
+    #[derive(Debug, Clone, Serialize, TS)]
+    #[serde(rename_all = "camelCase")]
+    pub struct ProjectCheck {
+        pub id: u64,
+        pub name: String,
+        pub owner: Option<String>,
+    }
+
+    #[tauri::command]
+    pub async fn export_check_project(
+        accounts: State<'_, Arc<Accounts>>,
+        profile: String,
+        owner: String,
+        project: String,
+    ) -> Result<ProjectCheck> {
+        let found = accounts.client(&profile).await?.project(owner.trim(), project.trim()).await?;
+        Ok(ProjectCheck { id: found.id, name: found.name, owner: found.group_name })
+    }
+
+    #[tauri::command]
+    pub async fn export_start(
+        exports: State<'_, Arc<Exports>>,
+        profile: String,
+        input: ExportInput,
+        on_event: Channel<JobView>,
+    ) -> Result<JobView> {
+        exports.start(&profile, input, watcher(on_event)).await
+    }
+
+    #[tauri::command]
+    pub async fn jobs_list(exports: State<'_, Arc<Exports>>) -> Result<Vec<JobView>> {
+        Ok(exports.list().await)
+    }
+
+    #[tauri::command]
+    pub fn job_watch(exports: State<'_, Arc<Exports>>, id: String, on_event: Channel<JobView>) -> Result<JobView> {
+        exports.watch(&id, watcher(on_event))
+    }
+
+    #[tauri::command]
+    pub fn job_cancel(exports: State<'_, Arc<Exports>>, id: String) -> Result<JobView> {
+        exports.cancel(&id)
+    }
+
+    #[tauri::command]
+    pub async fn job_retry(exports: State<'_, Arc<Exports>>, id: String, on_event: Channel<JobView>) -> Result<JobView> {
+        exports.retry(&id, watcher(on_event)).await
+    }
+
+    #[tauri::command]
+    pub fn library_list(accounts: State<'_, Arc<Accounts>>) -> Result<LibraryView> {
+        Ok(LibraryView::of(&accounts.settings().library()))
+    }
+
+    #[tauri::command]
+    pub fn library_open(app: AppHandle, accounts: State<'_, Arc<Accounts>>, dir: String) -> Result<()> {
+        use tauri_plugin_opener::OpenerExt;
+        let entry = accounts.settings().library().entry(Path::new(&dir))?;
+        app.opener().open_path(entry.dir.display().to_string(), None::<&str>).map_err(open_failed)
+    }
+
+    #[tauri::command]
+    pub fn library_reveal(app: AppHandle, accounts: State<'_, Arc<Accounts>>, dir: String) -> Result<()> {
+        use tauri_plugin_opener::OpenerExt;
+        let entry = accounts.settings().library().entry(Path::new(&dir))?;
+        app.opener().reveal_item_in_dir(&entry.dir).map_err(open_failed)
+    }
+
+    #[tauri::command]
+    pub fn library_delete(accounts: State<'_, Arc<Accounts>>, dir: String) -> Result<LibraryView> {
+        let library = accounts.settings().library();
+        library.delete(Path::new(&dir))?;
+        Ok(LibraryView::of(&library))
+    }
+
+    /// Asks for a new library folder. Exports already made stay where they are.
+    #[tauri::command]
+    pub async fn library_choose_folder(app: AppHandle, accounts: State<'_, Arc<Accounts>>) -> Result<LibraryView> {
+        use tauri_plugin_dialog::DialogExt;
+        let current = accounts.settings().library();
+        let chosen = app.dialog().file().set_title("Choose the library folder").set_directory(current.root()).blocking_pick_folder();
+        let Some(path) = chosen.and_then(|p| p.into_path().ok()) else {
+            return Ok(LibraryView::of(&current));
+        };
+        accounts.settings().set_library_root(path)?;
+        let library = accounts.settings().library();
+        crate::allow_library_assets(&app, &library);
+        Ok(LibraryView::of(&library))
+    }
+
+    fn watcher(channel: Channel<JobView>) -> Watcher {
+        Arc::new(move |view| {
+            // A closed window drops its channel; the job runs on regardless.
+            let _ = channel.send(view);
+        })
+    }
+
+    fn open_failed(error: tauri_plugin_opener::Error) -> CommandError {
+        CommandError::new(codes::OPEN_FAILED, format!("Could not open the file manager or default app: {error}"))
+    }
+}
+
+pub use commands::{ProjectCheck, Suggestions};

@@ -45,7 +45,7 @@ impl From<&annolab_sandbox::ProjectInfo> for DemoProject {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ErrorCode;
+    use crate::error::codes;
     use serde_json::json;
 
     #[test]
@@ -75,7 +75,7 @@ mod tests {
     #[test]
     fn failed_status_carries_a_stable_code_and_a_message() {
         let status = SandboxStatus::Failed {
-            error: CommandError::new(ErrorCode::SandboxStartFailed, "no port"),
+            error: CommandError::new(codes::SANDBOX_START_FAILED, "no port"),
         };
         assert_eq!(
             serde_json::to_value(status).unwrap(),

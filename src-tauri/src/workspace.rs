@@ -1,9 +1,43 @@
 //! The demo workspace: the embedded sandbox server, started with the app and stopped on exit.
+//!
+//! Its archives live in a folder that outlasts the app, so a demo export interrupted by quitting
+//! resumes its download on the next launch, though the server then listens on a new port.
 
-use annolab_sandbox::{Sandbox, SandboxConfig};
+use std::path::PathBuf;
+
+use annolab_api::{ApiKey, Client, ServerUrl};
+use annolab_sandbox::{Fault, Sandbox, SandboxConfig};
 use tokio::sync::Mutex;
 
-use crate::{CommandError, DemoProject, ErrorCode, SandboxStatus};
+use crate::error::codes;
+use crate::{CommandError, DemoProject, SandboxStatus};
+
+/// How the demo sandbox is run: where it keeps archives, and faults to inject (for trying the
+/// app against a misbehaving server, and for the end-to-end tests).
+#[derive(Debug, Clone, Default)]
+pub struct DemoOptions {
+    pub data_dir: Option<PathBuf>,
+    pub faults: Vec<Fault>,
+}
+
+impl DemoOptions {
+    /// Faults from `ANNOLAB_DEMO_FAULTS`, `;`-separated in the sandbox's `--fault` syntax
+    /// (`bandwidth=200k;cut-download=1`). A fault that does not parse is logged and skipped.
+    pub fn faults_from_env() -> Vec<Fault> {
+        let Ok(text) = std::env::var("ANNOLAB_DEMO_FAULTS") else { return Vec::new() };
+        text.split(';')
+            .map(str::trim)
+            .filter(|spec| !spec.is_empty())
+            .filter_map(|spec| match spec.parse::<Fault>() {
+                Ok(fault) => Some(fault),
+                Err(reason) => {
+                    tracing::warn!("ANNOLAB_DEMO_FAULTS: ignoring {spec:?}: {reason}");
+                    None
+                }
+            })
+            .collect()
+    }
+}
 
 /// Holds the running sandbox (if any) and the status the UI reads.
 pub struct DemoWorkspace {
@@ -27,8 +61,9 @@ impl DemoWorkspace {
     }
 
     /// Starts the demo sandbox on loopback and records the outcome.
-    pub async fn start_demo(&self) {
-        let started = Sandbox::start(SandboxConfig::demo()).await;
+    pub async fn start_demo(&self, options: DemoOptions) {
+        let config = SandboxConfig { data_dir: options.data_dir, faults: options.faults, ..SandboxConfig::demo() };
+        let started = Sandbox::start(config).await;
         match started {
             Ok(sandbox) => {
                 tracing::info!(url = %sandbox.api_url(), "demo sandbox running");
@@ -45,6 +80,23 @@ impl DemoWorkspace {
     /// The status to show the UI now.
     pub async fn status(&self) -> SandboxStatus {
         self.inner.lock().await.status.clone()
+    }
+
+    /// A client for the demo server, once it runs. The demo key goes from the sandbox straight
+    /// into the client; the UI never sees it.
+    pub async fn client(&self) -> Result<Client, CommandError> {
+        let inner = self.inner.lock().await;
+        match (&inner.sandbox, &inner.status) {
+            (Some(sandbox), _) => {
+                let server = ServerUrl::parse(&sandbox.api_url())?;
+                Ok(Client::new(server, ApiKey::new(sandbox.key())?)?)
+            }
+            (None, SandboxStatus::Failed { error }) => Err(error.clone()),
+            (None, _) => Err(CommandError::new(
+                codes::DEMO_NOT_READY,
+                "The demo workspace is still starting; try again in a moment.",
+            )),
+        }
     }
 
     /// Stops the sandbox gracefully, if one is running. Safe to call more than once.
@@ -70,7 +122,7 @@ impl DemoWorkspace {
              check that this computer allows programs to listen on 127.0.0.1."
         );
         self.inner.lock().await.status = SandboxStatus::Failed {
-            error: CommandError::new(ErrorCode::SandboxStartFailed, message),
+            error: CommandError::new(codes::SANDBOX_START_FAILED, message),
         };
     }
 }
@@ -93,7 +145,7 @@ mod tests {
     #[tokio::test]
     async fn the_demo_sandbox_runs_on_loopback_with_the_documented_project() {
         let workspace = DemoWorkspace::new();
-        workspace.start_demo().await;
+        workspace.start_demo(DemoOptions::default()).await;
 
         let SandboxStatus::Running { api_url, project } = workspace.status().await else {
             panic!("expected running, got {:?}", workspace.status().await);
@@ -102,6 +154,9 @@ mod tests {
         assert_eq!(project.owner, "Group Name owning project");
         assert_eq!(project.name, "Example Project Name");
         assert!(project.instrument_count > 0);
+
+        let client = workspace.client().await.expect("a client for the running demo");
+        assert_eq!(client.server().as_str().trim_end_matches('/'), api_url);
 
         workspace.stop().await;
         workspace.stop().await;
@@ -115,7 +170,7 @@ mod tests {
         let SandboxStatus::Failed { error } = workspace.status().await else {
             panic!("expected failed");
         };
-        assert_eq!(error.code, ErrorCode::SandboxStartFailed);
+        assert_eq!(error.code, codes::SANDBOX_START_FAILED);
         assert!(
             error.message.contains("address in use"),
             "{}",

@@ -1,13 +1,51 @@
 import { afterEach, expect, test } from "vitest";
-import { render, screen } from "@testing-library/svelte";
+import { fireEvent, render, screen } from "@testing-library/svelte";
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import App from "./App.svelte";
+import type { ProfilesView } from "./lib/backend";
 
 afterEach(() => clearMocks());
 
+const firstLaunch: ProfilesView = {
+  profiles: [{ name: "demo", server: "", demo: true, hasKey: true }],
+  selected: "demo",
+};
+
+/** A backend on first launch: only the demo profile, no jobs, the demo still starting. */
+function firstLaunchBackend(): void {
+  mockIPC((cmd) => {
+    switch (cmd) {
+      case "profiles_list":
+        return firstLaunch;
+      case "jobs_list":
+        return [];
+      case "sandbox_status":
+        return { state: "starting" };
+      case "export_suggestions":
+        return { owners: [], projects: [] };
+      case "export_validate":
+        return null;
+      default:
+        throw new Error(`unexpected command ${cmd}`);
+    }
+  });
+}
+
 test("the header names the product", () => {
-  mockIPC(() => ({ state: "starting" }));
+  firstLaunchBackend();
   render(App);
 
   expect(screen.getByRole("heading", { level: 1 }).textContent).toBe("AnnoLab Exporter");
+});
+
+test("on first launch the demo is selected, labelled offline, with adding an account one click away", async () => {
+  firstLaunchBackend();
+  render(App);
+
+  expect((await screen.findByTestId("demo-badge")).textContent).toContain("Offline demo");
+  expect((screen.getByTestId("profile-select") as HTMLSelectElement).value).toBe("demo");
+  expect(await screen.findByTestId("export-start")).toBeTruthy();
+
+  await fireEvent.click(screen.getByTestId("header-add-account"));
+  expect(await screen.findByTestId("profile-key")).toBeTruthy();
 });

@@ -10,24 +10,66 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use fantoccini::elements::Element;
 use fantoccini::{Client, ClientBuilder, Locator};
 
 pub use fantoccini;
+
+pub mod journey;
 
 /// The running app with an open WebDriver session.
 pub struct App {
     client: Client,
     driver: Driver,
+    home: PathBuf,
+}
+
+/// How to start the app: in which scratch home (its XDG folders: config, library, logs,
+/// WebKit's caches) and with which extra environment.
+#[derive(Debug, Clone)]
+pub struct Launch {
+    /// A folder name under `target/e2e-xdg/`; each journey has its own.
+    pub home: String,
+    /// Start from an empty home (a first launch), or keep what an earlier launch left.
+    pub fresh: bool,
+    pub env: Vec<(String, String)>,
+}
+
+impl Launch {
+    /// A first launch in its own empty home.
+    pub fn fresh(home: &str) -> Launch {
+        Launch { home: home.to_owned(), fresh: true, env: Vec::new() }
+    }
+
+    /// The demo sandbox misbehaves as `faults` says (`;`-separated, the sandbox's syntax).
+    pub fn with_demo_faults(mut self, faults: &str) -> Launch {
+        self.env.push(("ANNOLAB_DEMO_FAULTS".to_owned(), faults.to_owned()));
+        self
+    }
+
+    /// Launches again in the same home, as a user reopening the app.
+    pub fn again(&self) -> Launch {
+        Launch { home: self.home.clone(), fresh: false, env: Vec::new() }
+    }
 }
 
 impl App {
-    /// Starts tauri-driver and opens a WebDriver session on the built app.
+    /// Starts tauri-driver and opens a WebDriver session on the built app, in a fresh home.
     ///
     /// Panics with what to do when the display, the driver or the app binary is missing.
     pub async fn launch() -> App {
+        App::launch_with(Launch::fresh("home")).await
+    }
+
+    pub async fn launch_with(launch: Launch) -> App {
         require_display();
         let app_binary = app_binary();
-        let driver = Driver::start(&tauri_driver(), &scratch_dir());
+        let home = scratch_dir().join(&launch.home);
+        if launch.fresh {
+            let _ = std::fs::remove_dir_all(&home);
+        }
+        wait_until_app_gone(&app_binary);
+        let driver = Driver::start(&tauri_driver(), &home, &launch.env);
 
         let mut capabilities = serde_json::Map::new();
         capabilities.insert("browserName".into(), "wry".into());
@@ -44,7 +86,7 @@ impl App {
             Err(err) => panic!("cannot set up the WebDriver client's TLS: {err}"),
         };
         match client {
-            Ok(client) => App { client, driver },
+            Ok(client) => App { client, driver, home },
             Err(err) => {
                 drop(driver);
                 panic!(
@@ -57,6 +99,65 @@ impl App {
 
     pub fn client(&self) -> &Client {
         &self.client
+    }
+
+    /// The app's scratch home: its XDG config, data (library, logs) and cache folders.
+    pub fn home(&self) -> &Path {
+        &self.home
+    }
+
+    /// The element matching `css`, waiting up to 30 s for it to appear.
+    pub async fn find(&self, css: &str) -> Result<Element, String> {
+        let locator = Locator::Css(css);
+        self.client
+            .wait()
+            .at_most(Duration::from_secs(30))
+            .for_element(locator)
+            .await
+            .map_err(|err| format!("no element `{css}` after 30 s: {err}"))
+    }
+
+    pub async fn click(&self, css: &str) -> Result<(), String> {
+        self.find(css).await?.click().await.map_err(|err| format!("cannot click `{css}`: {err}"))
+    }
+
+    /// Replaces the text of the input matching `css`.
+    pub async fn fill(&self, css: &str, text: &str) -> Result<(), String> {
+        let input = self.find(css).await?;
+        input.clear().await.map_err(|err| format!("cannot clear `{css}`: {err}"))?;
+        input.send_keys(text).await.map_err(|err| format!("cannot type into `{css}`: {err}"))
+    }
+
+    /// Types `text` and Enter into the input matching `css` (a chip input adds a chip).
+    pub async fn type_and_enter(&self, css: &str, text: &str) -> Result<(), String> {
+        let enter: char = fantoccini::key::Key::Enter.into();
+        let input = self.find(css).await?;
+        input.send_keys(&format!("{text}{enter}")).await.map_err(|err| format!("cannot type into `{css}`: {err}"))
+    }
+
+    /// The attribute `name` of the element matching `css`, if both exist.
+    pub async fn attr(&self, css: &str, name: &str) -> Option<String> {
+        let element = self.client.find(Locator::Css(css)).await.ok()?;
+        element.attr(name).await.ok().flatten()
+    }
+
+    /// How many elements match `css` now.
+    pub async fn count(&self, css: &str) -> usize {
+        self.client.find_all(Locator::Css(css)).await.map_or(0, |all| all.len())
+    }
+
+    /// Waits up to `timeout` for the attribute `name` of `css` to be `value`.
+    pub async fn wait_for_attr(&self, css: &str, name: &str, value: &str, timeout: Duration) -> Result<(), String> {
+        let deadline = Instant::now() + timeout;
+        let mut last = None;
+        while Instant::now() < deadline {
+            last = self.attr(css, name).await;
+            if last.as_deref() == Some(value) {
+                return Ok(());
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        Err(format!("`{css}` has {name}={last:?} after {timeout:?}, expected {value:?}"))
     }
 
     /// Waits up to `timeout` for the element matching `css` to show exactly `text`.
@@ -84,13 +185,25 @@ impl App {
         ))
     }
 
-    /// The trimmed text of the element matching `css`.
+    /// Waits up to `timeout` for the element matching `css` to show text containing `part`.
+    pub async fn wait_for_text_containing(&self, css: &str, part: &str, timeout: Duration) -> Result<(), String> {
+        let deadline = Instant::now() + timeout;
+        let mut last = String::from("<not found>");
+        while Instant::now() < deadline {
+            if let Ok(seen) = self.text(css).await {
+                if seen.contains(part) {
+                    return Ok(());
+                }
+                last = seen;
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        Err(format!("`{css}` shows {last:?} after {timeout:?}, expected it to contain {part:?}"))
+    }
+
+    /// The trimmed text of the element matching `css`, waiting up to 30 s for it to appear.
     pub async fn text(&self, css: &str) -> Result<String, String> {
-        let element = self
-            .client
-            .find(Locator::Css(css))
-            .await
-            .map_err(|err| format!("no element `{css}`: {err}"))?;
+        let element = self.find(css).await?;
         element
             .text()
             .await
@@ -110,7 +223,7 @@ impl App {
 
     /// Ends the session (so WebKitWebDriver closes the app) and stops tauri-driver.
     pub async fn close(self) {
-        let App { client, driver } = self;
+        let App { client, driver, .. } = self;
         if let Err(err) = client.close().await {
             eprintln!("closing the WebDriver session failed: {err}");
         }
@@ -125,7 +238,7 @@ struct Driver {
 }
 
 impl Driver {
-    fn start(program: &Path, scratch: &Path) -> Driver {
+    fn start(program: &Path, scratch: &Path, env: &[(String, String)]) -> Driver {
         let port = free_port();
         let native_port = free_port();
         // WebKit writes caches and settings under the XDG folders: keep them out of the user's.
@@ -145,6 +258,7 @@ impl Driver {
             .env("XDG_CONFIG_HOME", xdg("config"))
             .env("XDG_CACHE_HOME", xdg("cache"))
             .env("NO_AT_BRIDGE", "1")
+            .envs(env.iter().map(|(k, v)| (k, v)))
             .stdin(Stdio::null())
             .spawn()
             .unwrap_or_else(|err| panic!("cannot run {}: {err}", program.display()));
@@ -258,6 +372,20 @@ fn require_display() {
         "no display: the end-to-end tests open a real window. Run them with `make test`, or wrap \
          the command in `dbus-run-session -- xvfb-run -a -s \"-screen 0 1280x800x24\" ...`."
     );
+}
+
+/// The app allows one instance per user: a launch while the last one is still exiting would
+/// hand over to it and quit. Waits (up to 20 s) until no process runs `binary`.
+fn wait_until_app_gone(binary: &Path) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while Instant::now() < deadline {
+        let running = Command::new("pgrep").arg("-f").arg(binary).stdout(Stdio::null()).status();
+        match running {
+            Ok(status) if status.success() => std::thread::sleep(Duration::from_millis(100)),
+            _ => return,
+        }
+    }
+    panic!("an earlier {} is still running after 20 s", binary.display());
 }
 
 fn free_port() -> u16 {

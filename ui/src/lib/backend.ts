@@ -1,15 +1,38 @@
 // The UI's only door to the Rust backend: every command is wrapped here with its types, so
 // components never call `invoke` and never see an untyped error.
-import { invoke, type InvokeArgs } from "@tauri-apps/api/core";
+import { Channel, invoke, type InvokeArgs } from "@tauri-apps/api/core";
 import type { CommandError } from "./bindings/CommandError";
+import type { ExportInput } from "./bindings/ExportInput";
+import type { JobView } from "./bindings/JobView";
+import type { KeyCheck } from "./bindings/KeyCheck";
+import type { LibraryView } from "./bindings/LibraryView";
+import type { ProfileInput } from "./bindings/ProfileInput";
+import type { ProfilesView } from "./bindings/ProfilesView";
+import type { ProjectCheck } from "./bindings/ProjectCheck";
 import type { SandboxStatus } from "./bindings/SandboxStatus";
+import type { Suggestions } from "./bindings/Suggestions";
 
-export type { CommandError, SandboxStatus };
+export type {
+  CommandError,
+  ExportInput,
+  JobView,
+  KeyCheck,
+  LibraryView,
+  ProfileInput,
+  ProfilesView,
+  ProjectCheck,
+  SandboxStatus,
+  Suggestions,
+};
 export type { DemoProject } from "./bindings/DemoProject";
-export type { ErrorCode } from "./bindings/ErrorCode";
+export type { ExportRequest } from "./bindings/ExportRequest";
+export type { LibraryItem } from "./bindings/LibraryItem";
+export type { Phase } from "./bindings/Phase";
+export type { ProfileView } from "./bindings/ProfileView";
+export type { TagFilter } from "./bindings/TagFilter";
 
 /** An error as the UI sees it: one the backend reported, or a call that never reached it. */
-export type BackendError = CommandError | { code: "ipc_failed"; message: string };
+export type BackendError = CommandError | { code: "ipc_failed"; message: string; field?: string };
 
 /** Thrown by every wrapper below; `error.code` is stable, `error.message` is for people. */
 export class BackendCallError extends Error {
@@ -21,6 +44,8 @@ export class BackendCallError extends Error {
     this.error = error;
   }
 }
+
+// --- Demo workspace -------------------------------------------------------------------------
 
 /** The demo workspace's sandbox server: starting, running (with its project) or failed. */
 export function sandboxStatus(): Promise<SandboxStatus> {
@@ -59,6 +84,109 @@ export function watchSandboxStatus(
   };
 }
 
+// --- Profiles -------------------------------------------------------------------------------
+
+/** Every profile (the built-in demo first) and the selected one. */
+export function profilesList(): Promise<ProfilesView> {
+  return call("profiles_list");
+}
+
+/** Adds or updates a profile; a given key goes to the OS keychain and never comes back. */
+export function profileSave(input: ProfileInput): Promise<ProfilesView> {
+  return call("profile_save", { input });
+}
+
+export function profileRemove(name: string): Promise<ProfilesView> {
+  return call("profile_remove", { name });
+}
+
+export function profileSelect(name: string): Promise<ProfilesView> {
+  return call("profile_select", { name });
+}
+
+/** Checks a key (the typed one, or the profile's stored one) and lists the groups it sees. */
+export function profileTest(input: ProfileInput): Promise<KeyCheck> {
+  return call("profile_test", { input });
+}
+
+// --- Exports --------------------------------------------------------------------------------
+
+/** Checks form input locally, sending nothing; rejects with the field at fault. */
+export function exportValidate(input: ExportInput): Promise<void> {
+  return call("export_validate", { input });
+}
+
+export function exportSuggestions(profile: string): Promise<Suggestions> {
+  return call("export_suggestions", { profile });
+}
+
+export function exportCheckProject(
+  profile: string,
+  owner: string,
+  project: string,
+): Promise<ProjectCheck> {
+  return call("export_check_project", { profile, owner, project });
+}
+
+/** Starts an export; `onUpdate` receives the job's view at every change until it ends. */
+export function exportStart(
+  profile: string,
+  input: ExportInput,
+  onUpdate: (job: JobView) => void,
+): Promise<JobView> {
+  return call("export_start", { profile, input, onEvent: channel(onUpdate) });
+}
+
+/** Every job, newest first. */
+export function jobsList(): Promise<JobView[]> {
+  return call("jobs_list");
+}
+
+/** Follows a running job (for example one resumed at launch). */
+export function jobWatch(id: string, onUpdate: (job: JobView) => void): Promise<JobView> {
+  return call("job_watch", { id, onEvent: channel(onUpdate) });
+}
+
+export function jobCancel(id: string): Promise<JobView> {
+  return call("job_cancel", { id });
+}
+
+/** Resumes a failed job, or exports a cancelled one afresh with the same settings. */
+export function jobRetry(id: string, onUpdate: (job: JobView) => void): Promise<JobView> {
+  return call("job_retry", { id, onEvent: channel(onUpdate) });
+}
+
+// --- Library --------------------------------------------------------------------------------
+
+export function libraryList(): Promise<LibraryView> {
+  return call("library_list");
+}
+
+export function libraryOpen(dir: string): Promise<void> {
+  return call("library_open", { dir });
+}
+
+export function libraryReveal(dir: string): Promise<void> {
+  return call("library_reveal", { dir });
+}
+
+export function libraryDelete(dir: string): Promise<LibraryView> {
+  return call("library_delete", { dir });
+}
+
+/** Asks for a new library folder with the system dialog; unchanged if the user cancels. */
+export function libraryChooseFolder(): Promise<LibraryView> {
+  return call("library_choose_folder");
+}
+
+// --- Plumbing -------------------------------------------------------------------------------
+
+function channel<T>(onMessage: (message: T) => void): Channel<T> {
+  const channel = new Channel<T>();
+  channel.onmessage = onMessage;
+  return channel;
+}
+
 async function call<T>(command: string, args?: InvokeArgs): Promise<T> {
   try {
     return await invoke<T>(command, args);
@@ -67,7 +195,8 @@ async function call<T>(command: string, args?: InvokeArgs): Promise<T> {
   }
 }
 
-function toBackendError(e: unknown): BackendError {
+/** Any thrown value as a `BackendError`, for components that catch. */
+export function toBackendError(e: unknown): BackendError {
   if (e instanceof BackendCallError) return e.error;
   if (isCommandError(e)) return e;
   const message = e instanceof Error ? e.message : String(e);

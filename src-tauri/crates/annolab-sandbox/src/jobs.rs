@@ -89,8 +89,29 @@ pub struct Jobs {
 }
 
 impl Jobs {
-    pub fn new(archives: PathBuf) -> Self {
-        Jobs { next_id: AtomicU64::new(FIRST_JOB_ID), table: Mutex::new(BTreeMap::new()), archives }
+    /// The jobs of a sandbox writing its archives to `archives`. Finished archives already there
+    /// (from an earlier run with the same data folder) are served again as finished jobs of
+    /// `project_id`, so a client can resume a download across a sandbox restart; new ids follow
+    /// the highest found. Jobs still building when the earlier run stopped are gone.
+    pub fn new(archives: PathBuf, project_id: u64) -> Self {
+        let restored = finished_archives(&archives);
+        let next_id = restored.last().map_or(FIRST_JOB_ID, |(id, _)| id + 1);
+        let table = restored
+            .into_iter()
+            .map(|(id, archive)| {
+                let summary = ArchiveSummary { bytes: std::fs::metadata(&archive).map_or(0, |m| m.len()), ..ArchiveSummary::default() };
+                let job = Job {
+                    id,
+                    project_id,
+                    created: Instant::now(),
+                    duration: Duration::ZERO,
+                    planned_error: None,
+                    build: Mutex::new(Build::Done { archive, summary }),
+                };
+                (id, Arc::new(job))
+            })
+            .collect();
+        Jobs { next_id: AtomicU64::new(next_id), table: Mutex::new(table), archives }
     }
 
     pub fn create(&self, project_id: u64, duration: Duration, planned_error: Option<String>) -> Arc<Job> {
@@ -134,13 +155,29 @@ impl Jobs {
     }
 }
 
+/// `export-<id>.zip` files in `dir`, in id order. Archives are renamed into place only once
+/// complete, so every such file is a finished export; `.zip.part` files are not.
+fn finished_archives(dir: &std::path::Path) -> Vec<(u64, PathBuf)> {
+    let Ok(entries) = std::fs::read_dir(dir) else { return Vec::new() };
+    let mut found: Vec<(u64, PathBuf)> = entries
+        .filter_map(Result::ok)
+        .filter_map(|entry| {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let id = name.strip_prefix("export-")?.strip_suffix(".zip")?.parse().ok()?;
+            Some((id, entry.path()))
+        })
+        .collect();
+    found.sort();
+    found
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn status_follows_the_job_time_and_the_build() {
-        let jobs = Jobs::new(PathBuf::from("/nonexistent"));
+        let jobs = Jobs::new(PathBuf::from("/nonexistent"), 148);
         let job = jobs.create(148, Duration::from_secs(10), None);
         let at = |secs: f64| job.created + Duration::from_secs_f64(secs);
         assert_eq!(job.status(at(0.0)), JobStatus::Initialized);
@@ -154,15 +191,33 @@ mod tests {
 
     #[test]
     fn a_planned_error_ends_the_job_errored() {
-        let jobs = Jobs::new(PathBuf::from("/nonexistent"));
+        let jobs = Jobs::new(PathBuf::from("/nonexistent"), 148);
         let job = jobs.create(148, Duration::ZERO, Some("Out of memory".into()));
         assert_eq!(job.status(Instant::now()), JobStatus::Errored("Out of memory".into()));
     }
 
     #[test]
     fn job_ids_start_at_the_documented_341() {
-        let jobs = Jobs::new(PathBuf::from("/nonexistent"));
+        let jobs = Jobs::new(PathBuf::from("/nonexistent"), 148);
         assert_eq!(jobs.create(148, Duration::ZERO, None).id, 341);
         assert_eq!(jobs.create(148, Duration::ZERO, None).id, 342);
+    }
+
+    #[test]
+    fn finished_archives_from_an_earlier_run_are_served_again_and_ids_continue() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("export-344.zip"), b"zip bytes").unwrap();
+        std::fs::write(dir.path().join("export-345.zip.part"), b"half").unwrap();
+        std::fs::write(dir.path().join("notes.txt"), b"").unwrap();
+
+        let jobs = Jobs::new(dir.path().to_path_buf(), 148);
+
+        let JobStatus::Finished { archive, summary } = jobs.get(344).expect("job 344 restored").status(Instant::now()) else {
+            panic!("a restored job is finished");
+        };
+        assert_eq!(archive, dir.path().join("export-344.zip"));
+        assert_eq!(summary.bytes, 9);
+        assert!(jobs.get(345).is_none(), "a half-built archive is not a finished job");
+        assert_eq!(jobs.create(148, Duration::ZERO, None).id, 345);
     }
 }

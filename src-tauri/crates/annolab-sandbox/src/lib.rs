@@ -176,7 +176,7 @@ impl Sandbox {
             fault.apply(&faults);
         }
         let project = Arc::new(Project::demo(config.sources.clone()));
-        let jobs = Arc::new(jobs::Jobs::new(archives));
+        let jobs = Arc::new(jobs::Jobs::new(archives, project.id));
         let signer = storage::Signer::new().map_err(|e| SandboxError::Random(e.to_string()))?;
         let info = ProjectInfo { owner: project.owner.clone(), name: project.name.clone(), instrument_count: project.instrument_count() };
 

@@ -44,6 +44,8 @@ pub enum EngineError {
     ProfileNotFound { name: String },
     #[error("No API key is stored for profile {profile:?}. Run `annolab-export login --profile {profile}`, or set ANNOLAB_API_KEY.")]
     NoKey { profile: String },
+    #[error("Export {id} is already running in another window or terminal; wait for it there.")]
+    JobBusy { id: String },
     #[error("The export was cancelled.")]
     Cancelled,
 }
@@ -64,7 +66,9 @@ pub enum FailureKind {
 impl EngineError {
     pub fn kind(&self) -> FailureKind {
         match self {
-            EngineError::Request(_) | EngineError::DestinationNotEmpty { .. } | EngineError::JobNotFound { .. } => FailureKind::Usage,
+            EngineError::Request(_) | EngineError::DestinationNotEmpty { .. } | EngineError::JobNotFound { .. } | EngineError::JobBusy { .. } => {
+                FailureKind::Usage
+            }
             EngineError::Api(api) => match api.code() {
                 ErrorCode::Usage => FailureKind::Usage,
                 ErrorCode::Auth => FailureKind::Auth,
@@ -97,6 +101,7 @@ impl EngineError {
             EngineError::CorruptState { .. } => "corrupt_state",
             EngineError::DestinationNotEmpty { .. } => "destination_not_empty",
             EngineError::JobNotFound { .. } => "job_not_found",
+            EngineError::JobBusy { .. } => "job_busy",
             EngineError::Cancelled => "cancelled",
             EngineError::KeychainUnavailable { .. } => "keychain_unavailable",
             EngineError::KeychainLocked { .. } => "keychain_locked",

@@ -37,6 +37,7 @@ pub struct JobRecord {
     pub export_dir: Option<PathBuf>,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum JobState {
@@ -57,6 +58,7 @@ impl JobState {
     }
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct JobFailure {
     pub code: String,
@@ -68,6 +70,20 @@ impl JobRecord {
     /// transient. Finished and cancelled ones are final.
     pub fn resumable(&self) -> bool {
         matches!(self.state, JobState::Running | JobState::Failed) && self.phase != Phase::Ready
+    }
+}
+
+impl JobRecord {
+    /// Points the job at `server` when its server moved (the demo workspace starts on a new port
+    /// each launch): the status URL keeps its path and query, on the new origin.
+    pub fn move_to(&mut self, server: &str) {
+        let server = server.trim_end_matches('/');
+        if let Some(url) = &self.status_url
+            && let Some(rest) = url.strip_prefix(self.server.trim_end_matches('/'))
+        {
+            self.status_url = Some(format!("{server}{rest}"));
+        }
+        self.server = server.to_owned();
     }
 }
 
@@ -108,8 +124,41 @@ impl JobStore {
         jobs
     }
 
+    /// Holds the job's run lock until dropped; fails if another process holds it.
+    pub fn lock(&self, id: &str) -> Result<JobLock, EngineError> {
+        std::fs::create_dir_all(&self.dir).map_err(|source| EngineError::Io { context: format!("could not create {}", self.dir.display()), source })?;
+        let path = self.dir.join(format!("{id}.lock"));
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(|source| EngineError::Io { context: format!("could not open {}", path.display()), source })?;
+        match file.try_lock() {
+            Ok(()) => Ok(JobLock { file, path }),
+            Err(std::fs::TryLockError::WouldBlock) => Err(EngineError::JobBusy { id: id.to_owned() }),
+            Err(std::fs::TryLockError::Error(source)) => Err(EngineError::Io { context: format!("could not lock {}", path.display()), source }),
+        }
+    }
+
     fn path(&self, id: &str) -> PathBuf {
         self.dir.join(format!("{id}.json"))
+    }
+}
+
+/// A job's run lock, released (and its file removed) when dropped.
+#[derive(Debug)]
+pub struct JobLock {
+    file: std::fs::File,
+    path: PathBuf,
+}
+
+impl Drop for JobLock {
+    fn drop(&mut self) {
+        // Remove while still holding the lock, so no other process can hold a lock on a file
+        // that is about to vanish; where an open file cannot be removed it merely stays.
+        let _ = std::fs::remove_file(&self.path);
+        let _ = self.file.unlock();
     }
 }
 
@@ -125,4 +174,42 @@ pub fn new_id() -> String {
     // a valid id, and a clash is caught because the record file then already exists.
     let _ = getrandom::fill(&mut bytes);
     format!("{}-{:02x}{:02x}", crate::fsutil::now_stamp(), bytes[0], bytes[1])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::request::{ExportInput, ExportRequest};
+
+    #[test]
+    fn a_job_moved_to_a_new_demo_port_keeps_its_status_path() {
+        let request = ExportRequest::parse(ExportInput { owner: "o".into(), project: "p".into(), ..Default::default() }).unwrap();
+        let mut job = JobRecord {
+            id: new_id(),
+            server: "http://127.0.0.1:4100/".into(),
+            profile: Some("demo".into()),
+            request,
+            out: None,
+            phase: Phase::Downloading,
+            state: JobState::Running,
+            error: None,
+            remote_job_id: Some(341),
+            status_url: Some("http://127.0.0.1:4100/v1/export/status/341".into()),
+            times: PhaseTimes::default(),
+            export_dir: None,
+        };
+        job.move_to("http://127.0.0.1:5200");
+        assert_eq!(job.server, "http://127.0.0.1:5200");
+        assert_eq!(job.status_url.as_deref(), Some("http://127.0.0.1:5200/v1/export/status/341"));
+    }
+
+    #[test]
+    fn a_job_runs_in_one_place_at_a_time() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = JobStore::new(dir.path());
+        let held = store.lock("20261129T000000Z-abcd").unwrap();
+        assert!(matches!(store.lock("20261129T000000Z-abcd"), Err(EngineError::JobBusy { .. })));
+        drop(held);
+        assert!(store.lock("20261129T000000Z-abcd").is_ok());
+    }
 }

@@ -21,6 +21,7 @@ pub mod request;
 pub mod verify;
 
 pub use error::{EngineError, FailureKind};
+pub use fsutil::write_json_atomic;
 pub use job::{JobRecord, JobState, JobStore};
 pub use library::{Library, LibraryEntry};
 pub use manifest::{Manifest, Problem, ProblemKind};

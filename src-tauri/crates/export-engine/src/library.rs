@@ -66,6 +66,24 @@ impl Library {
         entries
     }
 
+    /// The export at `dir`, if `dir` is a finished export inside this library (and not, say, a
+    /// path a front end was handed that points elsewhere).
+    pub fn entry(&self, dir: &Path) -> Result<LibraryEntry, EngineError> {
+        let not_found = || EngineError::JobNotFound { id: dir.display().to_string() };
+        let (Ok(root), Ok(dir)) = (self.root.canonicalize(), dir.canonicalize()) else { return Err(not_found()) };
+        if !dir.starts_with(&root) || dir == root {
+            return Err(not_found());
+        }
+        let manifest = Manifest::read(&dir).map_err(|_| not_found())?;
+        Ok(LibraryEntry { dir, manifest })
+    }
+
+    /// Deletes the finished export at `dir`, refusing anything that is not one.
+    pub fn delete(&self, dir: &Path) -> Result<(), EngineError> {
+        let entry = self.entry(dir)?;
+        std::fs::remove_dir_all(&entry.dir).map_err(|source| EngineError::Io { context: format!("could not delete {}", entry.dir.display()), source })
+    }
+
     /// Finds an export by its folder path, its folder name, or its job id (`341` or `job341`).
     pub fn find(&self, key: &str) -> Result<LibraryEntry, EngineError> {
         let as_path = Path::new(key);
@@ -89,4 +107,24 @@ fn subdirs(dir: &Path) -> Vec<PathBuf> {
         .map(|e| e.path())
         .filter(|p| p.is_dir() && !p.file_name().is_some_and(|n| n.to_string_lossy().starts_with('.')))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_finished_exports_inside_the_library_can_be_deleted() {
+        let root = tempfile::tempdir().unwrap();
+        let outside = tempfile::tempdir().unwrap();
+        let library = Library::new(root.path());
+        let not_an_export = root.path().join("owner/project/20261129T000000Z-job1");
+        std::fs::create_dir_all(&not_an_export).unwrap();
+
+        assert!(matches!(library.delete(&not_an_export), Err(EngineError::JobNotFound { .. })));
+        assert!(matches!(library.delete(outside.path()), Err(EngineError::JobNotFound { .. })));
+        assert!(matches!(library.delete(root.path()), Err(EngineError::JobNotFound { .. })));
+        assert!(matches!(library.delete(&root.path().join("owner/../../etc")), Err(EngineError::JobNotFound { .. })));
+        assert!(not_an_export.exists() && outside.path().exists());
+    }
 }

@@ -5,22 +5,27 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::error::EngineError;
+use crate::progress::Phase;
 use crate::request::ExportRequest;
 
 pub const MANIFEST: &str = "manifest.json";
 
 /// Something wrong with an export that did not stop it: kept, counted and shown.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Problem {
     pub kind: ProblemKind,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub line: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub instrument_id: Option<u64>,
     pub message: String,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ProblemKind {
@@ -65,6 +70,7 @@ pub struct Manifest {
 }
 
 /// When each phase began (UTC, RFC 3339).
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PhaseTimes {
@@ -77,6 +83,7 @@ pub struct PhaseTimes {
     pub ready: Option<String>,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Counts {
@@ -85,6 +92,41 @@ pub struct Counts {
     pub files: u64,
     pub bytes: u64,
     pub problems: u64,
+}
+
+impl PhaseTimes {
+    /// When `phase` began, if it has.
+    pub fn get(&self, phase: Phase) -> Option<&str> {
+        self.slot(phase).as_deref()
+    }
+
+    pub fn set(&mut self, phase: Phase, time: String) {
+        *self.slot_mut(phase) = Some(time);
+    }
+
+    fn slot(&self, phase: Phase) -> &Option<String> {
+        match phase {
+            Phase::Requested => &self.requested,
+            Phase::Processing => &self.processing,
+            Phase::Downloading => &self.downloading,
+            Phase::Verifying => &self.verifying,
+            Phase::Extracting => &self.extracting,
+            Phase::Indexing => &self.indexing,
+            Phase::Ready => &self.ready,
+        }
+    }
+
+    fn slot_mut(&mut self, phase: Phase) -> &mut Option<String> {
+        match phase {
+            Phase::Requested => &mut self.requested,
+            Phase::Processing => &mut self.processing,
+            Phase::Downloading => &mut self.downloading,
+            Phase::Verifying => &mut self.verifying,
+            Phase::Extracting => &mut self.extracting,
+            Phase::Indexing => &mut self.indexing,
+            Phase::Ready => &mut self.ready,
+        }
+    }
 }
 
 impl Manifest {

@@ -86,7 +86,11 @@ impl Engine {
 
     /// Runs (or resumes) `job` to the end. The record is saved at every phase change and at
     /// the end, whatever the outcome.
+    ///
+    /// A job runs in one process at a time: while it runs it holds a lock, and a second `run`
+    /// of it (the app resuming a job the CLI is running) fails with [`EngineError::JobBusy`].
     pub async fn run(&self, mut job: JobRecord, progress: Arc<dyn ProgressSink>, cancel: CancellationToken) -> Result<Finished, EngineError> {
+        let _lock = self.jobs.lock(&job.id)?;
         job.state = JobState::Running;
         job.error = None;
         let result = self.drive(&mut job, &progress, &cancel).await;
@@ -218,19 +222,10 @@ impl Engine {
     /// Moves the job to `phase`, stamps the time, saves the record and tells the front end.
     fn enter(&self, job: &mut JobRecord, phase: Phase, progress: &Arc<dyn ProgressSink>) -> Result<(), EngineError> {
         job.phase = phase;
-        let now = Some(now_rfc3339());
-        let times = &mut job.times;
-        let slot = match phase {
-            Phase::Requested => &mut times.requested,
-            Phase::Processing => &mut times.processing,
-            Phase::Downloading => &mut times.downloading,
-            Phase::Verifying => &mut times.verifying,
-            Phase::Extracting => &mut times.extracting,
-            Phase::Indexing => &mut times.indexing,
-            Phase::Ready => &mut times.ready,
-        };
-        if slot.is_none() || phase >= Phase::Verifying {
-            *slot = now;
+        // The first start of a phase is kept across resumes; the later, local phases are re-run
+        // whole, so their time is the latest start.
+        if job.times.get(phase).is_none() || phase >= Phase::Verifying {
+            job.times.set(phase, now_rfc3339());
         }
         self.jobs.save(job)?;
         progress.emit(Progress::Phase { phase });

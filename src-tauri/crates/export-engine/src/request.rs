@@ -4,6 +4,7 @@ use annolab_api::json::{ExportRequestBody, TagFilterBody};
 use serde::{Deserialize, Serialize};
 
 /// What a person typed or passed on the command line, before any checking.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ExportInput {
@@ -25,6 +26,7 @@ pub struct ExportInput {
 }
 
 /// A valid export request.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ExportRequest {
@@ -35,6 +37,7 @@ pub struct ExportRequest {
     pub include_files: bool,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", tag = "form")]
 pub enum TagFilter {
@@ -56,6 +59,17 @@ pub enum RequestError {
     MixedTagForms,
     #[error("The tag {tag:?} is both included and excluded; exclude would win, so nothing with it could be exported. Remove it from one list.")]
     TagIncludedAndExcluded { tag: String },
+}
+
+impl RequestError {
+    /// The form field the error is about, so a form can show it in place.
+    pub fn field(&self) -> &'static str {
+        match self {
+            RequestError::MissingOwner => "owner",
+            RequestError::MissingProject => "project",
+            RequestError::MixedTagForms | RequestError::TagIncludedAndExcluded { .. } => "tags",
+        }
+    }
 }
 
 impl ExportRequest {
@@ -88,6 +102,24 @@ impl ExportRequest {
         // The source filter is an exact file name: only surrounding whitespace is dropped.
         let source = input.source.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
         Ok(ExportRequest { owner, project, tags, source, include_files: input.include_files })
+    }
+
+    /// The form input that parses back to this request, for "export again with the same settings".
+    pub fn to_input(&self) -> ExportInput {
+        let (include_tags, exclude_tags, canonical_tags) = match &self.tags {
+            TagFilter::None => Default::default(),
+            TagFilter::Canonical { types } => (Vec::new(), Vec::new(), types.clone()),
+            TagFilter::IncludeExclude { include, exclude } => (include.clone(), exclude.clone(), Vec::new()),
+        };
+        ExportInput {
+            owner: self.owner.clone(),
+            project: self.project.clone(),
+            include_tags,
+            exclude_tags,
+            canonical_tags,
+            source: self.source.clone(),
+            include_files: self.include_files,
+        }
     }
 
     /// The JSON body AnnoLab expects.
@@ -151,6 +183,17 @@ mod tests {
         assert_eq!(body["tagFilter"], serde_json::json!({"canonicalTagTypes": ["Airframe Inventory"]}));
         assert_eq!(body["includeFiles"], true);
         assert!(body.get("sourceFilter").is_none());
+    }
+
+    #[test]
+    fn a_request_gives_back_the_input_it_came_from() {
+        for input in [
+            ExportInput { include_tags: vec!["A".into()], exclude_tags: vec!["B".into()], source: Some("Test_PDF.pdf".into()), ..input() },
+            ExportInput { canonical_tags: vec!["A".into()], include_files: true, ..input() },
+        ] {
+            let request = ExportRequest::parse(input).unwrap();
+            assert_eq!(ExportRequest::parse(request.to_input()).unwrap(), request);
+        }
     }
 
     #[test]

@@ -1,0 +1,228 @@
+//! Profiles as the app shows them: the CLI's `profiles.json` (shared, so a profile made in one
+//! is there in the other), keys in the OS keychain, and the built-in demo profile.
+//!
+//! A key crosses from the UI to Rust once, when it is saved or tested, and never goes back.
+
+use std::sync::Arc;
+
+use annolab_api::{ApiKey, Client, DEFAULT_SERVER, ServerUrl};
+use export_engine::{Keychain, Profile, Profiles, resolve_key};
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use crate::error::codes;
+use crate::settings::Settings;
+use crate::{CommandError, DemoWorkspace};
+
+/// The built-in profile that talks to the embedded demo sandbox. A saved profile cannot take
+/// this name.
+pub const DEMO_PROFILE: &str = "demo";
+
+/// A profile as listed: never with its key, only whether one is stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ProfileView {
+    pub name: String,
+    pub server: String,
+    /// The built-in offline demo workspace.
+    pub demo: bool,
+    pub has_key: bool,
+}
+
+/// Every profile, the demo first, and the selected one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ProfilesView {
+    pub profiles: Vec<ProfileView>,
+    pub selected: String,
+}
+
+/// What the profile form sends. `key` is absent when editing a profile without replacing its key.
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ProfileInput {
+    pub name: String,
+    pub server: String,
+    #[serde(default)]
+    pub key: Option<String>,
+}
+
+/// What a key check found: the key's name, its permissions and the groups it sees.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct KeyCheck {
+    pub key_name: Option<String>,
+    pub permissions: Vec<String>,
+    pub groups: Vec<String>,
+    /// False when the key lacks the Read permission that exports need.
+    pub can_export: bool,
+}
+
+pub struct Accounts {
+    profiles: Profiles,
+    keychain: Keychain,
+    settings: Arc<Settings>,
+    demo: Arc<DemoWorkspace>,
+}
+
+impl Accounts {
+    pub fn new(profiles: Profiles, settings: Arc<Settings>, demo: Arc<DemoWorkspace>) -> Self {
+        Accounts { profiles, keychain: Keychain, settings, demo }
+    }
+
+    pub fn list(&self) -> Result<ProfilesView, CommandError> {
+        let saved = self.profiles.list()?;
+        let mut profiles = vec![ProfileView {
+            name: DEMO_PROFILE.to_owned(),
+            server: String::new(),
+            demo: true,
+            has_key: true,
+        }];
+        profiles.extend(saved.iter().map(|profile| ProfileView {
+            name: profile.name.clone(),
+            server: profile.server.clone(),
+            demo: false,
+            // A keychain that cannot be read shows as "no key"; using the profile then says why.
+            has_key: matches!(self.keychain.load(&profile.name), Ok(Some(_))),
+        }));
+        let selected = self
+            .settings
+            .selected_profile()
+            .filter(|name| profiles.iter().any(|p| &p.name == name))
+            .unwrap_or_else(|| DEMO_PROFILE.to_owned());
+        Ok(ProfilesView { profiles, selected })
+    }
+
+    /// Adds or updates a profile, stores its key (when given) in the keychain and selects it.
+    pub fn save(&self, input: ProfileInput) -> Result<ProfilesView, CommandError> {
+        let (name, server, key) = parse_input(&input)?;
+        let existing = self.profiles.get(&name)?;
+        match &key {
+            Some(key) => self.keychain.store(&name, key)?,
+            None if existing.is_none() => {
+                return Err(invalid("Paste the API key for this profile.").on_field("key"));
+            }
+            None => {}
+        }
+        self.profiles.save(Profile::new(&name, Some(server.to_string())))?;
+        self.settings.select_profile(&name)?;
+        self.list()
+    }
+
+    /// Removes a profile and its key; the demo is selected if it was the selected one.
+    pub fn remove(&self, name: &str) -> Result<ProfilesView, CommandError> {
+        if name == DEMO_PROFILE {
+            return Err(invalid("The demo workspace is built in and cannot be removed."));
+        }
+        self.profiles.remove(name)?;
+        // A key the keychain cannot delete would be orphaned: say so rather than hide it.
+        self.keychain.delete(name)?;
+        if self.settings.selected_profile().as_deref() == Some(name) {
+            self.settings.select_profile(DEMO_PROFILE)?;
+        }
+        self.list()
+    }
+
+    pub fn select(&self, name: &str) -> Result<ProfilesView, CommandError> {
+        if name != DEMO_PROFILE && self.profiles.get(name)?.is_none() {
+            return Err(CommandError::from(export_engine::EngineError::ProfileNotFound { name: name.to_owned() }));
+        }
+        self.settings.select_profile(name)?;
+        self.list()
+    }
+
+    /// Checks a key against its server: the typed key if given, else the profile's stored one.
+    pub async fn test(&self, input: ProfileInput) -> Result<KeyCheck, CommandError> {
+        let client = if input.name == DEMO_PROFILE && input.key.is_none() {
+            self.demo.client().await?
+        } else {
+            let (name, server, key) = parse_input(&input)?;
+            let key = match key {
+                Some(key) => key,
+                None => resolve_key(&name, &self.keychain)?,
+            };
+            Client::new(server, key)?
+        };
+        let info = client.key_info().await?;
+        let permissions: Vec<String> = info
+            .extra
+            .get("permissions")
+            .and_then(|p| p.as_array())
+            .map(|list| list.iter().filter_map(|p| p.as_str().map(str::to_owned)).collect())
+            .unwrap_or_default();
+        Ok(KeyCheck {
+            key_name: info.extra.get("name").and_then(|n| n.as_str()).map(str::to_owned),
+            can_export: permissions.iter().any(|p| p.eq_ignore_ascii_case("read")),
+            permissions,
+            groups: info.groups.into_iter().map(|g| g.group_name).collect(),
+        })
+    }
+
+    /// A client for `profile`: the demo sandbox's, or the saved server with the keychain's key.
+    pub async fn client(&self, profile: &str) -> Result<Client, CommandError> {
+        if profile == DEMO_PROFILE {
+            return self.demo.client().await;
+        }
+        let saved = self
+            .profiles
+            .get(profile)?
+            .ok_or_else(|| export_engine::EngineError::ProfileNotFound { name: profile.to_owned() })?;
+        let key = resolve_key(profile, &self.keychain)?;
+        Ok(Client::new(ServerUrl::parse(&saved.server)?, key)?)
+    }
+
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+}
+
+fn parse_input(input: &ProfileInput) -> Result<(String, ServerUrl, Option<ApiKey>), CommandError> {
+    let name = input.name.trim();
+    if name.is_empty() {
+        return Err(invalid("Give the profile a name, such as \"work\".").on_field("name"));
+    }
+    if name.eq_ignore_ascii_case(DEMO_PROFILE) {
+        return Err(invalid("\"demo\" is the built-in demo workspace; choose another name.").on_field("name"));
+    }
+    if name.chars().any(char::is_control) || name.len() > 64 {
+        return Err(invalid("A profile name is at most 64 characters, without control characters.").on_field("name"));
+    }
+    let server = match input.server.trim() {
+        "" => DEFAULT_SERVER,
+        text => text,
+    };
+    let server = ServerUrl::parse(server).map_err(|e| CommandError::from(e).on_field("server"))?;
+    let key = match input.key.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(text) => Some(ApiKey::new(text).map_err(|e| CommandError::from(e).on_field("key"))?),
+    };
+    Ok((name.to_owned(), server, key))
+}
+
+fn invalid(message: &str) -> CommandError {
+    CommandError::new(codes::INVALID_PROFILE, message)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn input(name: &str, server: &str, key: Option<&str>) -> ProfileInput {
+        ProfileInput { name: name.into(), server: server.into(), key: key.map(Into::into) }
+    }
+
+    #[test]
+    fn profile_input_is_checked_field_by_field() {
+        let field = |i: ProfileInput| parse_input(&i).unwrap_err().field.unwrap();
+        assert_eq!(field(input(" ", "", None)), "name");
+        assert_eq!(field(input("Demo", "", None)), "name");
+        assert_eq!(field(input("work", "ftp://example.com", None)), "server");
+        assert_eq!(field(input("work", "http://example.com", None)), "server");
+        assert_eq!(field(input("work", "", Some("two words"))), "key");
+
+        let (name, server, key) = parse_input(&input(" work ", "", Some(" k3y "))).unwrap();
+        assert_eq!(name, "work");
+        assert_eq!(server.as_str(), ServerUrl::parse(DEFAULT_SERVER).unwrap().as_str());
+        assert_eq!(key.unwrap().expose(), "k3y");
+    }
+}

@@ -1,0 +1,346 @@
+//! Export jobs as the app runs them: started from the form, resumed at launch, watched through
+//! one channel per job, cancelled and retried. All the work is the engine's; this module keeps
+//! each running job's live [`JobView`] and hands it to whoever watches.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use annolab_api::{Client, Storage};
+use export_engine::job::JobFailure;
+use export_engine::{Engine, EngineError, ExportInput, ExportRequest, JobRecord, JobState, Phase, Progress, ProgressSink};
+use serde::Serialize;
+use tokio_util::sync::CancellationToken;
+use ts_rs::TS;
+
+use crate::CommandError;
+use crate::accounts::{Accounts, DEMO_PROFILE};
+use crate::error::codes;
+
+/// How many notices (retries, bad lines) a job keeps to show.
+const NOTICES_KEPT: usize = 5;
+
+/// A job as the UI draws it: its request, where it is, and the latest progress of that phase.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct JobView {
+    pub id: String,
+    pub profile: Option<String>,
+    pub request: ExportRequest,
+    pub phase: Phase,
+    pub status: JobState,
+    pub error: Option<JobFailure>,
+    /// The phases this job has entered, in order.
+    pub reached: Vec<Phase>,
+    /// When the job was requested (UTC, RFC 3339).
+    pub requested_at: Option<String>,
+    pub polls: u32,
+    pub elapsed_ms: u64,
+    pub server_status: Option<String>,
+    pub bytes: u64,
+    pub total: Option<u64>,
+    pub bytes_per_sec: f64,
+    pub eta_secs: Option<f64>,
+    pub checked: u64,
+    pub check_total: u64,
+    pub files: u64,
+    pub files_total: u64,
+    pub instruments: u64,
+    pub notices: Vec<String>,
+    /// The finished export's folder.
+    pub export_dir: Option<String>,
+}
+
+impl JobView {
+    fn from_record(job: &JobRecord) -> Self {
+        let reached = [
+            Phase::Requested,
+            Phase::Processing,
+            Phase::Downloading,
+            Phase::Verifying,
+            Phase::Extracting,
+            Phase::Indexing,
+            Phase::Ready,
+        ]
+        .into_iter()
+        .filter(|phase| job.times.get(*phase).is_some())
+        .collect();
+        JobView {
+            id: job.id.clone(),
+            profile: job.profile.clone(),
+            request: job.request.clone(),
+            phase: job.phase,
+            status: job.state,
+            error: job.error.clone(),
+            reached,
+            requested_at: job.times.requested.clone(),
+            polls: 0,
+            elapsed_ms: 0,
+            server_status: None,
+            bytes: 0,
+            total: None,
+            bytes_per_sec: 0.0,
+            eta_secs: None,
+            checked: 0,
+            check_total: 0,
+            files: 0,
+            files_total: 0,
+            instruments: 0,
+            notices: Vec::new(),
+            export_dir: job.export_dir.as_ref().map(|dir| dir.display().to_string()),
+        }
+    }
+
+    fn apply(&mut self, progress: Progress) {
+        match progress {
+            Progress::Phase { phase } => {
+                self.phase = phase;
+                if !self.reached.contains(&phase) {
+                    self.reached.push(phase);
+                }
+            }
+            Progress::Polled { polls, elapsed_ms, server_status } => {
+                self.polls = polls;
+                self.elapsed_ms = elapsed_ms;
+                self.server_status = Some(server_status);
+            }
+            Progress::Downloaded { bytes, total, bytes_per_sec, eta_secs } => {
+                self.bytes = bytes;
+                self.total = total;
+                self.bytes_per_sec = bytes_per_sec;
+                self.eta_secs = eta_secs;
+            }
+            Progress::Verified { entries, total } => (self.checked, self.check_total) = (entries, total),
+            Progress::Extracted { files, total } => (self.files, self.files_total) = (files, total),
+            Progress::Indexed { instruments } => self.instruments = instruments,
+            Progress::Notice { message } => {
+                self.notices.push(message);
+                let extra = self.notices.len().saturating_sub(NOTICES_KEPT);
+                self.notices.drain(..extra);
+            }
+        }
+    }
+}
+
+/// Receives a job's view at every change: the UI's channel for that job.
+pub type Watcher = Arc<dyn Fn(JobView) + Send + Sync>;
+/// Told once when a job ends (done, failed or cancelled): the app's notifications.
+pub type OnEnd = Arc<dyn Fn(&JobView) + Send + Sync>;
+
+struct Live {
+    view: JobView,
+    watcher: Option<Watcher>,
+    cancel: CancellationToken,
+}
+
+type Table = Arc<Mutex<HashMap<String, Live>>>;
+
+pub struct Exports {
+    accounts: Arc<Accounts>,
+    live: Table,
+    on_end: OnEnd,
+    /// True once [`Exports::resume_interrupted`] has run, so a listing never shows a job as
+    /// interrupted in the moment before it resumes.
+    resumed: tokio::sync::watch::Sender<bool>,
+}
+
+impl Exports {
+    pub fn new(accounts: Arc<Accounts>, on_end: OnEnd) -> Self {
+        Exports { accounts, live: Arc::default(), on_end, resumed: tokio::sync::watch::Sender::new(false) }
+    }
+
+    /// Checks form input without sending anything: the error names the field.
+    pub fn validate(input: ExportInput) -> Result<ExportRequest, CommandError> {
+        ExportRequest::parse(input).map_err(|e| CommandError::from(EngineError::from(e)))
+    }
+
+    /// Starts a new export with `profile` and streams its progress to `watcher`.
+    pub async fn start(&self, profile: &str, input: ExportInput, watcher: Watcher) -> Result<JobView, CommandError> {
+        let request = Self::validate(input)?;
+        let engine = self.engine(profile).await?;
+        let job = engine.create_job(request, None, Some(profile.to_owned()))?;
+        // Suggestions are a convenience: failing to remember them does not stop the export.
+        if let Err(error) = self.accounts.settings().remember(&job.request.owner, &job.request.project) {
+            tracing::warn!("could not remember the recent owner and project: {error}");
+        }
+        Ok(self.launch(engine, job, Some(watcher)))
+    }
+
+    /// Every job: running ones as they are now, the others as last recorded; newest first.
+    /// Waits (a few seconds at most) for the jobs interrupted last time to resume first.
+    pub async fn list(&self) -> Vec<JobView> {
+        let mut resumed = self.resumed.subscribe();
+        let _ = tokio::time::timeout(std::time::Duration::from_secs(20), resumed.wait_for(|done| *done)).await;
+        let live = self.table();
+        let jobs = self.accounts.settings().library().jobs_dir();
+        export_engine::JobStore::new(jobs)
+            .list()
+            .iter()
+            .map(|job| match live.get(&job.id) {
+                Some(running) => running.view.clone(),
+                None => Self::settled(job),
+            })
+            .collect()
+    }
+
+    /// Sends `watcher` the job's view now and at every change from now on.
+    pub fn watch(&self, id: &str, watcher: Watcher) -> Result<JobView, CommandError> {
+        let mut live = self.table();
+        let running = live.get_mut(id).ok_or_else(|| not_running(id))?;
+        running.watcher = Some(Arc::clone(&watcher));
+        let view = running.view.clone();
+        watcher(view.clone());
+        Ok(view)
+    }
+
+    /// Asks a running job to stop; it reports `cancelled` through its watcher when it has.
+    pub fn cancel(&self, id: &str) -> Result<JobView, CommandError> {
+        let live = self.table();
+        let running = live.get(id).ok_or_else(|| not_running(id))?;
+        running.cancel.cancel();
+        Ok(running.view.clone())
+    }
+
+    /// Runs a failed or interrupted job again from where it stopped; a cancelled or finished one
+    /// is exported afresh with the same settings.
+    pub async fn retry(&self, id: &str, watcher: Watcher) -> Result<JobView, CommandError> {
+        if self.table().contains_key(id) {
+            return self.watch(id, watcher);
+        }
+        let store = export_engine::JobStore::new(self.accounts.settings().library().jobs_dir());
+        let job = store.load(id)?;
+        let profile = job.profile.clone().unwrap_or_else(|| DEMO_PROFILE.to_owned());
+        if !job.resumable() {
+            return self.start(&profile, job.request.to_input(), watcher).await;
+        }
+        let (engine, job) = self.engine_for_record(job).await?;
+        Ok(self.launch(engine, job, Some(watcher)))
+    }
+
+    /// Resumes the jobs that were running when the app last stopped (quit, crash, power loss).
+    /// One that cannot resume (its profile or key is gone) is recorded as failed, with why.
+    pub async fn resume_interrupted(&self) {
+        let store = export_engine::JobStore::new(self.accounts.settings().library().jobs_dir());
+        let interrupted = store.list().into_iter().filter(|job| job.state == JobState::Running && job.resumable());
+        for job in interrupted {
+            let id = job.id.clone();
+            match self.engine_for_record(job.clone()).await {
+                Ok((engine, job)) => {
+                    tracing::info!(job = %id, "resuming an interrupted export");
+                    self.launch(engine, job, None);
+                }
+                Err(error) => {
+                    tracing::warn!(job = %id, "cannot resume an interrupted export: {}", error.message);
+                    let failed = JobRecord {
+                        state: JobState::Failed,
+                        error: Some(JobFailure { code: error.code, message: error.message }),
+                        ..job
+                    };
+                    if let Err(error) = store.save(&failed) {
+                        tracing::warn!(job = %id, "cannot record the failure: {error}");
+                    }
+                }
+            }
+        }
+        self.resumed.send_replace(true);
+    }
+
+    async fn engine(&self, profile: &str) -> Result<Engine, CommandError> {
+        let client = self.accounts.client(profile).await?;
+        engine_with(client, self.accounts.settings().library())
+    }
+
+    /// The engine for a stored job; a demo job follows the demo server to its new port.
+    async fn engine_for_record(&self, mut job: JobRecord) -> Result<(Engine, JobRecord), CommandError> {
+        let profile = job.profile.clone().unwrap_or_else(|| DEMO_PROFILE.to_owned());
+        let engine = self.engine(&profile).await?;
+        if profile == DEMO_PROFILE {
+            job.move_to(engine.client().server().as_str());
+        }
+        Ok((engine, job))
+    }
+
+    fn launch(&self, engine: Engine, job: JobRecord, watcher: Option<Watcher>) -> JobView {
+        let cancel = CancellationToken::new();
+        let mut view = JobView::from_record(&job);
+        view.status = JobState::Running;
+        view.error = None;
+        self.table().insert(job.id.clone(), Live { view: view.clone(), watcher: watcher.clone(), cancel: cancel.clone() });
+        if let Some(watcher) = &watcher {
+            watcher(view.clone());
+        }
+
+        let (table, on_end, id) = (Arc::clone(&self.live), Arc::clone(&self.on_end), job.id.clone());
+        let sink: Arc<dyn ProgressSink> = Arc::new(LiveSink { id: id.clone(), table: Arc::clone(&table) });
+        tokio::spawn(async move {
+            let outcome = engine.run(job, sink, cancel).await;
+            let Some(Live { mut view, watcher, .. }) = lock(&table).remove(&id) else { return };
+            match outcome {
+                Ok(finished) => {
+                    view.status = JobState::Done;
+                    view.phase = Phase::Ready;
+                    view.instruments = finished.manifest.counts.instruments;
+                    view.export_dir = Some(finished.dir.display().to_string());
+                }
+                Err(EngineError::Cancelled) => view.status = JobState::Cancelled,
+                Err(error) => {
+                    let error = CommandError::from(error);
+                    view.status = JobState::Failed;
+                    view.error = Some(JobFailure { code: error.code, message: error.message });
+                }
+            }
+            if let Some(watcher) = watcher {
+                watcher(view.clone());
+            }
+            on_end(&view);
+        });
+        view
+    }
+
+    fn settled(job: &JobRecord) -> JobView {
+        let mut view = JobView::from_record(job);
+        if job.state == JobState::Running {
+            // Recorded as running but not running here: it stopped with the last app session
+            // and could not resume.
+            view.status = JobState::Failed;
+            view.error = Some(JobFailure {
+                code: "interrupted".to_owned(),
+                message: "This export stopped when the app last closed. Retry to resume it.".to_owned(),
+            });
+        }
+        view
+    }
+
+    fn table(&self) -> std::sync::MutexGuard<'_, HashMap<String, Live>> {
+        lock(&self.live)
+    }
+}
+
+fn engine_with(client: Client, library: export_engine::Library) -> Result<Engine, CommandError> {
+    Ok(Engine::new(client, Storage::new()?, library))
+}
+
+fn lock(table: &Table) -> std::sync::MutexGuard<'_, HashMap<String, Live>> {
+    table.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+fn not_running(id: &str) -> CommandError {
+    CommandError::new(codes::JOB_NOT_RUNNING, format!("Export {id} is not running in this app."))
+}
+
+/// Feeds the engine's progress into the job's live view and on to its watcher.
+struct LiveSink {
+    id: String,
+    table: Table,
+}
+
+impl ProgressSink for LiveSink {
+    fn emit(&self, progress: Progress) {
+        let mut table = lock(&self.table);
+        if let Some(live) = table.get_mut(&self.id) {
+            live.view.apply(progress);
+            if let Some(watcher) = &live.watcher {
+                watcher(live.view.clone());
+            }
+        }
+    }
+}

@@ -1,0 +1,132 @@
+//! The app's own settings, `settings.json` beside the CLI's `profiles.json`: which profile is
+//! selected, where the library is, and the owners and projects used recently (for suggestions).
+//! No secrets live here.
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use export_engine::{EngineError, Library, write_json_atomic};
+use serde::{Deserialize, Serialize};
+
+/// How many recent owners and projects are remembered.
+const RECENT: usize = 8;
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct SettingsFile {
+    #[serde(default)]
+    selected_profile: Option<String>,
+    #[serde(default)]
+    library_root: Option<PathBuf>,
+    #[serde(default)]
+    recent_owners: Vec<String>,
+    #[serde(default)]
+    recent_projects: Vec<String>,
+}
+
+/// The settings file, read once and written through on every change.
+#[derive(Debug)]
+pub struct Settings {
+    path: PathBuf,
+    file: Mutex<SettingsFile>,
+    default_library: PathBuf,
+}
+
+impl Settings {
+    /// Reads `settings.json` from `config_dir`. A damaged file is set aside (renamed to
+    /// `settings.json.damaged`) rather than failing the app: the settings are conveniences.
+    pub fn load(config_dir: &Path, default_library: PathBuf) -> Self {
+        let path = config_dir.join("settings.json");
+        let file = match std::fs::read(&path) {
+            Ok(bytes) => serde_json::from_slice(&bytes).unwrap_or_else(|error| {
+                tracing::warn!("settings.json is damaged ({error}); starting from defaults");
+                let _ = std::fs::rename(&path, path.with_extension("json.damaged"));
+                SettingsFile::default()
+            }),
+            Err(_) => SettingsFile::default(),
+        };
+        Settings { path, file: Mutex::new(file), default_library }
+    }
+
+    pub fn selected_profile(&self) -> Option<String> {
+        self.read().selected_profile.clone()
+    }
+
+    pub fn select_profile(&self, name: &str) -> Result<(), EngineError> {
+        self.update(|file| file.selected_profile = Some(name.to_owned()))
+    }
+
+    pub fn library(&self) -> Library {
+        Library::new(self.read().library_root.clone().unwrap_or_else(|| self.default_library.clone()))
+    }
+
+    pub fn set_library_root(&self, root: PathBuf) -> Result<(), EngineError> {
+        self.update(|file| file.library_root = Some(root))
+    }
+
+    pub fn recent_owners(&self) -> Vec<String> {
+        self.read().recent_owners.clone()
+    }
+
+    pub fn recent_projects(&self) -> Vec<String> {
+        self.read().recent_projects.clone()
+    }
+
+    /// Puts `owner` and `project` first in the recent lists.
+    pub fn remember(&self, owner: &str, project: &str) -> Result<(), EngineError> {
+        self.update(|file| {
+            push_recent(&mut file.recent_owners, owner);
+            push_recent(&mut file.recent_projects, project);
+        })
+    }
+
+    fn read(&self) -> std::sync::MutexGuard<'_, SettingsFile> {
+        self.file.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn update(&self, change: impl FnOnce(&mut SettingsFile)) -> Result<(), EngineError> {
+        let mut file = self.read();
+        change(&mut file);
+        if let Some(dir) = self.path.parent() {
+            std::fs::create_dir_all(dir).map_err(|source| EngineError::Io {
+                context: format!("could not create {}", dir.display()),
+                source,
+            })?;
+        }
+        write_json_atomic(&self.path, &*file)
+    }
+}
+
+fn push_recent(list: &mut Vec<String>, value: &str) {
+    list.retain(|existing| existing != value);
+    list.insert(0, value.to_owned());
+    list.truncate(RECENT);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recent_owners_and_projects_are_newest_first_without_repeats() {
+        let dir = tempfile::tempdir().unwrap();
+        let settings = Settings::load(dir.path(), dir.path().join("library"));
+        settings.remember("Acme Title", "Hangar 9").unwrap();
+        settings.remember("Group Name owning project", "Example Project Name").unwrap();
+        settings.remember("Acme Title", "Hangar 9").unwrap();
+
+        let again = Settings::load(dir.path(), dir.path().join("library"));
+        assert_eq!(again.recent_owners(), ["Acme Title", "Group Name owning project"]);
+        assert_eq!(again.recent_projects(), ["Hangar 9", "Example Project Name"]);
+    }
+
+    #[test]
+    fn a_damaged_settings_file_is_set_aside_not_fatal() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("settings.json"), b"{ not json").unwrap();
+        let settings = Settings::load(dir.path(), dir.path().join("library"));
+        assert_eq!(settings.selected_profile(), None);
+        assert_eq!(settings.library().root(), dir.path().join("library"));
+        assert!(dir.path().join("settings.json.damaged").exists());
+    }
+}
