@@ -120,6 +120,10 @@ fn logging() -> tauri::plugin::TauriPlugin<tauri::Wry> {
         // HTTP internals log connection details at debug level at most; keep them out regardless.
         .level_for("hyper", log::LevelFilter::Warn)
         .level_for("reqwest", log::LevelFilter::Warn)
+        // The keychain's D-Bus traffic (zbus) logs each handshake at info; it is noise, and
+        // the secret travels through it.
+        .level_for("zbus", log::LevelFilter::Warn)
+        .level_for("tracing::span", log::LevelFilter::Warn)
         .build()
 }
 

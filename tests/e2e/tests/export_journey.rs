@@ -15,6 +15,8 @@ async fn demo_export_with_a_tag_filter_reaches_the_library() {
         let selected = select.prop("value").await.map_err(|e| e.to_string())?;
         app.find("[data-testid=demo-badge]").await?;
         app.wait_for_text("[data-testid=sandbox-state]", "Running", Duration::from_secs(60)).await?;
+        // The smallest window the app allows, as on a small laptop screen.
+        app.client().set_window_size(1024, 700).await.map_err(|e| format!("cannot resize the window: {e}"))?;
         // Let WebKit paint the settled page before the first screenshot.
         tokio::time::sleep(Duration::from_millis(500)).await;
         app.screenshot("export-form").await;

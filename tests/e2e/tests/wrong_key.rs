@@ -35,6 +35,10 @@ async fn a_wrong_key_is_shown_clearly_and_never_written_down() {
         if code.as_deref() != Some("unauthorized") || !message.contains("401") || !message.contains("Profiles") {
             return Err(format!("the failure reads {message:?} (code {code:?})"));
         }
+        let log = app.home().join("data/ai.annolab.exporter/logs/AnnoLab Exporter.log");
+        if !log.is_file() {
+            return Err(format!("the app wrote no log at {}, so the check below would prove nothing", log.display()));
+        }
         if let Some(file) = file_containing(app.home(), WRONG_KEY) {
             return Err(format!("the key was written to {}", file.display()));
         }

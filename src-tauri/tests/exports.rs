@@ -1,0 +1,139 @@
+//! The app's export jobs without a window: started, watched, cancelled and resumed through
+//! `Exports` against the embedded demo sandbox, as the UI's commands drive them.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use annolab_exporter_lib::accounts::{Accounts, DEMO_PROFILE};
+use annolab_exporter_lib::exports::{Exports, JobView, Watcher};
+use annolab_exporter_lib::settings::Settings;
+use annolab_exporter_lib::{DemoOptions, DemoWorkspace};
+use annolab_sandbox::Fault;
+use export_engine::{Engine, ExportInput, ExportRequest, JobState, Phase, Profiles};
+
+struct App {
+    exports: Exports,
+    demo: Arc<DemoWorkspace>,
+    settings: Arc<Settings>,
+    _home: tempfile::TempDir,
+}
+
+async fn app_with_demo(faults: Vec<Fault>) -> App {
+    let home = tempfile::tempdir().unwrap();
+    let settings = Arc::new(Settings::load(&home.path().join("config"), home.path().join("library")));
+    let demo = Arc::new(DemoWorkspace::new());
+    demo.start_demo(DemoOptions { data_dir: Some(home.path().join("demo-server")), faults }).await;
+    let accounts = Arc::new(Accounts::new(Profiles::new(&home.path().join("config")), Arc::clone(&settings), Arc::clone(&demo)));
+    let exports = Exports::new(accounts, Arc::new(|_: &JobView| {}));
+    App { exports, demo, settings, _home: home }
+}
+
+fn demo_input(tag: Option<&str>) -> ExportInput {
+    ExportInput {
+        owner: "Group Name owning project".into(),
+        project: "Example Project Name".into(),
+        include_tags: tag.map(|t| vec![t.to_owned()]).unwrap_or_default(),
+        include_files: true,
+        ..ExportInput::default()
+    }
+}
+
+/// A watcher that keeps every view it is sent.
+fn recorder() -> (Watcher, Arc<Mutex<Vec<JobView>>>) {
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let sink = Arc::clone(&seen);
+    (Arc::new(move |view: JobView| sink.lock().unwrap().push(view)), seen)
+}
+
+async fn until(what: &str, mut done: impl FnMut() -> bool) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    while !done() {
+        assert!(tokio::time::Instant::now() < deadline, "timed out waiting until {what}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+fn last(seen: &Mutex<Vec<JobView>>) -> Option<JobView> {
+    seen.lock().unwrap().last().cloned()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_demo_export_streams_every_phase_to_its_watcher_and_ends_ready() {
+    let app = app_with_demo(Vec::new()).await;
+    let (watcher, seen) = recorder();
+
+    let started = app.exports.start(DEMO_PROFILE, demo_input(Some("Engine Inventory")), watcher).await.unwrap();
+    assert_eq!(started.status, JobState::Running);
+    until("the job ends", || last(&seen).is_some_and(|v| v.status != JobState::Running)).await;
+
+    let done = last(&seen).unwrap();
+    assert_eq!((done.status, done.phase), (JobState::Done, Phase::Ready), "{:?}", done.error);
+    assert_eq!(
+        done.reached,
+        [Phase::Requested, Phase::Processing, Phase::Downloading, Phase::Verifying, Phase::Extracting, Phase::Indexing, Phase::Ready]
+    );
+    assert!(done.instruments > 0);
+    let dir = done.export_dir.clone().expect("a finished job names its folder");
+    assert!(std::path::Path::new(&dir).join("manifest.json").is_file());
+    let phases: Vec<Phase> = seen.lock().unwrap().iter().map(|v| v.phase).collect();
+    assert!(phases.windows(2).all(|w| w[0] <= w[1]), "phases went backwards: {phases:?}");
+
+    let listed = app.exports.list().await;
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].status, JobState::Done);
+    assert_eq!(app.settings.recent_projects(), ["Example Project Name"]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn input_errors_name_their_field_and_start_nothing() {
+    let app = app_with_demo(Vec::new()).await;
+    let (watcher, _) = recorder();
+    let input = ExportInput { include_tags: vec!["A".into()], exclude_tags: vec!["A".into()], ..demo_input(None) };
+
+    let error = app.exports.start(DEMO_PROFILE, input, watcher).await.unwrap_err();
+
+    assert_eq!((error.code.as_str(), error.field.as_deref()), ("invalid_request", Some("tags")));
+    assert!(app.exports.list().await.is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_cancelled_download_ends_cancelled_and_retry_exports_afresh() {
+    let app = app_with_demo(vec![Fault::Bandwidth(40 * 1024)]).await;
+    let (watcher, seen) = recorder();
+    let job = app.exports.start(DEMO_PROFILE, demo_input(None), watcher).await.unwrap();
+    until("bytes arrive", || last(&seen).is_some_and(|v| v.bytes > 0)).await;
+
+    app.exports.cancel(&job.id).unwrap();
+    until("the job ends", || last(&seen).is_some_and(|v| v.status != JobState::Running)).await;
+    assert_eq!(last(&seen).unwrap().status, JobState::Cancelled);
+    assert_eq!(app.exports.cancel(&job.id).unwrap_err().code, "job_not_running");
+
+    app.demo.stop().await;
+    let (watcher, _) = recorder();
+    let error = app.exports.retry(&job.id, watcher).await.unwrap_err();
+    assert_eq!(error.code, "demo_not_ready", "a stopped demo cannot take the retry: {}", error.message);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_job_interrupted_before_the_demo_moved_port_resumes_on_the_new_one() {
+    let app = app_with_demo(Vec::new()).await;
+    // A job recorded by an earlier launch, whose demo server listened elsewhere.
+    let stale = annolab_api::Client::new(
+        annolab_api::ServerUrl::parse("http://127.0.0.1:9").unwrap(),
+        annolab_api::ApiKey::new("old-demo-key").unwrap(),
+    )
+    .unwrap();
+    let engine = Engine::new(stale, annolab_api::Storage::new().unwrap(), app.settings.library());
+    let request = ExportRequest::parse(demo_input(Some("Airframe Inventory"))).unwrap();
+    let job = engine.create_job(request, None, Some(DEMO_PROFILE.to_owned())).unwrap();
+
+    app.exports.resume_interrupted().await;
+    let (watcher, seen) = recorder();
+    app.exports.watch(&job.id, watcher).expect("the interrupted job runs again");
+    until("the job ends", || last(&seen).is_some_and(|v| v.status != JobState::Running)).await;
+
+    let done = last(&seen).unwrap();
+    assert_eq!(done.status, JobState::Done, "{:?}", done.error);
+    let listed = app.exports.list().await;
+    assert_eq!(listed.len(), 1, "resuming makes no second job");
+}

@@ -1,0 +1,119 @@
+import { describe, expect, test, vi } from "vitest";
+import { fireEvent, render, screen } from "@testing-library/svelte";
+import JobCard from "./JobCard.svelte";
+import type { JobView } from "../lib/backend";
+
+function job(overrides: Partial<JobView>): JobView {
+  return {
+    id: "20261129T120000Z-ab12",
+    profile: "demo",
+    request: {
+      owner: "Group Name owning project",
+      project: "Example Project Name",
+      tags: { form: "includeExclude", include: ["Airframe Inventory"], exclude: [] },
+      source: null,
+      includeFiles: true,
+    },
+    phase: "requested",
+    status: "running",
+    error: null,
+    reached: ["requested"],
+    requestedAt: "2026-11-29T12:00:00Z",
+    polls: 0,
+    elapsedMs: 0,
+    serverStatus: null,
+    bytes: 0,
+    total: null,
+    bytesPerSec: 0,
+    etaSecs: null,
+    checked: 0,
+    checkTotal: 0,
+    files: 0,
+    filesTotal: 0,
+    instruments: 0,
+    notices: [],
+    exportDir: null,
+    ...overrides,
+  };
+}
+
+function renderJob(view: JobView) {
+  const handlers = { onCancel: vi.fn(), onRetry: vi.fn(), onShowProfiles: vi.fn(), onShowLibrary: vi.fn() };
+  render(JobCard, { job: view, ...handlers });
+  return handlers;
+}
+
+describe("JobCard", () => {
+  test("a download shows bytes, total, speed and time left on a real progress bar", () => {
+    renderJob(
+      job({
+        phase: "downloading",
+        reached: ["requested", "processing", "downloading"],
+        bytes: 2_500_000,
+        total: 10_000_000,
+        bytesPerSec: 1_250_000,
+        etaSecs: 6,
+      }),
+    );
+
+    const card = screen.getByTestId("job");
+    expect(card.dataset.phase).toBe("downloading");
+    expect(card.dataset.status).toBe("running");
+    const bar = screen.getByTestId("job-progress") as HTMLProgressElement;
+    expect([bar.value, bar.max]).toEqual([2_500_000, 10_000_000]);
+    expect(screen.getByTestId("job-detail").textContent).toBe("2.5 MB of 10.0 MB · 1.3 MB/s · 6 s left");
+    expect(screen.getByText("Downloading").closest("li")?.getAttribute("aria-current")).toBe("step");
+  });
+
+  test("processing on the server shows the elapsed time and polls", () => {
+    renderJob(job({ phase: "processing", reached: ["requested", "processing"], polls: 3, elapsedMs: 75_000, serverStatus: "started" }));
+
+    expect(screen.getByTestId("job-detail").textContent).toBe(
+      "Preparing the export on the server · 1 min 15 s · checked 3 times · server says “started”",
+    );
+  });
+
+  test("a running job can be cancelled", async () => {
+    const handlers = renderJob(job({ phase: "extracting", filesTotal: 40, files: 10 }));
+
+    await fireEvent.click(screen.getByTestId("job-cancel"));
+
+    expect(handlers.onCancel).toHaveBeenCalledWith("20261129T120000Z-ab12");
+    expect(screen.getByTestId("job-detail").textContent).toBe("Extracted 10 of 40 files");
+  });
+
+  test("a 401 shows the server's message and leads to Profiles", async () => {
+    const handlers = renderJob(
+      job({
+        status: "failed",
+        error: { code: "unauthorized", message: "AnnoLab rejected the API key (401): Invalid API key." },
+      }),
+    );
+
+    const error = screen.getByTestId("job-error");
+    expect(error.textContent).toContain("(401): Invalid API key.");
+    expect(error.textContent).toContain("Check the key in Profiles.");
+    await fireEvent.click(screen.getByRole("button", { name: "Open Profiles" }));
+    expect(handlers.onShowProfiles).toHaveBeenCalled();
+    await fireEvent.click(screen.getByTestId("job-retry"));
+    expect(handlers.onRetry).toHaveBeenCalledWith("20261129T120000Z-ab12");
+    expect(screen.queryByTestId("job-cancel")).toBeNull();
+  });
+
+  test("a finished job marks every step and points to the library", async () => {
+    const handlers = renderJob(
+      job({
+        phase: "ready",
+        status: "done",
+        instruments: 125,
+        reached: ["requested", "processing", "downloading", "verifying", "extracting", "indexing", "ready"],
+      }),
+    );
+
+    const steps = screen.getAllByRole("listitem");
+    expect(steps.map((s) => s.dataset.reached)).toEqual(Array(7).fill("true"));
+    expect(screen.getByTestId("job-detail").textContent).toBe("125 instruments in the library");
+    await fireEvent.click(screen.getByTestId("job-open-library"));
+    expect(handlers.onShowLibrary).toHaveBeenCalled();
+  });
+});
