@@ -1,4 +1,5 @@
 # The two commands: `make run` and `make test`. Both install whatever is missing first.
+# `make package` builds the Linux installers (see docs/packaging.md).
 SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
 .DEFAULT_GOAL := run
@@ -10,14 +11,23 @@ CARGO_TEST_FLAGS := --workspace --locked --features annolab-exporter/custom-prot
 # tests use a real Secret Service (a private, unlocked GNOME Keyring on that session).
 HEADLESS := NO_AT_BRIDGE=1 dbus-run-session -- scripts/with-keyring.sh xvfb-run -a -s "-screen 0 1280x800x24"
 
-.PHONY: run test setup setup-test ui test-rust test-ui test-python
+.PHONY: run test package setup setup-test ui test-rust test-ui test-python test-package
 
 ## Install what is missing, then build and launch the app (with UI hot reload).
 run: setup
 	npm run tauri dev
 
-## Install what is missing, then run every test: Rust (with e2e), UI, Python clients.
-test: setup-test ui test-rust test-ui test-python
+## Install what is missing, then run every test: Rust (with e2e), UI, Python clients, and the
+## .deb install test.
+test: setup-test ui test-rust test-ui test-python test-package
+
+## Install what is missing, then build the release installers (.deb and .rpm; the Tauri bundler
+## writes the .rpm itself, no rpmbuild needed). Windows and macOS: see docs/packaging.md.
+package: setup
+	npm run tauri -- build --bundles deb rpm
+	@version="$$(jq -r .version tauri.conf.json)"; \
+	  echo "Installers (version $$version):"; \
+	  ls -1 target/release/bundle/deb/*"$$version"*.deb target/release/bundle/rpm/*"$$version"*.rpm
 
 ## System packages, npm packages and the Python venv.
 setup:
@@ -39,3 +49,9 @@ test-ui:
 
 test-python:
 	.venv/bin/python -m pytest tests/python -q
+
+## Bundle the .deb with the debug profile (the binary test-rust built, same features: no release
+## build), then install it, start the installed app under Xvfb and remove it again (root or sudo).
+test-package:
+	npm run tauri -- build --debug --bundles deb
+	tests/package/deb.sh

@@ -14,12 +14,12 @@ with_test_tools=false
 [[ "${1:-}" == "--test" ]] && with_test_tools=true
 
 # Tauri's Linux build and runtime needs, the e2e test tools (Xvfb, WebKitWebDriver, D-Bus), and
-# what the scripts and Python tests use.
+# what the scripts and Python tests use (x11-utils: xwininfo, for the package install test).
 DEBIAN_PACKAGES=(
   libwebkit2gtk-4.1-dev build-essential curl wget file libxdo-dev libssl-dev
   libayatana-appindicator3-dev librsvg2-dev pkg-config xvfb xauth imagemagick webkit2gtk-driver
   gnome-keyring dbus libsecret-tools fonts-dejavu-core
-  unzip jq bc python3-venv
+  unzip jq bc python3-venv x11-utils
 )
 NODE_MIN_MAJOR=20
 NODE_MIN_MINOR=19
