@@ -84,7 +84,13 @@ impl JobView {
             check_total: 0,
             files: 0,
             files_total: 0,
-            instruments: 0,
+            // A finished job's count is in its export's manifest (gone if the export was deleted).
+            instruments: job
+                .export_dir
+                .as_deref()
+                .filter(|_| job.state == JobState::Done)
+                .and_then(|dir| export_engine::Manifest::read(dir).ok())
+                .map_or(0, |manifest| manifest.counts.instruments),
             notices: Vec::new(),
             export_dir: job.export_dir.as_ref().map(|dir| dir.display().to_string()),
         }

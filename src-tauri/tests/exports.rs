@@ -80,7 +80,7 @@ async fn a_demo_export_streams_every_phase_to_its_watcher_and_ends_ready() {
 
     let listed = app.exports.list().await;
     assert_eq!(listed.len(), 1);
-    assert_eq!(listed[0].status, JobState::Done);
+    assert_eq!((listed[0].status, listed[0].instruments), (JobState::Done, done.instruments), "as recorded, after the job left memory");
     assert_eq!(app.settings.recent_projects(), ["Example Project Name"]);
 }
 

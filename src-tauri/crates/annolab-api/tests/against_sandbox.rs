@@ -72,7 +72,7 @@ async fn errors_carry_the_servers_message_and_map_to_actionable_variants() {
     let sandbox = sandbox(|c| c.keys.push(SandboxKey { key: "no-read".into(), read: false })).await;
     let wrong = client(&sandbox, "wrong-key").key_info().await.unwrap_err();
     assert!(matches!(&wrong, ApiError::Unauthorized { message } if message == "Invalid API key."), "{wrong:?}");
-    assert!(wrong.to_string().contains("Check the key"));
+    assert!(wrong.to_string().contains("Check that the key is current"));
 
     let no_read = client(&sandbox, "no-read").start_export(&doc_request()).await.unwrap_err();
     assert!(matches!(no_read, ApiError::Forbidden { .. }), "{no_read:?}");

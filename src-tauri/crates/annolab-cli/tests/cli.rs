@@ -210,6 +210,12 @@ fn without_a_key_it_says_how_to_get_one() {
 
 /// Kills the CLI with SIGKILL once its job record reaches `phase`, then resumes it; the export
 /// must end identical to a clean run.
+/// The text of the one job record in `jobs` (the folder also holds a running job's lock file).
+fn job_record(jobs: &Path) -> Option<String> {
+    let records = std::fs::read_dir(jobs).ok()?.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|e| e == "json"));
+    records.into_iter().find_map(|path| std::fs::read_to_string(path).ok())
+}
+
 async fn killed_in(phase: &str, configure: impl FnOnce(&mut SandboxConfig) + Clone) {
     let clean = Home::with_sandbox(configure.clone()).await;
     let reference = run(clean.export(&[]));
@@ -222,7 +228,7 @@ async fn killed_in(phase: &str, configure: impl FnOnce(&mut SandboxConfig) + Clo
     let deadline = Instant::now() + Duration::from_secs(120);
     let record = loop {
         assert!(Instant::now() < deadline, "the job never reached {phase}");
-        let record = std::fs::read_dir(&jobs).ok().and_then(|mut d| d.next()).and_then(|e| std::fs::read_to_string(e.unwrap().path()).ok());
+        let record = job_record(&jobs);
         if record.as_deref().is_some_and(|r| r.contains(&format!("\"phase\": \"{phase}\""))) {
             break record.unwrap();
         }
@@ -231,7 +237,7 @@ async fn killed_in(phase: &str, configure: impl FnOnce(&mut SandboxConfig) + Clo
     child.kill().unwrap();
     child.wait().unwrap();
     assert!(record.contains("\"state\": \"running\""));
-    let after_kill = std::fs::read_to_string(std::fs::read_dir(&jobs).unwrap().next().unwrap().unwrap().path()).unwrap();
+    let after_kill = job_record(&jobs).expect("the job record outlives the kill");
     assert!(!after_kill.contains("\"phase\": \"ready\""), "killed too late: the job had finished");
     assert!(home.library().join(".work").exists(), "the interrupted job keeps its files for the resume");
 
@@ -294,7 +300,7 @@ async fn ctrl_c_cancels_and_leaves_no_temporary_files() {
     let child = home.export(&[]).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
     let jobs = home.library().join(".jobs");
     let deadline = Instant::now() + Duration::from_secs(30);
-    while !std::fs::read_dir(&jobs).ok().and_then(|mut d| d.next()).and_then(|e| std::fs::read_to_string(e.unwrap().path()).ok()).is_some_and(|r| r.contains("\"phase\": \"processing\"")) {
+    while !job_record(&jobs).is_some_and(|r| r.contains("\"phase\": \"processing\"")) {
         assert!(Instant::now() < deadline, "the job never reached processing");
         std::thread::sleep(Duration::from_millis(20));
     }
