@@ -17,8 +17,8 @@ async fn demo_export_with_a_tag_filter_reaches_the_library() {
         app.wait_for_text("[data-testid=sandbox-state]", "Running", Duration::from_secs(60)).await?;
         // The smallest window the app allows, as on a small laptop screen.
         app.client().set_window_size(1024, 700).await.map_err(|e| format!("cannot resize the window: {e}"))?;
-        // Let WebKit paint the settled page before the first screenshot.
-        tokio::time::sleep(Duration::from_millis(500)).await;
+        // Let the window settle at its new size and WebKit repaint before the screenshot.
+        tokio::time::sleep(Duration::from_millis(1500)).await;
         app.screenshot("export-form").await;
 
         start_demo_export(app, Some(TAG), true).await?;
