@@ -19,7 +19,7 @@ DEBIAN_PACKAGES=(
   libwebkit2gtk-4.1-dev build-essential curl wget file libxdo-dev libssl-dev
   libayatana-appindicator3-dev librsvg2-dev pkg-config xvfb xauth imagemagick webkit2gtk-driver
   gnome-keyring dbus libsecret-tools fonts-dejavu-core
-  unzip jq bc python3-venv x11-utils
+  unzip jq bc python3-venv procps x11-utils
 )
 NODE_MIN_MAJOR=20
 NODE_MIN_MINOR=19
