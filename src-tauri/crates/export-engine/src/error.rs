@@ -46,6 +46,14 @@ pub enum EngineError {
     NoKey { profile: String },
     #[error("Export {id} is already running in another window or terminal; wait for it there.")]
     JobBusy { id: String },
+    #[error("Instrument {id} is not in this export.")]
+    InstrumentNotFound { id: u64 },
+    #[error("Instrument {id} has no PDF in this export (it was made without PDFs, or its PDF is missing).")]
+    NoPdf { id: u64 },
+    #[error("Choose at least one instrument with a PDF to merge.")]
+    NothingToMerge,
+    #[error("The PDF {path:?} cannot be read ({reason}); the rest of the export is unaffected.")]
+    UnreadablePdf { path: PathBuf, reason: String },
     #[error("The export was cancelled.")]
     Cancelled,
 }
@@ -66,7 +74,13 @@ pub enum FailureKind {
 impl EngineError {
     pub fn kind(&self) -> FailureKind {
         match self {
-            EngineError::Request(_) | EngineError::DestinationNotEmpty { .. } | EngineError::JobNotFound { .. } | EngineError::JobBusy { .. } => {
+            EngineError::Request(_)
+            | EngineError::DestinationNotEmpty { .. }
+            | EngineError::JobNotFound { .. }
+            | EngineError::JobBusy { .. }
+            | EngineError::InstrumentNotFound { .. }
+            | EngineError::NoPdf { .. }
+            | EngineError::NothingToMerge => {
                 FailureKind::Usage
             }
             EngineError::Api(api) => match api.code() {
@@ -81,7 +95,11 @@ impl EngineError {
             EngineError::Cancelled => FailureKind::Cancelled,
             EngineError::KeychainUnavailable { .. } | EngineError::KeychainLocked { .. } | EngineError::NoKey { .. } => FailureKind::Auth,
             EngineError::ProfileNotFound { .. } => FailureKind::Usage,
-            EngineError::NotEnoughSpace { .. } | EngineError::Io { .. } | EngineError::Index(_) | EngineError::CorruptState { .. } => FailureKind::Local,
+            EngineError::NotEnoughSpace { .. }
+            | EngineError::Io { .. }
+            | EngineError::Index(_)
+            | EngineError::CorruptState { .. }
+            | EngineError::UnreadablePdf { .. } => FailureKind::Local,
         }
     }
 
@@ -102,6 +120,10 @@ impl EngineError {
             EngineError::DestinationNotEmpty { .. } => "destination_not_empty",
             EngineError::JobNotFound { .. } => "job_not_found",
             EngineError::JobBusy { .. } => "job_busy",
+            EngineError::InstrumentNotFound { .. } => "instrument_not_found",
+            EngineError::NoPdf { .. } => "no_pdf",
+            EngineError::NothingToMerge => "nothing_to_merge",
+            EngineError::UnreadablePdf { .. } => "unreadable_pdf",
             EngineError::Cancelled => "cancelled",
             EngineError::KeychainUnavailable { .. } => "keychain_unavailable",
             EngineError::KeychainLocked { .. } => "keychain_locked",

@@ -54,6 +54,14 @@ CREATE TABLE problems (
 CREATE VIRTUAL TABLE search USING fts5(type_name, source_name, tag_types, attributes, annotations);
 ";
 
+/// Which instrument carries which tag type, for the tag type filter and its counts.
+pub(crate) const TAGS_SCHEMA: &str = "CREATE TABLE instrument_tags (instrument_id INTEGER NOT NULL, tag_type TEXT NOT NULL);";
+/// Built after the rows are in, which is faster than keeping them up to date row by row.
+pub(crate) const TAGS_INDEXES: &str = "
+CREATE INDEX instrument_tags_by_type ON instrument_tags(tag_type, instrument_id);
+CREATE INDEX IF NOT EXISTS attributes_by_instrument ON attributes(instrument_id, name);
+";
+
 /// What indexing found.
 #[derive(Debug, Default)]
 pub struct Indexed {
@@ -77,6 +85,7 @@ pub fn build(
     // nothing; a crash means indexing again from instruments.json.
     db.execute_batch("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;")?;
     db.execute_batch(SCHEMA)?;
+    db.execute_batch(TAGS_SCHEMA)?;
 
     let mut indexed = Indexed::default();
     let mut linked = std::collections::HashSet::new();
@@ -91,6 +100,7 @@ pub fn build(
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
         )?;
         let mut attribute = tx.prepare("INSERT INTO attributes (instrument_id, tag_type, name, value) VALUES (?1, ?2, ?3, ?4)")?;
+        let mut tagged = tx.prepare("INSERT INTO instrument_tags (instrument_id, tag_type) VALUES (?1, ?2)")?;
         let mut search = tx.prepare("INSERT INTO search (rowid, type_name, source_name, tag_types, attributes, annotations) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?;
         let mut throttle = Throttle::new(Duration::from_millis(100));
         for (number, line) in reader.split(b'\n').enumerate() {
@@ -171,6 +181,9 @@ pub fn build(
             for (tag_type, name, value) in &fields.attributes {
                 attribute.execute(params![id as i64, tag_type, name, value])?;
             }
+            for tag_type in &fields.tag_types {
+                tagged.execute(params![id as i64, tag_type])?;
+            }
             let attribute_text: Vec<String> = fields.attributes.iter().map(|(_, name, value)| format!("{name} {value}")).collect();
             search.execute(params![id as i64, fields.type_name, fields.source_name, fields.tag_types.join(" "), attribute_text.join(" "), fields.annotation_values.join(" ")])?;
             indexed.problems.extend(problems);
@@ -196,6 +209,7 @@ pub fn build(
     }
     tx.commit()?;
     db.execute_batch("CREATE INDEX instruments_type ON instruments(type_name); CREATE INDEX instruments_source ON instruments(source_name); CREATE INDEX attributes_by_name ON attributes(name, value);")?;
+    db.execute_batch(TAGS_INDEXES)?;
     progress.emit(Progress::Indexed { instruments: indexed.instruments });
     Ok(indexed)
 }

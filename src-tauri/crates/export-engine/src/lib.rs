@@ -5,6 +5,7 @@
 //! -> [`extract`] -> [`index`] -> [`library`], driven by [`pipeline::Engine`] through a
 //! persisted [`job::JobRecord`].
 
+pub mod browse;
 pub mod download;
 mod error;
 pub mod extract;

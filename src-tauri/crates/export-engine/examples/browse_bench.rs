@@ -1,0 +1,98 @@
+//! Benchmark: how fast an export of N instruments opens and answers filter and search
+//! keystrokes, at the engine layer the app's commands call. Prints figures; asserts nothing.
+//!
+//!   cargo run --release -p export-engine --example browse_bench -- 100000
+//!
+//! It exports N generated instruments (no PDFs) from an in-process sandbox, then times: opening
+//! the index plus the first page of 100 rows with its total; and, over several rounds, each
+//! query a person makes typing a search or clicking a filter (page + total), reporting the
+//! median and 95th percentile.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use annolab_api::{ApiKey, Client, ServerUrl, Storage};
+use annolab_sandbox::{Sandbox, SandboxConfig, SourceSet};
+use export_engine::browse::{Browser, GroupBy, Query, Sort, SortBy};
+use export_engine::{Engine, ExportInput, ExportRequest, Library, Progress};
+use tokio_util::sync::CancellationToken;
+
+const KEY: &str = "browse-bench-key";
+
+#[tokio::main]
+async fn main() {
+    let instruments: u64 = std::env::args().nth(1).and_then(|n| n.parse().ok()).unwrap_or(100_000);
+    let library = tempfile::tempdir().expect("a temporary library");
+
+    let started = Instant::now();
+    let mut config = SandboxConfig::with_key(KEY);
+    config.job_time = Duration::ZERO;
+    config.sources = SourceSet::Generated { instruments };
+    let sandbox = Sandbox::start(config).await.expect("start the sandbox");
+    let client = Client::new(ServerUrl::parse(&sandbox.api_url()).unwrap(), ApiKey::new(KEY).unwrap()).unwrap();
+    let engine = Engine::new(client, Storage::new().unwrap(), Library::new(library.path()));
+    let input = ExportInput { owner: "Group Name owning project".into(), project: "Example Project Name".into(), ..Default::default() };
+    let job = engine.create_job(ExportRequest::parse(input).unwrap(), None, None).unwrap();
+    let finished = engine.run(job, Arc::new(|_: Progress| {}), CancellationToken::new()).await.expect("the export");
+    sandbox.shutdown().await;
+    println!("export of {instruments} instruments (no PDFs) built, downloaded and indexed in {:.1} s", started.elapsed().as_secs_f64());
+
+    let opened = Instant::now();
+    let browser = Browser::open(&finished.dir).unwrap();
+    let first = browser.page(&Query::default(), 0, 100).unwrap();
+    let open_ms = ms(opened.elapsed());
+    println!("open + first 100 rows + total ({}): {open_ms:.1} ms", first.total);
+    let facets_at = Instant::now();
+    let facets = browser.facets().unwrap();
+    println!("facets (types, tag types, sources, attribute names): {:.1} ms", ms(facets_at.elapsed()));
+
+    let keystrokes = ["s", "se", "ser", "seri", "l", "le", "lea", "leas", "lease", "air", "airframe", "cessna", "n1", "n12"];
+    let some_type = facets.types.first().and_then(|c| c.value.clone()).unwrap_or_default();
+    let some_tag = facets.tag_types.first().and_then(|c| c.value.clone()).unwrap_or_default();
+    let some_source = facets.sources.first().and_then(|c| c.value.clone()).unwrap_or_default();
+    let mut queries: Vec<(String, Query)> = keystrokes.iter().map(|k| (format!("search {k:?}"), Query { search: (*k).into(), ..Query::default() })).collect();
+    queries.push(("type filter".into(), Query { types: vec![some_type.clone()], ..Query::default() }));
+    queries.push(("tag type filter".into(), Query { tag_types: vec![some_tag], ..Query::default() }));
+    queries.push(("source filter".into(), Query { sources: vec![some_source], ..Query::default() }));
+    queries.push(("reviewed + has problems".into(), Query { reviewed: Some(true), has_problems: Some(false), ..Query::default() }));
+    queries.push(("sort by type desc".into(), Query { sort: Sort { by: SortBy::Type, descending: true }, ..Query::default() }));
+    queries.push((
+        "type filter + search + serial column".into(),
+        Query { types: vec![some_type], search: "air".into(), columns: vec!["Serial Number".into()], ..Query::default() },
+    ));
+
+    let mut all = Vec::new();
+    println!("\n{:<40} {:>10} {:>10} {:>10}", "query (page of 100 + total)", "rows", "median ms", "p95 ms");
+    for (name, query) in &queries {
+        let mut times = Vec::new();
+        let mut total = 0;
+        for _ in 0..7 {
+            let t = Instant::now();
+            total = browser.page(query, 0, 100).unwrap().total;
+            times.push(ms(t.elapsed()));
+        }
+        all.extend(&times);
+        println!("{name:<40} {total:>10} {:>10.1} {:>10.1}", percentile(&mut times, 0.5), percentile(&mut times, 0.95));
+    }
+    println!("\nall {} keystroke/filter queries: median {:.1} ms, p95 {:.1} ms", all.len(), percentile(&mut all, 0.5), percentile(&mut all, 0.95));
+
+    let group_at = Instant::now();
+    let groups = browser.groups(&Query::default(), &GroupBy::Attribute { name: "Serial Number".into() }).unwrap();
+    println!("group by Serial Number ({} groups): {:.1} ms", groups.len(), ms(group_at.elapsed()));
+    let sorted_at = Instant::now();
+    browser.page(&Query { sort: Sort { by: SortBy::Attribute { name: "Serial Number".into() }, descending: false }, ..Query::default() }, 0, 100).unwrap();
+    println!("sort by the Serial Number column: {:.1} ms", ms(sorted_at.elapsed()));
+    let csv_at = Instant::now();
+    let rows = browser.write_csv(&Query::default(), &library.path().join("all.csv")).unwrap();
+    println!("CSV of all {rows} rows: {:.1} s", csv_at.elapsed().as_secs_f64());
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+fn percentile(values: &mut [f64], p: f64) -> f64 {
+    values.sort_by(|a, b| a.total_cmp(b));
+    let rank = ((values.len() as f64 - 1.0) * p).round() as usize;
+    values[rank]
+}
