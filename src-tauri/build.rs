@@ -22,6 +22,14 @@ const COMMANDS: &[&str] = &[
     "library_reveal",
     "library_delete",
     "library_choose_folder",
+    "browse_open",
+    "browse_page",
+    "browse_groups",
+    "browse_details",
+    "browse_save_csv",
+    "browse_merge",
+    "browse_open_file",
+    "browse_reveal_file",
 ];
 
 fn main() {

@@ -27,5 +27,12 @@ pub fn export_to(dir: &Path) -> Result<(), ExportError> {
     crate::Suggestions::export_all(&cfg)?;
     crate::ProjectCheck::export_all(&cfg)?;
     export_engine::ExportInput::export_all(&cfg)?;
+    crate::browse::ExportOverview::export_all(&cfg)?;
+    crate::browse::Saved::export_all(&cfg)?;
+    export_engine::browse::Query::export_all(&cfg)?;
+    export_engine::browse::Page::export_all(&cfg)?;
+    export_engine::browse::Details::export_all(&cfg)?;
+    export_engine::browse::GroupBy::export_all(&cfg)?;
+    export_engine::browse::Count::export_all(&cfg)?;
     Ok(())
 }

@@ -29,6 +29,8 @@ pub mod codes {
     pub const INVALID_PROFILE: &str = "invalid_profile";
     /// The job is not running in this app, so it cannot be cancelled or watched live.
     pub const JOB_NOT_RUNNING: &str = "job_not_running";
+    /// A file the UI asked to open or reveal is not inside the export it named.
+    pub const FILE_NOT_IN_EXPORT: &str = "file_not_in_export";
     /// The file manager or default app could not be opened.
     pub const OPEN_FAILED: &str = "open_failed";
 }

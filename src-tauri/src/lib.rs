@@ -7,6 +7,7 @@
 
 pub mod accounts;
 pub mod bindings;
+pub mod browse;
 pub mod error;
 pub mod exports;
 pub mod library;
@@ -44,6 +45,7 @@ pub fn run() {
             app.manage(Arc::clone(&demo));
             app.manage(Arc::clone(&accounts));
             app.manage(Arc::clone(&exports));
+            app.manage(Arc::new(browse::Browsers::default()));
 
             let options = DemoOptions {
                 data_dir: handle.path().app_data_dir().ok().map(|dir| dir.join("demo-server")),
@@ -76,6 +78,14 @@ pub fn run() {
             commands::library_reveal,
             commands::library_delete,
             commands::library_choose_folder,
+            commands::browse_open,
+            commands::browse_page,
+            commands::browse_groups,
+            commands::browse_details,
+            commands::browse_save_csv,
+            commands::browse_merge,
+            commands::browse_open_file,
+            commands::browse_reveal_file,
         ])
         .build(tauri::generate_context!());
 
@@ -177,7 +187,10 @@ mod commands {
     use tauri::{AppHandle, State};
     use ts_rs::TS;
 
+    use export_engine::browse::{Count, Details, GroupBy, Page, Query};
+
     use crate::accounts::{Accounts, KeyCheck, ProfileInput, ProfilesView};
+    use crate::browse::{Browsers, ExportOverview, Saved};
     use crate::error::codes;
     use crate::exports::{Exports, JobView, Watcher};
     use crate::library::LibraryView;
@@ -314,8 +327,9 @@ mod commands {
     }
 
     #[tauri::command]
-    pub fn library_delete(accounts: State<'_, Arc<Accounts>>, dir: String) -> Result<LibraryView> {
+    pub fn library_delete(accounts: State<'_, Arc<Accounts>>, browsers: State<'_, Arc<Browsers>>, dir: String) -> Result<LibraryView> {
         let library = accounts.settings().library();
+        browsers.close(&library.entry(Path::new(&dir))?.dir);
         library.delete(Path::new(&dir))?;
         Ok(LibraryView::of(&library))
     }
@@ -333,6 +347,73 @@ mod commands {
         let library = accounts.settings().library();
         crate::allow_library_assets(&app, &library);
         Ok(LibraryView::of(&library))
+    }
+
+    #[tauri::command]
+    pub fn browse_open(accounts: State<'_, Arc<Accounts>>, browsers: State<'_, Arc<Browsers>>, dir: String) -> Result<ExportOverview> {
+        browsers.overview(&accounts.settings().library(), &dir)
+    }
+
+    #[tauri::command]
+    pub async fn browse_page(
+        accounts: State<'_, Arc<Accounts>>,
+        browsers: State<'_, Arc<Browsers>>,
+        dir: String,
+        query: Query,
+        offset: u64,
+        limit: u64,
+    ) -> Result<Page> {
+        browsers.page(&accounts.settings().library(), &dir, &query, offset, limit)
+    }
+
+    #[tauri::command]
+    pub async fn browse_groups(
+        accounts: State<'_, Arc<Accounts>>,
+        browsers: State<'_, Arc<Browsers>>,
+        dir: String,
+        query: Query,
+        by: GroupBy,
+    ) -> Result<Vec<Count>> {
+        browsers.groups(&accounts.settings().library(), &dir, &query, &by)
+    }
+
+    #[tauri::command]
+    pub async fn browse_details(accounts: State<'_, Arc<Accounts>>, browsers: State<'_, Arc<Browsers>>, dir: String, id: u64) -> Result<Details> {
+        browsers.details(&accounts.settings().library(), &dir, id)
+    }
+
+    /// Saves the table (all matching rows, as sorted) as CSV into the export's `saved/` folder.
+    #[tauri::command]
+    pub async fn browse_save_csv(accounts: State<'_, Arc<Accounts>>, browsers: State<'_, Arc<Browsers>>, dir: String, query: Query) -> Result<Saved> {
+        let (library, browsers) = (accounts.settings().library(), Arc::clone(&browsers));
+        blocking(move || browsers.save_csv(&library, &dir, &query)).await
+    }
+
+    /// Merges the chosen instruments' PDFs, in order, into one PDF in the export's `saved/` folder.
+    #[tauri::command]
+    pub async fn browse_merge(accounts: State<'_, Arc<Accounts>>, browsers: State<'_, Arc<Browsers>>, dir: String, ids: Vec<u64>) -> Result<Saved> {
+        let (library, browsers) = (accounts.settings().library(), Arc::clone(&browsers));
+        blocking(move || browsers.save_merged(&library, &dir, &ids)).await
+    }
+
+    #[tauri::command]
+    pub fn browse_open_file(app: AppHandle, accounts: State<'_, Arc<Accounts>>, browsers: State<'_, Arc<Browsers>>, dir: String, file: String) -> Result<()> {
+        use tauri_plugin_opener::OpenerExt;
+        let file = browsers.file_in_export(&accounts.settings().library(), &dir, &file)?;
+        app.opener().open_path(file.display().to_string(), None::<&str>).map_err(open_failed)
+    }
+
+    #[tauri::command]
+    pub fn browse_reveal_file(app: AppHandle, accounts: State<'_, Arc<Accounts>>, browsers: State<'_, Arc<Browsers>>, dir: String, file: String) -> Result<()> {
+        use tauri_plugin_opener::OpenerExt;
+        let file = browsers.file_in_export(&accounts.settings().library(), &dir, &file)?;
+        app.opener().reveal_item_in_dir(&file).map_err(open_failed)
+    }
+
+    async fn blocking<T: Send + 'static>(work: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
+        tauri::async_runtime::spawn_blocking(work)
+            .await
+            .map_err(|e| CommandError::new("io_error", format!("A background task failed: {e}")))?
     }
 
     fn watcher(channel: Channel<JobView>) -> Watcher {

@@ -124,6 +124,12 @@ impl App {
     /// Replaces the text of the input matching `css`.
     pub async fn fill(&self, css: &str, text: &str) -> Result<(), String> {
         let input = self.find(css).await?;
+        if text.is_empty() {
+            // Emptied as a person would (select all, delete): the page hears an input event.
+            let element = serde_json::to_value(&input).map_err(|e| e.to_string())?;
+            let script = "arguments[0].value = ''; arguments[0].dispatchEvent(new Event('input', {bubbles: true}));";
+            return self.client.execute(script, vec![element]).await.map(drop).map_err(|err| format!("cannot empty `{css}`: {err}"));
+        }
         input.clear().await.map_err(|err| format!("cannot clear `{css}`: {err}"))?;
         input.send_keys(text).await.map_err(|err| format!("cannot type into `{css}`: {err}"))
     }
@@ -133,6 +139,29 @@ impl App {
         let enter: char = fantoccini::key::Key::Enter.into();
         let input = self.find(css).await?;
         input.send_keys(&format!("{text}{enter}")).await.map_err(|err| format!("cannot type into `{css}`: {err}"))
+    }
+
+    /// Chooses `value` in the `<select>` matching `css`, as a person picking it would (the
+    /// element's change event fires).
+    pub async fn choose(&self, css: &str, value: &str) -> Result<(), String> {
+        let select = self.find(css).await?;
+        let element = serde_json::to_value(&select).map_err(|e| e.to_string())?;
+        self.client
+            .execute(
+                "arguments[0].value = arguments[1]; arguments[0].dispatchEvent(new Event('change', {bubbles: true}));",
+                vec![element, serde_json::Value::String(value.to_owned())],
+            )
+            .await
+            .map(drop)
+            .map_err(|e| format!("cannot choose {value:?} in `{css}`: {e}"))
+    }
+
+    /// Runs `script` (a function body; `arguments[0]` is the element matching `css`) and
+    /// returns what it returns.
+    pub async fn eval_on(&self, css: &str, script: &str) -> Result<serde_json::Value, String> {
+        let element = self.find(css).await?;
+        let element = serde_json::to_value(&element).map_err(|e| e.to_string())?;
+        self.client.execute(script, vec![element]).await.map_err(|e| format!("script on `{css}` failed: {e}"))
     }
 
     /// The attribute `name` of the element matching `css`, if both exist.

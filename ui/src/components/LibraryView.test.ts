@@ -39,7 +39,7 @@ afterEach(() => clearMocks());
 describe("LibraryView", () => {
   test("lists each export with its counts and problems", async () => {
     mockIPC(() => ({ root, items: [item] }) satisfies Library);
-    render(LibraryView, { onExportAgain: vi.fn() });
+    render(LibraryView, { onExportAgain: vi.fn(), onBrowse: vi.fn() });
 
     expect((await screen.findByTestId("library-instruments")).textContent).toBe(new Intl.NumberFormat().format(1250));
     expect(screen.getByTestId("library-problems").textContent).toBe("1");
@@ -56,7 +56,7 @@ describe("LibraryView", () => {
       }
       return { root, items: [item] };
     });
-    render(LibraryView, { onExportAgain: vi.fn() });
+    render(LibraryView, { onExportAgain: vi.fn(), onBrowse: vi.fn() });
 
     await fireEvent.click(await screen.findByTestId("library-delete"));
     expect(deleted).toEqual([]);
@@ -69,7 +69,7 @@ describe("LibraryView", () => {
   test("export again hands the same settings to the form", async () => {
     mockIPC(() => ({ root, items: [item] }));
     const onExportAgain = vi.fn();
-    render(LibraryView, { onExportAgain });
+    render(LibraryView, { onExportAgain, onBrowse: vi.fn() });
 
     await fireEvent.click(await screen.findByTestId("library-export-again"));
 
@@ -81,7 +81,7 @@ describe("LibraryView", () => {
       if (cmd === "library_open") throw { code: "open_failed", message: "Could not open the file manager or default app: no handler" };
       return { root, items: [item] };
     });
-    render(LibraryView, { onExportAgain: vi.fn() });
+    render(LibraryView, { onExportAgain: vi.fn(), onBrowse: vi.fn() });
 
     await fireEvent.click(await screen.findByText("Open folder"));
 

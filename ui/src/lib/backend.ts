@@ -2,6 +2,13 @@
 // components never call `invoke` and never see an untyped error.
 import { Channel, invoke, type InvokeArgs } from "@tauri-apps/api/core";
 import type { CommandError } from "./bindings/CommandError";
+import type { Count } from "./bindings/Count";
+import type { Details } from "./bindings/Details";
+import type { ExportOverview } from "./bindings/ExportOverview";
+import type { GroupBy } from "./bindings/GroupBy";
+import type { Page } from "./bindings/Page";
+import type { Query } from "./bindings/Query";
+import type { Saved } from "./bindings/Saved";
 import type { ExportInput } from "./bindings/ExportInput";
 import type { JobView } from "./bindings/JobView";
 import type { KeyCheck } from "./bindings/KeyCheck";
@@ -14,6 +21,13 @@ import type { Suggestions } from "./bindings/Suggestions";
 
 export type {
   CommandError,
+  Count,
+  Details,
+  ExportOverview,
+  GroupBy,
+  Page,
+  Query,
+  Saved,
   ExportInput,
   JobView,
   KeyCheck,
@@ -29,6 +43,8 @@ export type { ExportRequest } from "./bindings/ExportRequest";
 export type { LibraryItem } from "./bindings/LibraryItem";
 export type { Phase } from "./bindings/Phase";
 export type { ProfileView } from "./bindings/ProfileView";
+export type { Row } from "./bindings/Row";
+export type { SortBy } from "./bindings/SortBy";
 export type { TagFilter } from "./bindings/TagFilter";
 
 /** An error as the UI sees it: one the backend reported, or a call that never reached it. */
@@ -177,6 +193,44 @@ export function libraryDelete(dir: string): Promise<LibraryView> {
 /** Asks for a new library folder with the system dialog; unchanged if the user cancels. */
 export function libraryChooseFolder(): Promise<LibraryView> {
   return call("library_choose_folder");
+}
+
+// --- Browsing one export -------------------------------------------------------------------
+
+/** Opens an export of the library for browsing: its facets and whether it has PDFs. */
+export function browseOpen(dir: string): Promise<ExportOverview> {
+  return call("browse_open", { dir });
+}
+
+/** Rows `offset..offset+limit` of the table the query describes, and the total. */
+export function browsePage(dir: string, query: Query, offset: number, limit: number): Promise<Page> {
+  return call("browse_page", { dir, query, offset, limit });
+}
+
+export function browseGroups(dir: string, query: Query, by: GroupBy): Promise<Count[]> {
+  return call("browse_groups", { dir, query, by });
+}
+
+export function browseDetails(dir: string, id: number): Promise<Details> {
+  return call("browse_details", { dir, id });
+}
+
+/** Saves the whole table (as filtered and sorted) as CSV in the export's `saved/` folder. */
+export function browseSaveCsv(dir: string, query: Query): Promise<Saved> {
+  return call("browse_save_csv", { dir, query });
+}
+
+/** Merges the instruments' PDFs, in the order given, into one PDF in the export's `saved/` folder. */
+export function browseMerge(dir: string, ids: number[]): Promise<Saved> {
+  return call("browse_merge", { dir, ids });
+}
+
+export function browseOpenFile(dir: string, file: string): Promise<void> {
+  return call("browse_open_file", { dir, file });
+}
+
+export function browseRevealFile(dir: string, file: string): Promise<void> {
+  return call("browse_reveal_file", { dir, file });
 }
 
 // --- Plumbing -------------------------------------------------------------------------------

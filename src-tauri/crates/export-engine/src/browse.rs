@@ -151,6 +151,9 @@ pub struct Details {
     pub problems: Vec<String>,
 }
 
+/// The folder inside an export where CSV files and merged PDFs made from it are saved.
+pub const SAVED: &str = "saved";
+
 const ROW_COLUMNS: &str =
     "i.id, i.type_name, i.source_name, i.start_page, i.end_page, i.pdf_pages, i.tag_types, i.reviewed_by, i.reviewed_at, i.pdf_path IS NOT NULL, i.problems";
 
@@ -315,6 +318,37 @@ impl Browser {
         drop(csv);
         std::fs::rename(&part, out).map_err(io)?;
         Ok(written)
+    }
+
+    /// Writes the table as CSV into the export's `saved/` folder, named by the time; returns
+    /// the file and the number of rows.
+    pub fn save_csv(&self, query: &Query) -> Result<(PathBuf, u64), EngineError> {
+        let out = self.saved_path("instruments", "csv")?;
+        let rows = self.write_csv(query, &out)?;
+        Ok((out, rows))
+    }
+
+    /// Merges the PDFs of `ids` into the export's `saved/` folder; returns the file and its
+    /// page count.
+    pub fn save_merged(&self, ids: &[u64]) -> Result<(PathBuf, u32), EngineError> {
+        let out = self.saved_path(&format!("merged-{}-instruments", ids.len()), "pdf")?;
+        let pages = self.merge_pdfs(ids, &out)?;
+        Ok((out, pages))
+    }
+
+    /// `<export>/saved/<name>-<UTC time>.<extension>`, never an existing file.
+    fn saved_path(&self, name: &str, extension: &str) -> Result<PathBuf, EngineError> {
+        let folder = self.dir.join(SAVED);
+        std::fs::create_dir_all(&folder).map_err(|source| EngineError::Io { context: format!("could not create {}", folder.display()), source })?;
+        let stamp = crate::fsutil::now_stamp();
+        let mut path = folder.join(format!("{name}-{stamp}.{extension}"));
+        for n in 2.. {
+            if !path.exists() {
+                break;
+            }
+            path = folder.join(format!("{name}-{stamp}-{n}.{extension}"));
+        }
+        Ok(path)
     }
 
     /// Merges the PDFs of `ids`, in that order, into one PDF at `out`. Returns its page count.

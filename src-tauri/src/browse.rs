@@ -1,0 +1,116 @@
+//! The instrument browser's backend: one open index per export the UI is looking at, and the
+//! questions the table, the details pane and the toolbar ask of it. Only exports inside the
+//! library are opened, and only files inside an export are revealed or opened.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use export_engine::browse::{Browser, Count, Details, Facets, GroupBy, Page, Query};
+use export_engine::{Library, LibraryEntry};
+use serde::Serialize;
+use ts_rs::TS;
+
+use crate::CommandError;
+use crate::error::codes;
+
+/// What the browser shows about an export when it opens.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ExportOverview {
+    pub dir: String,
+    pub owner: String,
+    pub project: String,
+    /// Whether the export was made with PDFs (if not, the viewer says so).
+    pub include_files: bool,
+    pub facets: Facets,
+}
+
+/// A file the browser saved into the export's `saved/` folder.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct Saved {
+    pub path: String,
+    /// Rows written (CSV) or pages (merged PDF).
+    pub count: u64,
+}
+
+/// The exports open in the browser, each index opened once.
+#[derive(Default)]
+pub struct Browsers {
+    open: Mutex<HashMap<PathBuf, Arc<Mutex<Browser>>>>,
+}
+
+impl Browsers {
+    pub fn overview(&self, library: &Library, dir: &str) -> Result<ExportOverview, CommandError> {
+        let (entry, browser) = self.get(library, dir)?;
+        let facets = lock(&browser).facets()?;
+        let request = entry.manifest.request;
+        Ok(ExportOverview {
+            dir: entry.dir.display().to_string(),
+            owner: request.owner,
+            project: request.project,
+            include_files: request.include_files,
+            facets,
+        })
+    }
+
+    pub fn page(&self, library: &Library, dir: &str, query: &Query, offset: u64, limit: u64) -> Result<Page, CommandError> {
+        let (_, browser) = self.get(library, dir)?;
+        // A window of the table, not the table: the UI asks for what it shows.
+        Ok(lock(&browser).page(query, offset, limit.min(1000))?)
+    }
+
+    pub fn groups(&self, library: &Library, dir: &str, query: &Query, by: &GroupBy) -> Result<Vec<Count>, CommandError> {
+        let (_, browser) = self.get(library, dir)?;
+        Ok(lock(&browser).groups(query, by)?)
+    }
+
+    pub fn details(&self, library: &Library, dir: &str, id: u64) -> Result<Details, CommandError> {
+        let (_, browser) = self.get(library, dir)?;
+        Ok(lock(&browser).details(id)?)
+    }
+
+    pub fn save_csv(&self, library: &Library, dir: &str, query: &Query) -> Result<Saved, CommandError> {
+        let (_, browser) = self.get(library, dir)?;
+        let (path, rows) = lock(&browser).save_csv(query)?;
+        Ok(Saved { path: path.display().to_string(), count: rows })
+    }
+
+    pub fn save_merged(&self, library: &Library, dir: &str, ids: &[u64]) -> Result<Saved, CommandError> {
+        let (_, browser) = self.get(library, dir)?;
+        let (path, pages) = lock(&browser).save_merged(ids)?;
+        Ok(Saved { path: path.display().to_string(), count: u64::from(pages) })
+    }
+
+    /// `file` if it lies inside the export at `dir` (a PDF, a saved CSV or merged PDF).
+    pub fn file_in_export(&self, library: &Library, dir: &str, file: &str) -> Result<PathBuf, CommandError> {
+        let entry = library.entry(Path::new(dir))?;
+        let file = Path::new(file).canonicalize().map_err(|_| outside(file))?;
+        if file.starts_with(&entry.dir) && file.is_file() { Ok(file) } else { Err(outside(&file.display().to_string())) }
+    }
+
+    fn get(&self, library: &Library, dir: &str) -> Result<(LibraryEntry, Arc<Mutex<Browser>>), CommandError> {
+        let entry = library.entry(Path::new(dir))?;
+        let mut open = self.open.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(browser) = open.get(&entry.dir) {
+            return Ok((entry, Arc::clone(browser)));
+        }
+        let browser = Arc::new(Mutex::new(Browser::open(&entry.dir)?));
+        open.insert(entry.dir.clone(), Arc::clone(&browser));
+        Ok((entry, browser))
+    }
+
+    /// Closes the index of an export about to be deleted (`dir` as `Library::entry` gives it).
+    pub fn close(&self, dir: &Path) {
+        self.open.lock().unwrap_or_else(|p| p.into_inner()).remove(dir);
+    }
+}
+
+fn lock(browser: &Mutex<Browser>) -> std::sync::MutexGuard<'_, Browser> {
+    browser.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+fn outside(file: &str) -> CommandError {
+    CommandError::new(codes::FILE_NOT_IN_EXPORT, format!("{file} is not a file of this export."))
+}

@@ -1,0 +1,133 @@
+//! Browsing a finished demo export: filter and search with known counts, group by an attribute,
+//! read an instrument's PDF on a canvas, save the table as CSV and merge three PDFs.
+
+use std::path::Path;
+use std::time::Duration;
+
+use annolab_e2e::journey::{run, start_demo_export, wait_for_job};
+use annolab_e2e::{App, Launch};
+use annolab_sandbox::project::Project;
+use annolab_sandbox::{DEMO_INSTRUMENTS, SourceSet};
+use export_engine::browse::{Browser, Query};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_finished_export_is_browsed_searched_grouped_read_and_merged() {
+    run(Launch::fresh("browse"), "browser", async |app: &App| {
+        start_demo_export(app, None, true).await?;
+        wait_for_job(app, "done", Duration::from_secs(120)).await?;
+        app.click("[data-testid=nav-library]").await?;
+        app.find("[data-testid=library-item]").await?;
+        let dir = app.attr("[data-testid=library-item]", "data-dir").await.ok_or("no export in the library")?;
+        app.click("[data-testid=library-browse]").await?;
+        app.find("[data-testid=instrument-row]").await?;
+        expect_count(app, DEMO_INSTRUMENTS).await?;
+
+        // A type filter: the count the sandbox's own project gives.
+        let project = Project::demo(SourceSet::Generated { instruments: DEMO_INSTRUMENTS });
+        let leases = project.instruments().filter(|(_, i)| i.type_name == "Lease").count() as u64;
+        app.choose("[data-testid=instrument-filter-type]", "Lease").await?;
+        expect_count(app, leases).await?;
+        app.choose("[data-testid=instrument-filter-type]", "").await?;
+
+        // A search: what the engine answers for the same words.
+        let browser = Browser::open(Path::new(&dir)).map_err(|e| e.to_string())?;
+        let searched = browser.count(&Query { search: "airframe".into(), ..Query::default() }).map_err(|e| e.to_string())?;
+        app.fill("[data-testid=instrument-search]", "airframe").await?;
+        expect_count(app, searched).await?;
+        if app.count("[data-testid=instrument-row] mark").await == 0 {
+            return Err("no match is highlighted".into());
+        }
+        app.fill("[data-testid=instrument-search]", "").await?;
+        expect_count(app, DEMO_INSTRUMENTS).await?;
+
+        // Grouped by serial number: a group opens to exactly its instruments.
+        app.choose("[data-testid=group-by]", "attr:Serial Number").await?;
+        app.find("[data-testid=group]").await?;
+        let group_count: u64 = app.attr("[data-testid=group]", "data-count").await.and_then(|c| c.parse().ok()).ok_or("a group without a count")?;
+        app.screenshot("browser-groups").await;
+        app.click("[data-testid=group]").await?;
+        expect_count(app, group_count).await?;
+        app.choose("[data-testid=group-by]", "").await?;
+        expect_count(app, DEMO_INSTRUMENTS).await?;
+
+        // Details and the PDF, drawn on a canvas.
+        app.click("[data-testid=instrument-row]").await?;
+        app.find("[data-testid=details-pane]").await?;
+        app.click("[data-testid=view-pdf]").await?;
+        app.find("[data-testid=pdf-canvas]").await?;
+        wait_until_painted(app).await?;
+        app.screenshot("viewer").await;
+        app.click("[data-testid=pdf-close]").await?;
+
+        // The table as CSV: one line per instrument plus the header.
+        app.click("[data-testid=csv-export]").await?;
+        app.find("[data-testid=saved-file]").await?;
+        let csv = app.attr("[data-testid=saved-file]", "data-path").await.ok_or("no saved CSV")?;
+        let text = std::fs::read_to_string(&csv).map_err(|e| format!("{csv}: {e}"))?;
+        if csv_rows(&text) != DEMO_INSTRUMENTS as usize {
+            return Err(format!("{csv} holds {} instrument rows, expected {DEMO_INSTRUMENTS}", csv_rows(&text)));
+        }
+
+        // Three instruments merged into one PDF, in order.
+        let mut ids = Vec::new();
+        for row in app.client().find_all(fantoccini_css("[data-testid=instrument-row]")).await.map_err(|e| e.to_string())?.into_iter().take(3) {
+            ids.push(row.attr("data-id").await.ok().flatten().and_then(|id| id.parse::<u64>().ok()).ok_or("a row without an id")?);
+            row.find(fantoccini_css("input[type=checkbox]")).await.map_err(|e| e.to_string())?.click().await.map_err(|e| e.to_string())?;
+        }
+        let expected_pages: u64 = ids
+            .iter()
+            .map(|id| browser.details(*id).map(|d| d.row.end_page.unwrap_or(0) - d.row.start_page.unwrap_or(0) + 1))
+            .sum::<Result<u64, _>>()
+            .map_err(|e| e.to_string())?;
+        app.click("[data-testid=merge-pdf]").await?;
+        app.wait_for_text_containing("[data-testid=saved-file]", "Merged PDF", Duration::from_secs(30)).await?;
+        let pages = app.attr("[data-testid=saved-file]", "data-count").await;
+        let merged = app.attr("[data-testid=saved-file]", "data-path").await.ok_or("no merged PDF")?;
+        if pages.as_deref() != Some(expected_pages.to_string().as_str()) {
+            return Err(format!("the merged PDF has {pages:?} pages, expected {expected_pages}"));
+        }
+        let head = std::fs::read(&merged).map_err(|e| format!("{merged}: {e}"))?;
+        if !head.starts_with(b"%PDF-") {
+            return Err(format!("{merged} is not a PDF"));
+        }
+        Ok(())
+    })
+    .await;
+}
+
+fn fantoccini_css(css: &str) -> annolab_e2e::fantoccini::Locator<'_> {
+    annolab_e2e::fantoccini::Locator::Css(css)
+}
+
+/// Data lines of a CSV text (quoted fields in this export never hold line breaks).
+fn csv_rows(text: &str) -> usize {
+    text.lines().skip(1).filter(|l| !l.is_empty()).count()
+}
+
+async fn expect_count(app: &App, expected: u64) -> Result<(), String> {
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    let mut shown = String::new();
+    while std::time::Instant::now() < deadline {
+        shown = app.text("[data-testid=instrument-count]").await?;
+        if shown.replace([',', '.', ' ', '\u{a0}', '\u{202f}'], "").trim_end_matches("instruments") == expected.to_string() {
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    Err(format!("the table shows {shown:?}, expected {expected} instruments"))
+}
+
+/// Waits until the first page's canvas has pixels that are not white.
+async fn wait_until_painted(app: &App) -> Result<(), String> {
+    let script = "const c = arguments[0]; if (!c.width || !c.height) return false; \
+                  const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data; \
+                  for (let i = 0; i < d.length; i += 4) { if (d[i] < 200 || d[i+1] < 200 || d[i+2] < 200) return true; } return false;";
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while std::time::Instant::now() < deadline {
+        if app.eval_on("[data-testid=pdf-canvas]", script).await? == serde_json::Value::Bool(true) {
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    Err("the PDF's first page was not drawn on its canvas within 20 s".into())
+}

@@ -1,0 +1,99 @@
+// The instrument table of one export: fetched from the index a block at a time, for the rows on
+// screen only, so a million rows cost no more than a hundred.
+import { browsePage, type Query, type Row } from "./backend";
+
+const BLOCK = 200;
+
+export class InstrumentTable {
+  readonly dir: string;
+  query = $state<Query>(emptyQuery());
+  total = $state(0);
+  /** Bumped whenever rows arrive, so views re-read `row(i)`. */
+  version = $state(0);
+  loading = $state(false);
+  error = $state<string | null>(null);
+
+  private blocks = new Map<number, Row[]>();
+  private pending = new Set<number>();
+  private generation = 0;
+
+  constructor(dir: string) {
+    this.dir = dir;
+  }
+
+  /** Replaces the query and loads the first block (with the new total). */
+  async setQuery(query: Query): Promise<void> {
+    this.query = query;
+    this.generation += 1;
+    this.blocks.clear();
+    this.pending.clear();
+    await this.load(0);
+  }
+
+  row(index: number): Row | undefined {
+    return this.blocks.get(Math.floor(index / BLOCK))?.[index % BLOCK];
+  }
+
+  /** Makes sure rows `start..end` are loaded or loading. */
+  ensure(start: number, end: number): void {
+    for (let block = Math.floor(start / BLOCK); block <= Math.floor(Math.max(start, end) / BLOCK); block += 1) {
+      if (!this.blocks.has(block) && !this.pending.has(block) && block * BLOCK < Math.max(this.total, 1)) {
+        void this.load(block);
+      }
+    }
+  }
+
+  private async load(block: number): Promise<void> {
+    const generation = this.generation;
+    this.pending.add(block);
+    this.loading = true;
+    try {
+      const page = await browsePage(this.dir, $state.snapshot(this.query) as Query, block * BLOCK, BLOCK);
+      if (generation !== this.generation) return;
+      this.blocks.set(block, page.rows);
+      this.total = page.total;
+      this.error = null;
+      this.version += 1;
+    } catch (e) {
+      if (generation === this.generation) this.error = e instanceof Error ? e.message : String(e);
+    } finally {
+      this.pending.delete(block);
+      if (generation === this.generation) this.loading = this.pending.size > 0;
+    }
+  }
+}
+
+export function emptyQuery(): Query {
+  return {
+    search: "",
+    types: [],
+    tagTypes: [],
+    sources: [],
+    reviewed: null,
+    hasPdf: null,
+    hasProblems: null,
+    attribute: null,
+    sort: { by: { column: "id" }, descending: false },
+    columns: [],
+  };
+}
+
+/** `text` cut into pieces, the ones starting a searched word marked, for highlighting. */
+export function highlight(text: string, search: string): { text: string; mark: boolean }[] {
+  const words = search
+    .split(/[^\p{L}\p{N}]+/u)
+    .filter(Boolean)
+    .map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"));
+  if (!words.length || !text) return [{ text, mark: false }];
+  const pattern = new RegExp(`(?<![\\p{L}\\p{N}])(${words.join("|")})`, "giu");
+  const pieces: { text: string; mark: boolean }[] = [];
+  let last = 0;
+  for (const match of text.matchAll(pattern)) {
+    const at = match.index ?? 0;
+    if (at > last) pieces.push({ text: text.slice(last, at), mark: false });
+    pieces.push({ text: match[0], mark: true });
+    last = at + match[0].length;
+  }
+  if (last < text.length) pieces.push({ text: text.slice(last), mark: false });
+  return pieces;
+}
