@@ -1,0 +1,78 @@
+import { afterEach, describe, expect, test, vi } from "vitest";
+import { fireEvent, render, screen, waitFor } from "@testing-library/svelte";
+import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
+import BrowserView from "./BrowserView.svelte";
+import type { ExportOverview, Page, Query } from "../lib/backend";
+
+const overview: ExportOverview = {
+  dir: "/library/Group/Project/export",
+  owner: "Group Name owning project",
+  project: "Example Project Name",
+  includeFiles: true,
+  facets: {
+    instruments: 240,
+    types: [{ value: "Lease", count: 31 }, { value: "Bill of Sale", count: 40 }],
+    tagTypes: [{ value: "Airframe Inventory", count: 200 }],
+    sources: [{ value: "Test_PDF.pdf", count: 5 }],
+    attributes: ["Make", "Serial Number"],
+  },
+};
+
+/** A backend whose table has 240 rows, or 31 when filtered to leases; records the queries. */
+function backend(queries: Query[]): void {
+  mockIPC((cmd, args) => {
+    const a = args as { query: Query };
+    switch (cmd) {
+      case "browse_open":
+        return overview;
+      case "browse_page":
+        queries.push(a.query);
+        return { total: a.query.types.includes("Lease") ? 31 : 240, offset: 0, rows: [] } satisfies Page;
+      case "browse_groups":
+        return [{ value: "MC-453", count: 3 }];
+      case "browse_save_csv":
+        throw { code: "io_error", message: "could not write saved/instruments.csv: disk full" };
+      default:
+        throw new Error(`unexpected ${cmd}`);
+    }
+  });
+}
+
+afterEach(() => clearMocks());
+
+describe("BrowserView", () => {
+  test("opens with the whole table and narrows it with the type filter", async () => {
+    const queries: Query[] = [];
+    backend(queries);
+    render(BrowserView, { dir: overview.dir, onBack: vi.fn() });
+
+    await waitFor(() => expect(screen.getByTestId("instrument-count").textContent).toContain("240"));
+    await fireEvent.change(screen.getByTestId("instrument-filter-type"), { target: { value: "Lease" } });
+
+    await waitFor(() => expect(screen.getByTestId("instrument-count").textContent).toContain("31"));
+    expect(queries.at(-1)?.types).toEqual(["Lease"]);
+  });
+
+  test("grouping by an attribute lists the groups with their counts", async () => {
+    backend([]);
+    render(BrowserView, { dir: overview.dir, onBack: vi.fn() });
+
+    await screen.findByText("Example Project Name");
+    await fireEvent.change(screen.getByTestId("group-by"), { target: { value: "attr:Serial Number" } });
+
+    const group = await screen.findByTestId("group");
+    expect(group.dataset.value).toBe("MC-453");
+    expect(group.dataset.count).toBe("3");
+  });
+
+  test("a failed save says why and the table stays", async () => {
+    backend([]);
+    render(BrowserView, { dir: overview.dir, onBack: vi.fn() });
+
+    await screen.findByText("Example Project Name");
+    await fireEvent.click(screen.getByTestId("csv-export"));
+
+    expect((await screen.findByTestId("browser-error")).textContent).toContain("disk full");
+    expect(screen.getByTestId("instrument-count").textContent).toContain("240");
+  });
+});

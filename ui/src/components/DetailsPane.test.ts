@@ -1,0 +1,71 @@
+import { describe, expect, test, vi } from "vitest";
+import { fireEvent, render, screen } from "@testing-library/svelte";
+import DetailsPane from "./DetailsPane.svelte";
+import type { Details } from "../lib/backend";
+
+const raw = JSON.stringify({
+  id: 402970,
+  typeName: "Bill of Sale",
+  canonicalTags: [{ typeName: "Airframe Inventory", attributes: [{ name: "Serial Number", value: "MC-453" }, { name: "Year", value: 1977 }] }],
+  annotations: [{ typeName: "Registration Number", value: "N453MC" }],
+});
+
+function details(overrides: Partial<Details>): Details {
+  return {
+    row: {
+      id: 402970,
+      typeName: "Bill of Sale",
+      sourceName: "Test_PDF.pdf",
+      startPage: 1,
+      endPage: 2,
+      pdfPages: 3,
+      tagTypes: ["Airframe Inventory"],
+      reviewedBy: null,
+      reviewedAt: null,
+      hasPdf: true,
+      problems: ["page_count_mismatch"],
+      columns: [],
+    },
+    raw,
+    pdf: "/library/Group/Project/export/pdfs/Test_PDF_402970.pdf",
+    problems: ["The PDF pdfs/Test_PDF_402970.pdf has 3 pages, but the instrument covers pages 1-2 (2)."],
+    ...overrides,
+  };
+}
+
+const handlers = () => ({ onViewPdf: vi.fn(), onOpenPdf: vi.fn(), onRevealPdf: vi.fn() });
+
+describe("DetailsPane", () => {
+  test("shows tags with attributes, annotations and integrity warnings", async () => {
+    const on = handlers();
+    render(DetailsPane, { details: details({}), includeFiles: true, ...on });
+
+    const pane = screen.getByTestId("details-pane");
+    expect(pane.textContent).toContain("MC-453");
+    expect(pane.textContent).toContain("1977");
+    expect(pane.textContent).toContain("N453MC");
+    expect(screen.getByRole("alert").textContent).toContain("has 3 pages, but the instrument covers pages 1-2");
+    await fireEvent.click(screen.getByTestId("view-pdf"));
+    expect(on.onViewPdf).toHaveBeenCalled();
+  });
+
+  test("an export made without PDFs says so instead of offering a viewer", () => {
+    render(DetailsPane, { details: details({ pdf: null, problems: [] }), includeFiles: false, ...handlers() });
+
+    expect(screen.queryByTestId("view-pdf")).toBeNull();
+    expect(screen.getByText(/made without PDFs/)).toBeTruthy();
+  });
+
+  test("a missing PDF in an export with PDFs is called missing", () => {
+    render(DetailsPane, { details: details({ pdf: null }), includeFiles: true, ...handlers() });
+
+    expect(screen.getByText(/PDF is missing from the export/)).toBeTruthy();
+  });
+
+  test("a raw line that is not JSON is still shown, not a crash", () => {
+    render(DetailsPane, { details: details({ raw: "{ not json" }), includeFiles: true, ...handlers() });
+
+    expect(screen.getByText("{ not json")).toBeTruthy();
+    expect(screen.getByText("No tags.")).toBeTruthy();
+  });
+});
