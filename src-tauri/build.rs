@@ -30,6 +30,8 @@ const COMMANDS: &[&str] = &[
     "browse_merge",
     "browse_open_file",
     "browse_reveal_file",
+    "browse_drag_items",
+    "browse_copy_pdfs",
 ];
 
 fn main() {

@@ -29,6 +29,7 @@ pub fn export_to(dir: &Path) -> Result<(), ExportError> {
     export_engine::ExportInput::export_all(&cfg)?;
     crate::browse::ExportOverview::export_all(&cfg)?;
     crate::browse::Saved::export_all(&cfg)?;
+    crate::browse::DragItems::export_all(&cfg)?;
     export_engine::browse::Query::export_all(&cfg)?;
     export_engine::browse::Page::export_all(&cfg)?;
     export_engine::browse::Details::export_all(&cfg)?;

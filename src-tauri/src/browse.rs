@@ -35,6 +35,15 @@ pub struct Saved {
     pub count: u64,
 }
 
+/// What a drag out of the window carries: PDF files of the export, and the picture under the
+/// pointer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct DragItems {
+    pub files: Vec<String>,
+    pub icon: String,
+}
+
 /// The exports open in the browser, each index opened once.
 #[derive(Default)]
 pub struct Browsers {
@@ -81,6 +90,18 @@ impl Browsers {
         let (_, browser) = self.get(library, dir)?;
         let (path, pages) = lock(&browser).save_merged(ids)?;
         Ok(Saved { path: path.display().to_string(), count: u64::from(pages) })
+    }
+
+    /// The absolute paths of the PDFs of `ids` (all inside the export).
+    pub fn pdf_paths(&self, library: &Library, dir: &str, ids: &[u64]) -> Result<Vec<PathBuf>, CommandError> {
+        let (_, browser) = self.get(library, dir)?;
+        Ok(lock(&browser).pdf_paths(ids)?)
+    }
+
+    pub fn copy_pdfs(&self, library: &Library, dir: &str, ids: &[u64], folder: &Path) -> Result<Saved, CommandError> {
+        let (_, browser) = self.get(library, dir)?;
+        let copied = lock(&browser).copy_pdfs(ids, folder)?;
+        Ok(Saved { path: folder.display().to_string(), count: copied })
     }
 
     /// `file` if it lies inside the export at `dir` (a PDF, a saved CSV or merged PDF).

@@ -36,6 +36,7 @@ pub fn run() {
         .plugin(logging())
         .plugin(tauri_plugin_window_state::Builder::default().build())
         .plugin(tauri_plugin_dialog::init())
+        .plugin(tauri_plugin_drag::init())
         .plugin(tauri_plugin_opener::init())
         .plugin(tauri_plugin_notification::init())
         .setup(|app| {
@@ -86,6 +87,8 @@ pub fn run() {
             commands::browse_merge,
             commands::browse_open_file,
             commands::browse_reveal_file,
+            commands::browse_drag_items,
+            commands::browse_copy_pdfs,
         ])
         .build(tauri::generate_context!());
 
@@ -190,7 +193,7 @@ mod commands {
     use export_engine::browse::{Count, Details, GroupBy, Page, Query};
 
     use crate::accounts::{Accounts, KeyCheck, ProfileInput, ProfilesView};
-    use crate::browse::{Browsers, ExportOverview, Saved};
+    use crate::browse::{Browsers, DragItems, ExportOverview, Saved};
     use crate::error::codes;
     use crate::exports::{Exports, JobView, Watcher};
     use crate::library::LibraryView;
@@ -408,6 +411,41 @@ mod commands {
         use tauri_plugin_opener::OpenerExt;
         let file = browsers.file_in_export(&accounts.settings().library(), &dir, &file)?;
         app.opener().reveal_item_in_dir(&file).map_err(open_failed)
+    }
+
+    /// The PDFs to drag out for `ids`, and a preview picture (the app icon, written once to
+    /// the cache folder, since the drag needs a file).
+    #[tauri::command]
+    pub fn browse_drag_items(app: AppHandle, accounts: State<'_, Arc<Accounts>>, browsers: State<'_, Arc<Browsers>>, dir: String, ids: Vec<u64>) -> Result<DragItems> {
+        use tauri::Manager;
+        let files = browsers.pdf_paths(&accounts.settings().library(), &dir, &ids)?;
+        let icon = app
+            .path()
+            .app_cache_dir()
+            .map(|dir| dir.join("drag-icon.png"))
+            .map_err(|e| CommandError::new("io_error", format!("No cache folder for the drag picture: {e}")))?;
+        if !icon.is_file() {
+            let _ = std::fs::create_dir_all(icon.parent().unwrap_or(&icon));
+            std::fs::write(&icon, include_bytes!("../../icons/64x64.png"))
+                .map_err(|e| CommandError::new("io_error", format!("Could not write {}: {e}", icon.display())))?;
+        }
+        Ok(DragItems { files: files.iter().map(|f| f.display().to_string()).collect(), icon: icon.display().to_string() })
+    }
+
+    /// Asks for a folder and copies the PDFs of `ids` into it. `None` when the user cancels.
+    #[tauri::command]
+    pub async fn browse_copy_pdfs(
+        app: AppHandle,
+        accounts: State<'_, Arc<Accounts>>,
+        browsers: State<'_, Arc<Browsers>>,
+        dir: String,
+        ids: Vec<u64>,
+    ) -> Result<Option<Saved>> {
+        use tauri_plugin_dialog::DialogExt;
+        let chosen = app.dialog().file().set_title("Copy the PDFs to…").blocking_pick_folder();
+        let Some(folder) = chosen.and_then(|p| p.into_path().ok()) else { return Ok(None) };
+        let (library, browsers) = (accounts.settings().library(), Arc::clone(&browsers));
+        blocking(move || browsers.copy_pdfs(&library, &dir, &ids, &folder)).await.map(Some)
     }
 
     async fn blocking<T: Send + 'static>(work: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {

@@ -1,6 +1,7 @@
 // The UI's only door to the Rust backend: every command is wrapped here with its types, so
 // components never call `invoke` and never see an untyped error.
 import { Channel, invoke, type InvokeArgs } from "@tauri-apps/api/core";
+import { startDrag } from "@crabnebula/tauri-plugin-drag";
 import type { CommandError } from "./bindings/CommandError";
 import type { Count } from "./bindings/Count";
 import type { Details } from "./bindings/Details";
@@ -231,6 +232,24 @@ export function browseOpenFile(dir: string, file: string): Promise<void> {
 
 export function browseRevealFile(dir: string, file: string): Promise<void> {
   return call("browse_reveal_file", { dir, file });
+}
+
+/** Copies the instruments' PDFs into a folder the user picks; `null` if they cancel. */
+export function browseCopyPdfs(dir: string, ids: number[]): Promise<Saved | null> {
+  return call("browse_copy_pdfs", { dir, ids });
+}
+
+/**
+ * Drags the instruments' PDFs out of the window (to a file manager, a mail, a document system).
+ * Call it from the drag gesture's start; the files are the backend's, checked to be the export's.
+ */
+export async function dragPdfsOut(dir: string, ids: number[]): Promise<void> {
+  const items = await call<{ files: string[]; icon: string }>("browse_drag_items", { dir, ids });
+  try {
+    await startDrag({ item: items.files, icon: items.icon, mode: "copy" });
+  } catch (e) {
+    throw new BackendCallError(toBackendError(e));
+  }
 }
 
 // --- Plumbing -------------------------------------------------------------------------------

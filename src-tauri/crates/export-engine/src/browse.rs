@@ -351,6 +351,29 @@ impl Browser {
         Ok(path)
     }
 
+    /// Copies the PDFs of `ids` into `folder`, never over an existing file (a copy is then named
+    /// `name (2).pdf`). Returns how many were copied.
+    pub fn copy_pdfs(&self, ids: &[u64], folder: &Path) -> Result<u64, EngineError> {
+        let io = |path: &Path| {
+            let context = format!("could not copy into {}", path.display());
+            move |source| EngineError::Io { context, source }
+        };
+        let mut copied = 0;
+        for source in self.pdf_paths(ids)? {
+            let name = source.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "instrument".into());
+            let mut target = folder.join(format!("{name}.pdf"));
+            for n in 2.. {
+                if !target.exists() {
+                    break;
+                }
+                target = folder.join(format!("{name} ({n}).pdf"));
+            }
+            std::fs::copy(&source, &target).map_err(io(&target))?;
+            copied += 1;
+        }
+        Ok(copied)
+    }
+
     /// Merges the PDFs of `ids`, in that order, into one PDF at `out`. Returns its page count.
     pub fn merge_pdfs(&self, ids: &[u64], out: &Path) -> Result<u32, EngineError> {
         if ids.is_empty() {

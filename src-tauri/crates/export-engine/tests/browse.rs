@@ -189,6 +189,23 @@ async fn three_instruments_merge_into_one_pdf_in_order() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn pdfs_copy_to_a_folder_without_overwriting() {
+    let (library, dir) = exported(true).await;
+    let browser = Browser::open(&dir).unwrap();
+    let ids: Vec<u64> = browser.page(&Query::default(), 0, 2).unwrap().rows.iter().map(|r| r.id).collect();
+    let folder = library.path().join("outbox");
+    std::fs::create_dir(&folder).unwrap();
+
+    assert_eq!(browser.copy_pdfs(&ids, &folder).unwrap(), 2);
+    assert_eq!(browser.copy_pdfs(&ids[..1], &folder).unwrap(), 1);
+
+    let mut names: Vec<String> = std::fs::read_dir(&folder).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    names.sort();
+    assert_eq!(names.len(), 3, "{names:?}");
+    assert!(names.iter().any(|n| n.ends_with(" (2).pdf")), "{names:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn without_pdfs_or_with_a_bad_id_it_says_what_is_wrong() {
     let (library, dir) = exported(false).await;
     let browser = Browser::open(&dir).unwrap();
