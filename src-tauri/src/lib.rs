@@ -51,6 +51,7 @@ pub fn run() {
             let options = DemoOptions {
                 data_dir: handle.path().app_data_dir().ok().map(|dir| dir.join("demo-server")),
                 faults: DemoOptions::faults_from_env(),
+                instruments: DemoOptions::instruments_from_env(),
             };
             tauri::async_runtime::spawn(async move {
                 demo.start_demo(options).await;

@@ -18,9 +18,24 @@ use crate::{CommandError, DemoProject, SandboxStatus};
 pub struct DemoOptions {
     pub data_dir: Option<PathBuf>,
     pub faults: Vec<Fault>,
+    /// How many instruments the demo project has (`ANNOLAB_DEMO_INSTRUMENTS`, for trying the
+    /// browser on a large export); the sandbox's default when `None`.
+    pub instruments: Option<u64>,
 }
 
 impl DemoOptions {
+    /// `ANNOLAB_DEMO_INSTRUMENTS`, when it is a whole number from 1 to 1,000,000.
+    pub fn instruments_from_env() -> Option<u64> {
+        let text = std::env::var("ANNOLAB_DEMO_INSTRUMENTS").ok()?;
+        match text.trim().parse::<u64>() {
+            Ok(n) if (1..=1_000_000).contains(&n) => Some(n),
+            _ => {
+                tracing::warn!("ANNOLAB_DEMO_INSTRUMENTS={text:?} is not a number from 1 to 1000000; using the default");
+                None
+            }
+        }
+    }
+
     /// Faults from `ANNOLAB_DEMO_FAULTS`, `;`-separated in the sandbox's `--fault` syntax
     /// (`bandwidth=200k;cut-download=1`). A fault that does not parse is logged and skipped.
     pub fn faults_from_env() -> Vec<Fault> {
@@ -62,7 +77,10 @@ impl DemoWorkspace {
 
     /// Starts the demo sandbox on loopback and records the outcome.
     pub async fn start_demo(&self, options: DemoOptions) {
-        let config = SandboxConfig { data_dir: options.data_dir, faults: options.faults, ..SandboxConfig::demo() };
+        let mut config = SandboxConfig { data_dir: options.data_dir, faults: options.faults, ..SandboxConfig::demo() };
+        if let Some(instruments) = options.instruments {
+            config.sources = annolab_sandbox::SourceSet::Generated { instruments };
+        }
         let started = Sandbox::start(config).await;
         match started {
             Ok(sandbox) => {

@@ -31,6 +31,8 @@ export class InstrumentTable {
   }
 
   row(index: number): Row | undefined {
+    // Reading `version` makes a view that shows this row update when rows arrive.
+    void this.version;
     return this.blocks.get(Math.floor(index / BLOCK))?.[index % BLOCK];
   }
 

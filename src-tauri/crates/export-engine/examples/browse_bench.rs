@@ -85,6 +85,10 @@ async fn main() {
     let csv_at = Instant::now();
     let rows = browser.write_csv(&Query::default(), &library.path().join("all.csv")).unwrap();
     println!("CSV of all {rows} rows: {:.1} s", csv_at.elapsed().as_secs_f64());
+    if std::env::var_os("BROWSE_BENCH_KEEP").is_some() {
+        println!("kept: {}", finished.dir.display());
+        std::mem::forget(library);
+    }
 }
 
 fn ms(d: Duration) -> f64 {

@@ -180,9 +180,9 @@ impl Browser {
     pub fn page(&self, query: &Query, offset: u64, limit: u64) -> Result<Page, EngineError> {
         let mut sql = Params::new();
         let columns = attribute_columns(&mut sql, &query.columns);
-        let filter = filter(&mut sql, query);
-        let order = order(&mut sql, &query.sort);
-        let text = format!("SELECT {ROW_COLUMNS}{columns} FROM instruments i{filter} ORDER BY {order} LIMIT {limit} OFFSET {offset}");
+        let (from, filter) = filter(&mut sql, query);
+        let order = order(&mut sql, &query.sort, !query.search.trim().is_empty());
+        let text = format!("SELECT {ROW_COLUMNS}{columns} FROM {from}{filter} ORDER BY {order} LIMIT {limit} OFFSET {offset}");
         let mut statement = self.db.prepare_cached(&text)?;
         let extra = query.columns.len();
         let rows = statement.query_map(params_from_iter(sql.params.iter()), |row| read_row(row, extra))?.collect::<Result<Vec<_>, _>>()?;
@@ -192,8 +192,17 @@ impl Browser {
     /// How many rows match `query`.
     pub fn count(&self, query: &Query) -> Result<u64, EngineError> {
         let mut sql = Params::new();
-        let filter = filter(&mut sql, query);
-        let text = format!("SELECT count(*) FROM instruments i{filter}");
+        let only = Query { sort: Sort::default(), columns: Vec::new(), ..query.clone() };
+        let text = if only == (Query { search: query.search.clone(), ..Query::default() }) && !fts_query(&query.search).is_empty() {
+            // Search alone: the full-text index counts its matches itself, without visiting rows.
+            let search = sql.bind(SqlValue::Text(fts_query(&query.search)));
+            format!("SELECT count(*) FROM search WHERE search MATCH {search}")
+        } else if only == (Query { tag_types: query.tag_types.clone(), ..Query::default() }) && !query.tag_types.is_empty() {
+            format!("SELECT count(DISTINCT instrument_id) FROM instrument_tags WHERE tag_type IN ({})", sql.list(&query.tag_types))
+        } else {
+            let (from, filter) = filter(&mut sql, query);
+            format!("SELECT count(*) FROM {from}{filter}")
+        };
         let count: i64 = self.db.prepare_cached(&text)?.query_row(params_from_iter(sql.params.iter()), |r| r.get(0))?;
         Ok(count as u64)
     }
@@ -223,14 +232,14 @@ impl Browser {
         let mut sql = Params::new();
         let text = match by {
             GroupBy::Source => {
-                let filter = filter(&mut sql, query);
-                format!("SELECT i.source_name, count(*) FROM instruments i{filter} GROUP BY i.source_name ORDER BY count(*) DESC, i.source_name")
+                let (from, filter) = filter(&mut sql, query);
+                format!("SELECT i.source_name, count(*) FROM {from}{filter} GROUP BY i.source_name ORDER BY count(*) DESC, i.source_name")
             }
             GroupBy::Attribute { name } => {
                 let join = sql.bind(SqlValue::Text(name.clone()));
-                let filter = filter(&mut sql, query);
+                let (from, filter) = filter(&mut sql, query);
                 format!(
-                    "SELECT a.value, count(DISTINCT i.id) FROM instruments i JOIN attributes a ON a.instrument_id = i.id AND a.name = {join}{filter} \
+                    "SELECT a.value, count(DISTINCT i.id) FROM {from} JOIN attributes a ON a.instrument_id = i.id AND a.name = {join}{filter} \
                      GROUP BY a.value ORDER BY count(DISTINCT i.id) DESC, a.value"
                 )
             }
@@ -279,9 +288,9 @@ impl Browser {
         let query = Query { columns: attributes.clone(), ..query.clone() };
         let mut sql = Params::new();
         let columns = attribute_columns(&mut sql, &query.columns);
-        let filter = filter(&mut sql, &query);
-        let order = order(&mut sql, &query.sort);
-        let text = format!("SELECT {ROW_COLUMNS}{columns} FROM instruments i{filter} ORDER BY {order}");
+        let (from, filter) = filter(&mut sql, &query);
+        let order = order(&mut sql, &query.sort, !query.search.trim().is_empty());
+        let text = format!("SELECT {ROW_COLUMNS}{columns} FROM {from}{filter} ORDER BY {order}");
         let io = |source| EngineError::Io { context: format!("could not write {}", out.display()), source };
         let part = out.with_extension("csv.part");
         let mut csv = csv::WriterBuilder::new().from_path(&part).map_err(|e| io(std::io::Error::other(e)))?;
@@ -432,13 +441,18 @@ fn attribute_columns(sql: &mut Params, names: &[String]) -> String {
         .collect()
 }
 
-fn filter(sql: &mut Params, query: &Query) -> String {
+/// The rows a query keeps: its FROM (the instruments, joined to the full-text index when it
+/// searches, so the search drives) and its WHERE.
+fn filter(sql: &mut Params, query: &Query) -> (&'static str, String) {
     let mut clauses: Vec<String> = Vec::new();
     let search = fts_query(&query.search);
-    if !search.is_empty() {
+    let from = if search.is_empty() {
+        "instruments i"
+    } else {
         let search = sql.bind(SqlValue::Text(search));
-        clauses.push(format!("i.id IN (SELECT rowid FROM search WHERE search MATCH {search})"));
-    }
+        clauses.push(format!("search MATCH {search}"));
+        "search JOIN instruments i ON i.id = search.rowid"
+    };
     if !query.types.is_empty() {
         clauses.push(format!("i.type_name IN ({})", sql.list(&query.types)));
     }
@@ -457,11 +471,15 @@ fn filter(sql: &mut Params, query: &Query) -> String {
         let value = sql.bind(value.clone().map_or(SqlValue::Null, SqlValue::Text));
         clauses.push(format!("i.id IN (SELECT instrument_id FROM attributes WHERE name = {name} AND value IS {value})"));
     }
-    if clauses.is_empty() { String::new() } else { format!(" WHERE {}", clauses.join(" AND ")) }
+    let filter = if clauses.is_empty() { String::new() } else { format!(" WHERE {}", clauses.join(" AND ")) };
+    (from, filter)
 }
 
-fn order(sql: &mut Params, sort: &Sort) -> String {
+/// ORDER BY for `sort`. When the query searches, id order is the full-text index's own rowid
+/// order, so the first page comes without sorting every match.
+fn order(sql: &mut Params, sort: &Sort, searching: bool) -> String {
     let column = match &sort.by {
+        SortBy::Id if searching => "search.rowid".to_owned(),
         SortBy::Id => "i.id".to_owned(),
         SortBy::Type => "i.type_name".to_owned(),
         SortBy::Source => "i.source_name".to_owned(),
@@ -477,6 +495,9 @@ fn order(sql: &mut Params, sort: &Sort) -> String {
         }
     };
     let direction = if sort.descending { "DESC" } else { "ASC" };
+    if matches!(sort.by, SortBy::Id) {
+        return format!("{column} {direction}");
+    }
     // Ties (and NULLs, which SQLite sorts first) fall back to the id, so paging is stable.
     format!("{column} {direction}, i.id {direction}")
 }
@@ -500,8 +521,8 @@ fn read_row(row: &rusqlite::Row<'_>, extra: usize) -> rusqlite::Result<Row> {
     })
 }
 
-/// Adds what later versions of the index carry: the instrument-to-tag-type table and the index
-/// that finds an instrument's attributes.
+/// Adds what later versions of the index carry: the instrument-to-tag-type table, the index
+/// that finds an instrument's attributes and the narrow row index.
 fn upgrade(db: &Connection) -> Result<(), EngineError> {
     let has_tags: bool = db.query_row("SELECT count(*) FROM sqlite_master WHERE name = 'instrument_tags'", [], |r| r.get::<_, i64>(0).map(|n| n > 0))?;
     if !has_tags {
@@ -521,6 +542,11 @@ fn upgrade(db: &Connection) -> Result<(), EngineError> {
         }
         tx.execute_batch(crate::index::TAGS_INDEXES)?;
         tx.commit()?;
+    }
+    let has_rows_index: bool = db.query_row("SELECT count(*) FROM sqlite_master WHERE name = 'instruments_rows'", [], |r| r.get::<_, i64>(0).map(|n| n > 0))?;
+    if !has_rows_index {
+        db.execute_batch(crate::index::ROW_INDEX)?;
+        db.execute_batch("ANALYZE;")?;
     }
     Ok(())
 }
