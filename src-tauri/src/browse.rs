@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use export_engine::browse::{Browser, Count, Details, Facets, GroupBy, Page, Query};
-use export_engine::{Library, LibraryEntry};
+use export_engine::Library;
 use serde::Serialize;
 use ts_rs::TS;
 
@@ -44,15 +44,23 @@ pub struct DragItems {
     pub icon: String,
 }
 
-/// The exports open in the browser, each index opened once.
+/// The exports open in the browser, each index opened once, by the folder the UI names.
 #[derive(Default)]
 pub struct Browsers {
-    open: Mutex<HashMap<PathBuf, Arc<Mutex<Browser>>>>,
+    open: Mutex<HashMap<String, Open>>,
+}
+
+/// An export checked to be in the library, and its open index.
+struct Open {
+    /// The export's folder as `Library::entry` resolved it.
+    dir: PathBuf,
+    browser: Arc<Mutex<Browser>>,
 }
 
 impl Browsers {
     pub fn overview(&self, library: &Library, dir: &str) -> Result<ExportOverview, CommandError> {
-        let (entry, browser) = self.get(library, dir)?;
+        let entry = library.entry(Path::new(dir))?;
+        let browser = self.get(library, dir)?;
         let facets = lock(&browser).facets()?;
         let request = entry.manifest.request;
         Ok(ExportOverview {
@@ -65,41 +73,41 @@ impl Browsers {
     }
 
     pub fn page(&self, library: &Library, dir: &str, query: &Query, offset: u64, limit: u64) -> Result<Page, CommandError> {
-        let (_, browser) = self.get(library, dir)?;
+        let browser = self.get(library, dir)?;
         // A window of the table, not the table: the UI asks for what it shows.
         Ok(lock(&browser).page(query, offset, limit.min(1000))?)
     }
 
     pub fn groups(&self, library: &Library, dir: &str, query: &Query, by: &GroupBy) -> Result<Vec<Count>, CommandError> {
-        let (_, browser) = self.get(library, dir)?;
+        let browser = self.get(library, dir)?;
         Ok(lock(&browser).groups(query, by)?)
     }
 
     pub fn details(&self, library: &Library, dir: &str, id: u64) -> Result<Details, CommandError> {
-        let (_, browser) = self.get(library, dir)?;
+        let browser = self.get(library, dir)?;
         Ok(lock(&browser).details(id)?)
     }
 
     pub fn save_csv(&self, library: &Library, dir: &str, query: &Query) -> Result<Saved, CommandError> {
-        let (_, browser) = self.get(library, dir)?;
+        let browser = self.get(library, dir)?;
         let (path, rows) = lock(&browser).save_csv(query)?;
         Ok(Saved { path: path.display().to_string(), count: rows })
     }
 
     pub fn save_merged(&self, library: &Library, dir: &str, ids: &[u64]) -> Result<Saved, CommandError> {
-        let (_, browser) = self.get(library, dir)?;
+        let browser = self.get(library, dir)?;
         let (path, pages) = lock(&browser).save_merged(ids)?;
         Ok(Saved { path: path.display().to_string(), count: u64::from(pages) })
     }
 
     /// The absolute paths of the PDFs of `ids` (all inside the export).
     pub fn pdf_paths(&self, library: &Library, dir: &str, ids: &[u64]) -> Result<Vec<PathBuf>, CommandError> {
-        let (_, browser) = self.get(library, dir)?;
+        let browser = self.get(library, dir)?;
         Ok(lock(&browser).pdf_paths(ids)?)
     }
 
     pub fn copy_pdfs(&self, library: &Library, dir: &str, ids: &[u64], folder: &Path) -> Result<Saved, CommandError> {
-        let (_, browser) = self.get(library, dir)?;
+        let browser = self.get(library, dir)?;
         let copied = lock(&browser).copy_pdfs(ids, folder)?;
         Ok(Saved { path: folder.display().to_string(), count: copied })
     }
@@ -111,20 +119,22 @@ impl Browsers {
         if file.starts_with(&entry.dir) && file.is_file() { Ok(file) } else { Err(outside(&file.display().to_string())) }
     }
 
-    fn get(&self, library: &Library, dir: &str) -> Result<(LibraryEntry, Arc<Mutex<Browser>>), CommandError> {
-        let entry = library.entry(Path::new(dir))?;
+    /// The open index of the export the UI names. The folder is checked against the library
+    /// when it is first opened; later calls (a page per scroll or keystroke) reuse it.
+    fn get(&self, library: &Library, dir: &str) -> Result<Arc<Mutex<Browser>>, CommandError> {
         let mut open = self.open.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(browser) = open.get(&entry.dir) {
-            return Ok((entry, Arc::clone(browser)));
+        if let Some(export) = open.get(dir) {
+            return Ok(Arc::clone(&export.browser));
         }
+        let entry = library.entry(Path::new(dir))?;
         let browser = Arc::new(Mutex::new(Browser::open(&entry.dir)?));
-        open.insert(entry.dir.clone(), Arc::clone(&browser));
-        Ok((entry, browser))
+        open.insert(dir.to_owned(), Open { dir: entry.dir, browser: Arc::clone(&browser) });
+        Ok(browser)
     }
 
     /// Closes the index of an export about to be deleted (`dir` as `Library::entry` gives it).
     pub fn close(&self, dir: &Path) {
-        self.open.lock().unwrap_or_else(|p| p.into_inner()).remove(dir);
+        self.open.lock().unwrap_or_else(|p| p.into_inner()).retain(|_, export| export.dir != dir);
     }
 }
 

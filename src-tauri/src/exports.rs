@@ -177,8 +177,7 @@ impl Exports {
         let mut resumed = self.resumed.subscribe();
         let _ = tokio::time::timeout(std::time::Duration::from_secs(20), resumed.wait_for(|done| *done)).await;
         let live = self.table();
-        let jobs = self.accounts.settings().library().jobs_dir();
-        export_engine::JobStore::new(jobs)
+        self.store()
             .list()
             .iter()
             .map(|job| match live.get(&job.id) {
@@ -212,8 +211,7 @@ impl Exports {
         if self.table().contains_key(id) {
             return self.watch(id, watcher);
         }
-        let store = export_engine::JobStore::new(self.accounts.settings().library().jobs_dir());
-        let job = store.load(id)?;
+        let job = self.store().load(id)?;
         let profile = job.profile.clone().unwrap_or_else(|| DEMO_PROFILE.to_owned());
         if !job.resumable() {
             return self.start(&profile, job.request.to_input(), watcher).await;
@@ -225,7 +223,7 @@ impl Exports {
     /// Resumes the jobs that were running when the app last stopped (quit, crash, power loss).
     /// One that cannot resume (its profile or key is gone) is recorded as failed, with why.
     pub async fn resume_interrupted(&self) {
-        let store = export_engine::JobStore::new(self.accounts.settings().library().jobs_dir());
+        let store = self.store();
         let interrupted = store.list().into_iter().filter(|job| job.state == JobState::Running && job.resumable());
         for job in interrupted {
             let id = job.id.clone();
@@ -248,6 +246,11 @@ impl Exports {
             }
         }
         self.resumed.send_replace(true);
+    }
+
+    /// The job records of the current library.
+    fn store(&self) -> export_engine::JobStore {
+        export_engine::JobStore::new(self.accounts.settings().library().jobs_dir())
     }
 
     async fn engine(&self, profile: &str) -> Result<Engine, CommandError> {

@@ -214,10 +214,7 @@ impl Browser {
             let rows = statement.query_map([], |r| Ok(Count { value: r.get(0)?, count: r.get::<_, i64>(1)? as u64 }))?;
             Ok(rows.collect::<Result<Vec<_>, _>>()?)
         };
-        let attributes = {
-            let mut statement = self.db.prepare_cached("SELECT DISTINCT name FROM attributes ORDER BY name")?;
-            statement.query_map([], |r| r.get(0))?.collect::<Result<Vec<String>, _>>()?
-        };
+        let attributes = self.attribute_names()?;
         Ok(Facets {
             instruments: self.count(&Query::default())?,
             types: counts("SELECT type_name, count(*) FROM instruments GROUP BY type_name ORDER BY count(*) DESC, type_name")?,
@@ -225,6 +222,12 @@ impl Browser {
             sources: counts("SELECT source_name, count(*) FROM instruments GROUP BY source_name ORDER BY source_name")?,
             attributes,
         })
+    }
+
+    /// Every tag attribute name in the export, sorted.
+    pub fn attribute_names(&self) -> Result<Vec<String>, EngineError> {
+        let mut statement = self.db.prepare_cached("SELECT DISTINCT name FROM attributes ORDER BY name")?;
+        Ok(statement.query_map([], |r| r.get(0))?.collect::<Result<Vec<String>, _>>()?)
     }
 
     /// The groups of the rows matching `query`, largest first.
@@ -284,7 +287,7 @@ impl Browser {
     /// Writes every row matching `query` (sorted as it is) to `out` as CSV: one row per
     /// instrument, every tag attribute a column. Returns the number of rows written.
     pub fn write_csv(&self, query: &Query, out: &Path) -> Result<u64, EngineError> {
-        let attributes = self.facets()?.attributes;
+        let attributes = self.attribute_names()?;
         let query = Query { columns: attributes.clone(), ..query.clone() };
         let mut sql = Params::new();
         let columns = attribute_columns(&mut sql, &query.columns);
