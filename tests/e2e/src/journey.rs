@@ -50,12 +50,14 @@ pub async fn wait_for_job(app: &App, status: &str, timeout: Duration) -> Result<
     let deadline = Instant::now() + timeout;
     let mut seen: Vec<String> = Vec::new();
     while Instant::now() < deadline {
+        // Status before phase: a job that has ended shows the phase it ended on, so the last
+        // phase recorded is never one read before the job moved on.
+        let now = app.attr("[data-testid=job]", "data-status").await;
         if let Some(phase) = app.attr("[data-testid=job]", "data-phase").await
             && seen.last() != Some(&phase)
         {
             seen.push(phase);
         }
-        let now = app.attr("[data-testid=job]", "data-status").await;
         if now.as_deref() == Some(status) {
             return Ok(seen);
         }
