@@ -11,7 +11,7 @@ CARGO_TEST_FLAGS := --workspace --locked --features annolab-exporter/custom-prot
 # tests use a real Secret Service (a private, unlocked GNOME Keyring on that session).
 HEADLESS := NO_AT_BRIDGE=1 dbus-run-session -- scripts/with-keyring.sh xvfb-run -a -s "-screen 0 1280x800x24"
 
-.PHONY: run test package setup setup-test ui test-rust test-ui test-python test-package
+.PHONY: run test package bench setup setup-test ui test-rust test-ui test-python test-package
 
 ## Install what is missing, then build and launch the app (with UI hot reload).
 run: setup
@@ -28,6 +28,14 @@ package: setup
 	@version="$$(jq -r .version tauri.conf.json)"; \
 	  echo "Installers (version $$version):"; \
 	  ls -1 target/release/bundle/deb/*"$$version"*.deb target/release/bundle/rpm/*"$$version"*.rpm
+
+## Build the release binaries, then run the benchmark suite against the sandbox on loopback and
+## write its table into docs/benchmarks.md (never part of `make test`). Sizes are flags of
+## bench/suite.py: `make bench BENCH_FLAGS="--p6-instruments 100000 --runs 1"`.
+BENCH_FLAGS ?=
+bench: setup-test ui
+	cargo build --release --locked --workspace --features annolab-exporter/custom-protocol --bins --examples
+	python3 bench/suite.py --write $(BENCH_FLAGS)
 
 ## System packages, npm packages and the Python venv.
 setup:

@@ -354,7 +354,7 @@ mod commands {
     }
 
     #[tauri::command]
-    pub fn browse_open(accounts: State<'_, Arc<Accounts>>, browsers: State<'_, Arc<Browsers>>, dir: String) -> Result<ExportOverview> {
+    pub async fn browse_open(accounts: State<'_, Arc<Accounts>>, browsers: State<'_, Arc<Browsers>>, dir: String) -> Result<ExportOverview> {
         browsers.overview(&accounts.settings().library(), &dir)
     }
 

@@ -352,7 +352,7 @@ fn scratch_dir() -> PathBuf {
 }
 
 /// The app built with the `custom-protocol` feature (as `make test` builds it), or `ANNOLAB_APP`.
-fn app_binary() -> PathBuf {
+pub fn app_binary() -> PathBuf {
     let path = std::env::var_os("ANNOLAB_APP")
         .map(PathBuf::from)
         .unwrap_or_else(|| {

@@ -1,5 +1,6 @@
 //! Browsing a finished demo export: filter and search with known counts, group by an attribute,
-//! read an instrument's PDF on a canvas, save the table as CSV and merge three PDFs.
+//! read an instrument's PDF on a canvas (and a damaged one, which the viewer reports), save the
+//! table as CSV and merge three PDFs.
 
 use std::path::Path;
 use std::time::Duration;
@@ -58,6 +59,24 @@ async fn a_finished_export_is_browsed_searched_grouped_read_and_merged() {
         wait_until_painted(app).await?;
         app.screenshot("viewer").await;
         app.click("[data-testid=pdf-close]").await?;
+
+        // A damaged PDF: the viewer says so, and the browser goes on working.
+        let rows = app.client().find_all(fantoccini_css("[data-testid=instrument-row]")).await.map_err(|e| e.to_string())?;
+        // The fourth row: the merge below takes the first three.
+        let damaged = rows.get(3).ok_or("fewer than four rows")?;
+        let id: u64 = damaged.attr("data-id").await.ok().flatten().and_then(|id| id.parse().ok()).ok_or("a row without an id")?;
+        let pdf = browser.pdf_paths(&[id]).map_err(|e| e.to_string())?.remove(0);
+        std::fs::write(&pdf, b"%PDF-1.7\nthis file was cut short by a bad disk").map_err(|e| format!("{}: {e}", pdf.display()))?;
+        damaged.click().await.map_err(|e| e.to_string())?;
+        app.wait_for_attr("[data-testid=details-pane]", "data-id", &id.to_string(), Duration::from_secs(10)).await?;
+        app.click("[data-testid=view-pdf]").await?;
+        app.wait_for_text_containing("[data-testid=pdf-error]", "cannot be shown", Duration::from_secs(20)).await?;
+        app.screenshot("viewer-damaged-pdf").await;
+        app.click("[data-testid=pdf-close]").await?;
+        app.choose("[data-testid=instrument-filter-type]", "Lease").await?;
+        expect_count(app, leases).await?;
+        app.choose("[data-testid=instrument-filter-type]", "").await?;
+        expect_count(app, DEMO_INSTRUMENTS).await?;
 
         // The table as CSV: one line per instrument plus the header.
         app.click("[data-testid=csv-export]").await?;

@@ -1,5 +1,6 @@
 // The instrument table of one export: fetched from the index a block at a time, for the rows on
 // screen only, so a million rows cost no more than a hundred.
+import { tick } from "svelte";
 import { browsePage, type Query, type Row } from "./backend";
 
 const BLOCK = 200;
@@ -50,12 +51,19 @@ export class InstrumentTable {
     this.pending.add(block);
     this.loading = true;
     try {
+      const asked = performance.now();
       const page = await browsePage(this.dir, $state.snapshot(this.query) as Query, block * BLOCK, BLOCK);
       if (generation !== this.generation) return;
+      const answered = performance.now();
       this.blocks.set(block, page.rows);
       this.total = page.total;
       this.error = null;
       this.version += 1;
+      await tick();
+      // User Timing entries (the WebKit inspector shows them; bench/browse-e2e.sh reads them):
+      // where a table update spends its time.
+      performance.measure(`table ${block}: query`, { start: asked, end: answered });
+      performance.measure(`table ${block}: redraw`, { start: answered, end: performance.now() });
     } catch (e) {
       if (generation === this.generation) this.error = e instanceof Error ? e.message : String(e);
     } finally {
@@ -82,12 +90,8 @@ export function emptyQuery(): Query {
 
 /** `text` cut into pieces, the ones starting a searched word marked, for highlighting. */
 export function highlight(text: string, search: string): { text: string; mark: boolean }[] {
-  const words = search
-    .split(/[^\p{L}\p{N}]+/u)
-    .filter(Boolean)
-    .map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"));
-  if (!words.length || !text) return [{ text, mark: false }];
-  const pattern = new RegExp(`(?<![\\p{L}\\p{N}])(${words.join("|")})`, "giu");
+  const pattern = searchPattern(search);
+  if (!pattern || !text) return [{ text, mark: false }];
   const pieces: { text: string; mark: boolean }[] = [];
   let last = 0;
   for (const match of text.matchAll(pattern)) {
@@ -98,4 +102,21 @@ export function highlight(text: string, search: string): { text: string; mark: b
   }
   if (last < text.length) pieces.push({ text: text.slice(last), mark: false });
   return pieces;
+}
+
+// Every visible cell is highlighted on each redraw: the pattern is compiled once per search,
+// not once per cell (a Unicode-aware RegExp costs far more to build than to run).
+let lastSearch = "";
+let lastPattern: RegExp | null = null;
+
+function searchPattern(search: string): RegExp | null {
+  if (search !== lastSearch) {
+    const words = search
+      .split(/[^\p{L}\p{N}]+/u)
+      .filter(Boolean)
+      .map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"));
+    lastSearch = search;
+    lastPattern = words.length ? new RegExp(`(?<![\\p{L}\\p{N}])(${words.join("|")})`, "giu") : null;
+  }
+  return lastPattern;
 }

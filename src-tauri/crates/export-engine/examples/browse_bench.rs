@@ -2,43 +2,40 @@
 //! keystrokes, at the engine layer the app's commands call. Prints figures; asserts nothing.
 //!
 //!   cargo run --release -p export-engine --example browse_bench -- 100000
+//!   cargo run --release -p export-engine --example browse_bench -- --from instruments.json 100000
 //!
-//! It exports N generated instruments (no PDFs) from an in-process sandbox, then times: opening
+//! It exports N generated instruments (no PDFs) from an in-process sandbox (or indexes the first
+//! N lines of an instruments.json, as `make bench` does), then times: opening
 //! the index plus the first page of 100 rows with its total; and, over several rounds, each
 //! query a person makes typing a search or clicking a filter (page + total), reporting the
 //! median and 95th percentile.
 
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use annolab_api::{ApiKey, Client, ServerUrl, Storage};
 use annolab_sandbox::{Sandbox, SandboxConfig, SourceSet};
 use export_engine::browse::{Browser, GroupBy, Query, Sort, SortBy};
-use export_engine::{Engine, ExportInput, ExportRequest, Library, Progress};
+use export_engine::{Engine, ExportInput, ExportRequest, Library, Progress, index};
 use tokio_util::sync::CancellationToken;
 
 const KEY: &str = "browse-bench-key";
 
 #[tokio::main]
 async fn main() {
-    let instruments: u64 = std::env::args().nth(1).and_then(|n| n.parse().ok()).unwrap_or(100_000);
+    let args: Vec<String> = std::env::args().skip(1).collect();
     let library = tempfile::tempdir().expect("a temporary library");
-
-    let started = Instant::now();
-    let mut config = SandboxConfig::with_key(KEY);
-    config.job_time = Duration::ZERO;
-    config.sources = SourceSet::Generated { instruments };
-    let sandbox = Sandbox::start(config).await.expect("start the sandbox");
-    let client = Client::new(ServerUrl::parse(&sandbox.api_url()).unwrap(), ApiKey::new(KEY).unwrap()).unwrap();
-    let engine = Engine::new(client, Storage::new().unwrap(), Library::new(library.path()));
-    let input = ExportInput { owner: "Group Name owning project".into(), project: "Example Project Name".into(), ..Default::default() };
-    let job = engine.create_job(ExportRequest::parse(input).unwrap(), None, None).unwrap();
-    let finished = engine.run(job, Arc::new(|_: Progress| {}), CancellationToken::new()).await.expect("the export");
-    sandbox.shutdown().await;
-    println!("export of {instruments} instruments (no PDFs) built, downloaded and indexed in {:.1} s", started.elapsed().as_secs_f64());
+    let dir = match args.as_slice() {
+        [flag, source, n] if flag == "--from" => indexed_lines(Path::new(source), n.parse().expect("N: a number of instruments"), library.path()),
+        [] => exported(100_000, library.path()).await,
+        [n] => exported(n.parse().expect("N: a number of instruments"), library.path()).await,
+        _ => panic!("usage: browse_bench [N] | browse_bench --from INSTRUMENTS_JSON N"),
+    };
 
     let opened = Instant::now();
-    let browser = Browser::open(&finished.dir).unwrap();
+    let browser = Browser::open(&dir).unwrap();
     let first = browser.page(&Query::default(), 0, 100).unwrap();
     let open_ms = ms(opened.elapsed());
     println!("open + first 100 rows + total ({}): {open_ms:.1} ms", first.total);
@@ -86,9 +83,41 @@ async fn main() {
     let rows = browser.write_csv(&Query::default(), &library.path().join("all.csv")).unwrap();
     println!("CSV of all {rows} rows: {:.1} s", csv_at.elapsed().as_secs_f64());
     if std::env::var_os("BROWSE_BENCH_KEEP").is_some() {
-        println!("kept: {}", finished.dir.display());
+        println!("kept: {}", dir.display());
         std::mem::forget(library);
     }
+}
+
+/// Exports `instruments` generated instruments (no PDFs) from an in-process sandbox into
+/// `library`; returns the export's folder.
+async fn exported(instruments: u64, library: &Path) -> PathBuf {
+    let started = Instant::now();
+    let mut config = SandboxConfig::with_key(KEY);
+    config.job_time = Duration::ZERO;
+    config.sources = SourceSet::Generated { instruments };
+    let sandbox = Sandbox::start(config).await.expect("start the sandbox");
+    let client = Client::new(ServerUrl::parse(&sandbox.api_url()).unwrap(), ApiKey::new(KEY).unwrap()).unwrap();
+    let engine = Engine::new(client, Storage::new().unwrap(), Library::new(library));
+    let input = ExportInput { owner: "Group Name owning project".into(), project: "Example Project Name".into(), ..Default::default() };
+    let job = engine.create_job(ExportRequest::parse(input).unwrap(), None, None).unwrap();
+    let finished = engine.run(job, Arc::new(|_: Progress| {}), CancellationToken::new()).await.expect("the export");
+    sandbox.shutdown().await;
+    println!("export of {instruments} instruments (no PDFs) built, downloaded and indexed in {:.1} s", started.elapsed().as_secs_f64());
+    finished.dir
+}
+
+/// Indexes the first `instruments` lines of an instruments.json (as an export without PDFs
+/// would be); returns the folder.
+fn indexed_lines(source: &Path, instruments: usize, under: &Path) -> PathBuf {
+    let started = Instant::now();
+    let dir = under.join(format!("first-{instruments}"));
+    std::fs::create_dir_all(&dir).unwrap();
+    let text = std::fs::read_to_string(source).expect("read the instruments.json");
+    let end = text.match_indices('\n').nth(instruments.saturating_sub(1)).map_or(text.len(), |(at, _)| at + 1);
+    std::fs::write(dir.join(index::INSTRUMENTS), &text[..end]).unwrap();
+    let indexed = index::build(&dir, &BTreeMap::new(), false, &|_: Progress| {}, &CancellationToken::new()).expect("index");
+    println!("indexed the first {} instruments of {} in {:.1} s", indexed.instruments, source.display(), started.elapsed().as_secs_f64());
+    dir
 }
 
 fn ms(d: Duration) -> f64 {

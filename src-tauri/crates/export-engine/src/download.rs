@@ -4,6 +4,7 @@
 use std::future::Future;
 use std::path::Path;
 use std::pin::Pin;
+use std::sync::{Condvar, Mutex};
 use std::time::Duration;
 
 use annolab_api::{ApiError, Storage};
@@ -17,6 +18,8 @@ use crate::progress::{Progress, ProgressSink, Speedometer, Throttle};
 /// How often a URL may expire during one download before we stop asking for fresh ones.
 const MAX_URL_REFRESHES: u32 = 5;
 const WRITE_BUFFER: usize = 1 << 20;
+/// A reader following the part file hears of new bytes every this many (and at every cut).
+const LAND_EVERY: u64 = 4 << 20;
 /// Written data is pushed to disk in the background every this many bytes, so the fsync before
 /// the rename has little left to do: durability without a long stall at the end.
 const WRITEBACK_EVERY: u64 = 32 << 20;
@@ -41,12 +44,14 @@ pub struct Downloaded {
     pub sha256: String,
 }
 
-/// Downloads `url` to `zip`, asking `fresh_url` for a new URL when one expires.
+/// Downloads `url` to `zip`, asking `fresh_url` for a new URL when one expires. `arrivals`
+/// hears how much of the part file holds the archive's bytes, for a reader following it.
 pub async fn download(
     storage: &Storage,
     mut url: String,
     zip: &Path,
     fresh_url: &dyn FreshUrl,
+    arrivals: &Arrivals,
     progress: &dyn ProgressSink,
     cancel: &CancellationToken,
 ) -> Result<Downloaded, EngineError> {
@@ -84,6 +89,7 @@ pub async fn download(
             // The host ignored our Range and sends everything again: start the file over.
             written = 0;
             hasher = Sha256::new();
+            arrivals.rewritten();
         }
         let file = tokio::fs::OpenOptions::new().create(true).write(true).truncate(false).open(&part).await.map_err(io("could not open"))?;
         file.set_len(written).await.map_err(io("could not resize"))?;
@@ -91,6 +97,8 @@ pub async fn download(
         let syncer = std::fs::OpenOptions::new().write(true).open(&part).map_err(io("could not open"))?;
         let mut writeback: Option<tokio::task::JoinHandle<std::io::Result<()>>> = None;
         let mut synced_up_to = written;
+        let mut landed = written;
+        arrivals.landed(written);
         let mut file = tokio::io::BufWriter::with_capacity(WRITE_BUFFER, file);
         tokio::io::AsyncSeekExt::seek(&mut file, std::io::SeekFrom::Start(written)).await.map_err(io("could not seek in"))?;
         let total = body.total;
@@ -108,6 +116,11 @@ pub async fn download(
                     file.write_all(&bytes).await.map_err(io("could not write"))?;
                     hasher.update(&bytes);
                     written += bytes.len() as u64;
+                    if written - landed >= LAND_EVERY {
+                        file.flush().await.map_err(io("could not write"))?;
+                        arrivals.landed(written);
+                        landed = written;
+                    }
                     if written - synced_up_to >= WRITEBACK_EVERY && writeback.as_ref().is_none_or(|w| w.is_finished()) {
                         file.flush().await.map_err(io("could not write"))?;
                         let handle = syncer.try_clone().map_err(io("could not sync"))?;
@@ -130,6 +143,7 @@ pub async fn download(
         if let Some(pending) = writeback.take() {
             pending.await.map_err(|e| std::io::Error::other(e.to_string())).and_then(|r| r).map_err(io("could not sync"))?;
         }
+        arrivals.landed(written);
         let file = file.into_inner();
         file.sync_data().await.map_err(io("could not sync"))?;
         drop(file);
@@ -139,6 +153,7 @@ pub async fn download(
                 // More bytes than the object holds: the part file is not this object. Start over.
                 written = 0;
                 hasher = Sha256::new();
+                arrivals.rewritten();
                 tokio::fs::remove_file(&part).await.map_err(io("could not remove"))?;
             }
             Some(total) if written == total && !cut => break,
@@ -159,6 +174,75 @@ pub async fn download(
     progress.emit(downloaded(written, Some(written), 0.0));
     tokio::fs::rename(&part, zip).await.map_err(io("could not rename"))?;
     Ok(Downloaded { bytes: written, sha256: crate::verify::hex(&hasher.finalize()) })
+}
+
+/// How much of a download's part file holds the archive's bytes, told by the download to a
+/// reader following the file as it grows (see [`crate::stream`]). The download never waits for
+/// the reader; the reader waits for the download.
+#[derive(Debug, Default)]
+pub struct Arrivals {
+    state: Mutex<Arrived>,
+    changed: Condvar,
+}
+
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Arrived {
+    /// Bytes from the start of the file that are the archive's and written to the file.
+    pub bytes: u64,
+    /// No more bytes will come: the download is complete (true) or stopped (false).
+    pub ended: Option<bool>,
+    /// The download started the file over, so bytes already read are not the archive's.
+    pub rewritten: bool,
+}
+
+impl Arrivals {
+    fn update(&self, change: impl FnOnce(&mut Arrived)) {
+        let mut state = self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        change(&mut state);
+        self.changed.notify_all();
+    }
+
+    /// The first `bytes` bytes of the file are the archive's and written.
+    pub fn landed(&self, bytes: u64) {
+        self.update(|s| s.bytes = s.bytes.max(bytes));
+    }
+
+    /// The download started the file over.
+    pub fn rewritten(&self) {
+        self.update(|s| s.rewritten = true);
+    }
+
+    /// The download ended: `complete` when every byte is in the file. The first word stands.
+    pub fn end(&self, complete: bool) {
+        self.update(|s| {
+            s.ended.get_or_insert(complete);
+        });
+    }
+
+    /// Ends the arrivals (as stopped) when dropped, unless they were ended before: a download
+    /// abandoned anywhere (an error, a dropped future) never leaves its reader waiting.
+    pub fn guard(self: &std::sync::Arc<Self>) -> EndOnDrop {
+        EndOnDrop(std::sync::Arc::clone(self))
+    }
+
+    /// Waits until more than `read` bytes have arrived, or nothing more will (at most `wait`).
+    pub(crate) fn wait_beyond(&self, read: u64, wait: Duration) -> Arrived {
+        let state = self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let (state, _) = self
+            .changed
+            .wait_timeout_while(state, wait, |s| s.bytes <= read && s.ended.is_none() && !s.rewritten)
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        *state
+    }
+}
+
+/// See [`Arrivals::guard`].
+pub struct EndOnDrop(std::sync::Arc<Arrivals>);
+
+impl Drop for EndOnDrop {
+    fn drop(&mut self) {
+        self.0.end(false);
+    }
 }
 
 /// The hash of the first `len` bytes of `path` (none when it does not exist yet).

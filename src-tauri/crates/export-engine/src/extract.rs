@@ -65,7 +65,7 @@ pub fn extract(zip: &Path, staging: &Path, limits: Limits, progress: &dyn Progre
         return Err(EngineError::NotEnoughSpace { needed: declared, available, path: staging.to_path_buf() });
     }
 
-    let mut extracted = Extracted::default();
+    let mut writer = EntryWriter::new(staging, limits);
     let total = archive.len() as u64;
     let mut throttle = Throttle::new(Duration::from_millis(100));
     for i in 0..archive.len() {
@@ -73,43 +73,99 @@ pub fn extract(zip: &Path, staging: &Path, limits: Limits, progress: &dyn Progre
             return Err(EngineError::Cancelled);
         }
         let mut entry = archive.by_index(i).map_err(|e| EngineError::BadArchive { reason: format!("entry {i} is unreadable ({e})") })?;
-        let name = entry_name(&entry);
+        writer.write(&mut entry)?;
+        if throttle.ready() {
+            progress.emit(Progress::Extracted { files: i as u64 + 1, total });
+        }
+    }
+    progress.emit(Progress::Extracted { files: total, total });
+    Ok(writer.finish())
+}
+
+/// Writes archive entries into a staging folder one at a time, with the checks every
+/// extraction makes (paths, sizes, compression ratio), whether the entries come from a finished
+/// archive or from a download still arriving.
+pub(crate) struct EntryWriter<'a> {
+    staging: &'a Path,
+    limits: Limits,
+    extracted: Extracted,
+}
+
+impl<'a> EntryWriter<'a> {
+    pub(crate) fn new(staging: &'a Path, limits: Limits) -> Self {
+        EntryWriter { staging, limits, extracted: Extracted::default() }
+    }
+
+    /// Writes `entry` (read to its end, which makes the zip crate check its CRC-32), or records
+    /// why it was skipped.
+    pub(crate) fn write<R: Read>(&mut self, entry: &mut zip::read::ZipFile<'_, R>) -> Result<(), EngineError> {
+        let io = |context: String| move |source| EngineError::Io { context, source };
+        let name = entry_name(entry);
         let Some(relative) = safe_relative_path(&name, entry.is_symlink()) else {
-            extracted.problems.push(Problem::archive(format!("Skipped the archive entry {name:?}: its path would land outside the export folder.")));
-            continue;
+            self.extracted.problems.push(unsafe_entry(&name));
+            return Ok(());
         };
-        let target = staging.join(&relative);
+        let target = self.staging.join(&relative);
         if entry.is_dir() {
-            fs::create_dir_all(&target).map_err(io(format!("could not create {}", target.display())))?;
-            continue;
+            return fs::create_dir_all(&target).map_err(io(format!("could not create {}", target.display())));
         }
         let size = entry.size();
-        if size > 1 << 20 && size / entry.compressed_size().max(1) > limits.max_ratio {
+        if size > 1 << 20 && size / entry.compressed_size().max(1) > self.limits.max_ratio {
             return Err(EngineError::ZipBomb { entry: name, ratio: size / entry.compressed_size().max(1) });
+        }
+        // The declared total is checked up front when there is a central directory to read;
+        // entries arriving one by one are counted as they come.
+        let so_far = self.extracted.bytes + size;
+        if so_far > self.limits.max_total_bytes {
+            return Err(EngineError::ArchiveTooLarge { bytes: so_far, limit: self.limits.max_total_bytes });
         }
         if let Some(parent) = target.parent() {
             fs::create_dir_all(parent).map_err(io(format!("could not create {}", parent.display())))?;
         }
         let mut out = io::BufWriter::with_capacity(1 << 20, File::create(&target).map_err(io(format!("could not create {}", target.display())))?);
         // Never trust the declared size: copy at most one byte more, to notice a lie.
-        let copied = io::copy(&mut (&mut entry).take(size + 1), &mut out).map_err(|e| EngineError::BadArchive { reason: format!("entry {name:?} is corrupt ({e})") })?;
+        let copied = io::copy(&mut entry.take(size + 1), &mut out).map_err(|e| EngineError::BadArchive { reason: format!("entry {name:?} is corrupt ({e})") })?;
         if copied != size {
             return Err(EngineError::BadArchive { reason: format!("entry {name:?} holds {copied} bytes, not the {size} it declares") });
         }
         out.flush().map_err(io(format!("could not write {}", target.display())))?;
-        extracted.files += 1;
-        extracted.bytes += size;
+        self.extracted.files += 1;
+        self.extracted.bytes += size;
         if let Some(id) = pdf_instrument_id(&name) {
             let pages = lopdf::Document::load_metadata(&target).ok().map(|m| m.page_count);
             let path = relative.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/");
-            extracted.pdfs.insert(id, PdfFile { path, pages });
+            self.extracted.pdfs.insert(id, PdfFile { path, pages });
         }
-        if throttle.ready() {
-            progress.emit(Progress::Extracted { files: i as u64 + 1, total });
-        }
+        Ok(())
     }
-    progress.emit(Progress::Extracted { files: total, total });
-    Ok(extracted)
+
+    /// Takes back an entry written as a file that the central directory says is a symlink
+    /// (entries arriving one by one cannot tell), and reports it like any unsafe entry.
+    pub(crate) fn refuse_symlink(&mut self, name: &str) -> Result<(), EngineError> {
+        if let Some(relative) = safe_relative_path(name, false) {
+            let target = self.staging.join(&relative);
+            if let Ok(meta) = fs::symlink_metadata(&target)
+                && meta.is_file()
+            {
+                fs::remove_file(&target).map_err(|source| EngineError::Io { context: format!("could not remove {}", target.display()), source })?;
+                self.extracted.files -= 1;
+                self.extracted.bytes -= meta.len();
+                if let Some(id) = pdf_instrument_id(name) {
+                    self.extracted.pdfs.remove(&id);
+                }
+            }
+        }
+        self.extracted.problems.push(unsafe_entry(name));
+        Ok(())
+    }
+
+    pub(crate) fn finish(self) -> Extracted {
+        self.extracted
+    }
+}
+
+fn unsafe_entry(name: &str) -> Problem {
+    Problem::archive(format!("Skipped the archive entry {name:?}: its path would land outside the export folder."))
 }
 
 /// The entry's path relative to the export folder, or None if it could escape it.

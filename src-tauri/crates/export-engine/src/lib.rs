@@ -19,6 +19,7 @@ pub mod poll;
 pub mod profiles;
 pub mod progress;
 pub mod request;
+pub mod stream;
 pub mod verify;
 
 pub use error::{EngineError, FailureKind};

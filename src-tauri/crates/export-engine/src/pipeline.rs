@@ -1,5 +1,6 @@
 //! The whole pipeline, request -> poll -> download -> verify -> extract -> index -> publish,
-//! driving one [`JobRecord`] and saving it at every phase change.
+//! driving one [`JobRecord`] and saving it at every phase change. Verify and extract run beside
+//! the download when they can ([`crate::stream`]), and after it otherwise.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -16,6 +17,8 @@ use crate::library::Library;
 use crate::manifest::{Counts, Manifest, PhaseTimes};
 use crate::progress::{Phase, Progress, ProgressSink};
 use crate::request::ExportRequest;
+use crate::download::Arrivals;
+use crate::stream::{self, Stopped};
 use crate::{download, poll, verify};
 
 /// The engine: everything a front end needs to run exports into a library.
@@ -143,7 +146,9 @@ impl Engine {
         }
         let status_url = job.status_url.clone().unwrap_or_default();
 
+        let staging = self.staging_dir(job);
         let mut downloaded_sha256 = None;
+        let mut streamed = None;
         if job.phase < Phase::Verifying || !zip.exists() {
             // Resuming from a later phase whose zip is gone starts over from the server's status.
             if job.phase > Phase::Downloading {
@@ -151,26 +156,59 @@ impl Engine {
             }
             let url = poll::until_finished(&self.client, &status_url, progress.as_ref(), cancel).await?;
             self.enter(job, Phase::Downloading, progress)?;
+            remove_dir_if_exists(&staging)?;
+            // Verify and extract beside the download, reading its file as it grows.
+            let arrivals = Arc::new(Arrivals::default());
+            let _stops_the_follower = arrivals.guard();
+            let follower = tokio::task::spawn_blocking({
+                let (part, arrivals, staging, limits, cancel) = (download::part_path(&zip), Arc::clone(&arrivals), staging.clone(), self.limits, cancel.clone());
+                move || stream::extract_while_downloading(&part, arrivals, &staging, limits, &cancel)
+            });
             let repoll = Repoll { client: &self.client, status_url: &status_url, cancel };
-            let downloaded = download::download(&self.storage, url, &zip, &repoll, progress.as_ref(), cancel).await?;
-            downloaded_sha256 = Some(downloaded.sha256);
+            let downloaded = download::download(&self.storage, url, &zip, &repoll, &arrivals, progress.as_ref(), cancel).await;
+            arrivals.end(downloaded.is_ok());
+            let following = follower.await;
+            downloaded_sha256 = Some(downloaded?.sha256);
+            streamed = match following {
+                Ok(Ok(streamed)) => Some(streamed),
+                Ok(Err(Stopped::Cancelled)) => return Err(EngineError::Cancelled),
+                Ok(Err(Stopped::FallBack(why))) => {
+                    tracing::info!(job = %job.id, "extracting after the download instead of during it: {why}");
+                    None
+                }
+                Err(e) => {
+                    tracing::warn!(job = %job.id, "the extraction beside the download failed: {e}");
+                    None
+                }
+            };
         }
 
         self.enter(job, Phase::Verifying, progress)?;
-        let verified = blocking({
-            let (zip, progress, cancel) = (zip.clone(), Arc::clone(progress), cancel.clone());
-            move || verify::verify(&zip, downloaded_sha256, progress.as_ref(), &cancel)
-        })
-        .await?;
-
-        self.enter(job, Phase::Extracting, progress)?;
-        let staging = self.staging_dir(job);
-        remove_dir_if_exists(&staging)?;
-        let extracted = blocking({
-            let (zip, staging, limits, progress, cancel) = (zip.clone(), staging.clone(), self.limits, Arc::clone(progress), cancel.clone());
-            move || extract::extract(&zip, &staging, limits, progress.as_ref(), &cancel)
-        })
-        .await?;
+        let (verified, extracted) = match (streamed, downloaded_sha256.clone()) {
+            (Some(streamed), Some(sha256)) => {
+                // Every CRC was checked and the central directory agreed as the bytes arrived.
+                let entries = streamed.entries;
+                progress.emit(Progress::Verified { entries, total: entries });
+                self.enter(job, Phase::Extracting, progress)?;
+                progress.emit(Progress::Extracted { files: entries, total: entries });
+                (verify::Verified { sha256, entries }, streamed.extracted)
+            }
+            _ => {
+                let verified = blocking({
+                    let (zip, progress, cancel) = (zip.clone(), Arc::clone(progress), cancel.clone());
+                    move || verify::verify(&zip, downloaded_sha256, progress.as_ref(), &cancel)
+                })
+                .await?;
+                self.enter(job, Phase::Extracting, progress)?;
+                remove_dir_if_exists(&staging)?;
+                let extracted = blocking({
+                    let (zip, staging, limits, progress, cancel) = (zip.clone(), staging.clone(), self.limits, Arc::clone(progress), cancel.clone());
+                    move || extract::extract(&zip, &staging, limits, progress.as_ref(), &cancel)
+                })
+                .await?;
+                (verified, extracted)
+            }
+        };
 
         self.enter(job, Phase::Indexing, progress)?;
         let include_files = job.request.include_files;

@@ -85,6 +85,10 @@ async fn a_clean_export_lands_in_the_library_with_every_phase() {
     let finished = scenario.engine.run(job.clone(), recorder.clone(), CancellationToken::new()).await.unwrap();
 
     assert_eq!(recorder.phases(), [Phase::Requested, Phase::Processing, Phase::Downloading, Phase::Verifying, Phase::Extracting, Phase::Indexing, Phase::Ready]);
+    // Verified and extracted while the bytes arrived: the verify phase has nothing left to count
+    // (after the download, it would count the entries from the first).
+    let verified: Vec<(u64, u64)> = recorder.0.lock().unwrap().iter().filter_map(|p| if let Progress::Verified { entries, total } = p { Some((*entries, *total)) } else { None }).collect();
+    assert_eq!(verified, [(241, 241)]);
     let dir = &finished.dir;
     assert!(dir.starts_with(scenario.library.path().join("Group Name owning project").join("Example Project Name")));
     assert!(dir.file_name().unwrap().to_string_lossy().ends_with("-job341"));

@@ -1,0 +1,401 @@
+#!/usr/bin/env python3
+"""The benchmark suite: annolab-export against its peers, on loopback against annolab-sandbox.
+
+Every figure is measured in this run, and every comparison is a ratio of two figures measured
+in this run on the same bytes. Prints one table and, with --write, puts it into
+docs/benchmarks.md with a description of the machine. Asserts nothing: a target missed is a row
+marked "no", not a failure.
+
+    make bench                                  # release builds, then this with the defaults
+    python3 bench/suite.py --help               # the sizes are flags
+
+The rows (see issue 6):
+  P1  download throughput of the engine on one signed URL vs `curl -o`
+  P2  whole export to ready vs the documentation's Python sample followed by `unzip`
+  P3  server-finished to client-noticed, and requests per second, vs 15 s and 5 s polling
+  P4  last downloaded byte to ready vs `unzip -q` of the same zip
+  P5  peak RSS of annolab-export on a small and a large export
+  P6  indexing an N-instrument instruments.json vs `jq -c . > /dev/null`
+  P7  browser query latency at the engine layer (filter, search, sort)
+  P8  the app's idle memory (PSS and RSS of its process tree) and cold start to interactive
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RELEASE = ROOT / "target" / "release"
+OWNER = "Group Name owning project"
+PROJECT = "Example Project Name"
+KEY = "bench-key"
+MIB = 1 << 20
+# The documentation's sample needs `requests`, which the project's venv has (make setup).
+SAMPLE_PYTHON = ROOT / ".venv" / "bin" / "python"
+
+
+@dataclass
+class Row:
+    id: str
+    what: str
+    ours: str
+    peer: str
+    ratio: str
+    target: str
+    met: bool | None
+    notes: list[str] = field(default_factory=list)
+
+
+# --- the tools under test -------------------------------------------------------------------
+
+
+class Sandbox:
+    """annolab-sandbox on free loopback ports, with its archives in `work`."""
+
+    def __init__(self, work: Path, *, instruments: int, page_kib: int = 0, job_seconds: float = 0.0):
+        self.work = work
+        self.out = work / f"sandbox-{instruments}-{page_kib}-{job_seconds}.out"
+        self.process = subprocess.Popen(
+            [str(RELEASE / "annolab-sandbox"), "--port", "0", "--key", KEY, "--job-seconds", str(job_seconds),
+             "--instruments", str(instruments), "--page-kib", str(page_kib), "--data-dir", str(work / "sandbox-data")],
+            stdout=self.out.open("w"), stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            found = re.search(r"listening on (http://\S+)", self.out.read_text())
+            if found:
+                self.api = found.group(1)
+                return
+            if self.process.poll() is not None:
+                break
+            time.sleep(0.05)
+        raise SystemExit(f"annolab-sandbox did not start:\n{self.out.read_text()}")
+
+    def close(self) -> None:
+        self.process.send_signal(signal.SIGTERM)
+        self.process.wait(timeout=30)
+
+    def __enter__(self) -> "Sandbox":
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def finished_export(self, *, files: bool) -> tuple[str, int]:
+        """Requests an export with curl-like plain HTTP and waits for it: (signed URL, bytes)."""
+        import urllib.request
+        body = json.dumps({"projectOwner": OWNER, "projectName": PROJECT, "includeFiles": files}).encode()
+        headers = {"Authorization": f"Api-Key {KEY}", "Content-Type": "application/json"}
+        started = json.load(urllib.request.urlopen(urllib.request.Request(f"{self.api}/v1/export/instruments", body, headers)))
+        while True:
+            status = json.load(urllib.request.urlopen(urllib.request.Request(started["exportStatusUrl"], headers=headers)))
+            if status["status"] == "finished":
+                url = status["downloadUrl"]
+                size = int(urllib.request.urlopen(urllib.request.Request(url, method="HEAD")).headers["Content-Length"])
+                return url, size
+            time.sleep(0.2)
+
+
+@dataclass
+class CliRun:
+    events: list[tuple[float, dict]]
+    started: float
+    ended: float
+    max_rss_kib: int
+
+    def first(self, event: str, **match: object) -> float:
+        for at, e in self.events:
+            if e.get("event") == event and all(e.get(k) == v for k, v in match.items()):
+                return at
+        raise SystemExit(f"annolab-export never printed {event} {match}")
+
+    def last(self, event: str) -> float:
+        return [at for at, e in self.events if e.get("event") == event][-1]
+
+    def phase(self, name: str) -> float:
+        return self.first("phase", phase=name)
+
+
+def cli_export(api: str, work: Path, name: str, *, files: bool = True) -> CliRun:
+    """One `annolab-export export` to ready, its JSON events timestamped as they arrive, and its
+    peak RSS from the kernel (wait4)."""
+    library = work / f"library-{name}"
+    command = [str(RELEASE / "annolab-export"), "--server", api, "--library", str(library), "--config-dir", str(work / "config"),
+               "--json", "export", "--owner", OWNER, "--project", PROJECT, "--files" if files else "--no-files"]
+    env = dict(os.environ, ANNOLAB_API_KEY=KEY)
+    started = time.monotonic()
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, env=env, text=True)
+    events = []
+    assert process.stdout is not None
+    for line in process.stdout:
+        at = time.monotonic()
+        try:
+            events.append((at, json.loads(line)))
+        except json.JSONDecodeError:
+            pass
+    _, status, usage = os.wait4(process.pid, 0)
+    ended = time.monotonic()
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"annolab-export failed ({os.waitstatus_to_exitcode(status)}): {events[-3:]}")
+    shutil.rmtree(library, ignore_errors=True)
+    return CliRun(events, started, ended, usage.ru_maxrss)
+
+
+def timed(command: list[str], **kwargs: object) -> float:
+    started = time.monotonic()
+    subprocess.run(command, check=True, **kwargs)  # type: ignore[arg-type]
+    return time.monotonic() - started
+
+
+def drop_file(path: Path) -> None:
+    path.unlink(missing_ok=True)
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values)
+
+
+# --- the rows -------------------------------------------------------------------------------
+
+
+def p1_p5_small(work: Path, args: argparse.Namespace) -> tuple[Row, int, int]:
+    """P1 (and the small half of P5): one large archive, curl and the CLI in turns."""
+    with Sandbox(work, instruments=args.p1_instruments, page_kib=args.page_kib) as sandbox:
+        url, size = sandbox.finished_export(files=True)
+        curl, ours, rss = [], [], []
+        for _ in range(args.runs):
+            target = work / "curl.zip"
+            curl.append(timed(["curl", "-sf", "-o", str(target), url]))
+            drop_file(target)
+            run = cli_export(sandbox.api, work, "p1")
+            # The engine's download phase: from "downloading" to its last byte being on disk
+            # (fsynced: curl's file is only in the page cache when curl exits).
+            ours.append(run.phase("verifying") - run.phase("downloading"))
+            rss.append(run.max_rss_kib)
+    curl_rate, our_rate = size / MIB / median(curl), size / MIB / median(ours)
+    ratio = our_rate / curl_rate
+    row = Row("P1", f"download throughput, one signed URL, {size / MIB:.0f} MiB", f"{our_rate:.0f} MiB/s", f"curl -o {curl_rate:.0f} MiB/s",
+              f"{ratio:.2f}x curl", ">= 0.95x curl", ratio >= 0.95,
+              [f"medians of {args.runs} runs; ours includes the fsync before the rename, curl's file is left in the page cache"])
+    return row, max(rss), size
+
+
+def p2_p3_p4(work: Path, args: argparse.Namespace) -> list[Row]:
+    """P2, P3 and P4 on one project of N instruments with PDFs."""
+    rows = []
+    with Sandbox(work, instruments=args.p2_instruments, job_seconds=args.job_seconds) as sandbox:
+        # P2: the documentation's sample as written (15 s polling, 1 KiB chunks), then unzip,
+        # against the CLI to ready. Both ask for every instrument with its PDF.
+        sample = documentation_sample(sandbox.api, work)
+        sample_dir = work / "sample"
+        sample_dir.mkdir()
+        sample_seconds = timed([str(SAMPLE_PYTHON), str(sample)], cwd=sample_dir, stdout=subprocess.DEVNULL)
+        zip_path = sample_dir / "example_export.zip"
+        unzip_seconds = timed(["unzip", "-q", "-o", str(zip_path), "-d", str(sample_dir / "unzipped")])
+        zip_bytes = zip_path.stat().st_size
+        run = cli_export(sandbox.api, work, "p2")
+        ours = run.ended - run.started
+        peer = sample_seconds + unzip_seconds
+        rows.append(Row("P2", f"export to ready, {args.p2_instruments:,} instruments with PDFs ({zip_bytes / MIB:.0f} MiB)",
+                        f"{ours:.1f} s", f"sample + unzip {peer:.1f} s ({sample_seconds:.1f} + {unzip_seconds:.1f})",
+                        f"{peer / ours:.1f}x faster", ">= 5x faster", peer / ours >= 5,
+                        [f"the server takes {args.job_seconds:g} s per job; the sample's filters were left out so both fetch every instrument"]))
+
+        # P4: from the last downloaded byte to ready, against unzip -q of the same archive.
+        last_byte = last_download_event(run)
+        after = run.phase("ready") - last_byte
+        for _ in range(args.runs - 1):
+            again = cli_export(sandbox.api, work, "p4")
+            after = min(after, again.phase("ready") - last_download_event(again))
+        unzips = [unzip_seconds] + [timed(["unzip", "-q", "-o", str(zip_path), "-d", str(sample_dir / f"unzipped-{i}")]) for i in range(args.runs - 1)]
+        unzip_best = min(unzips)
+        rows.append(Row("P4", "last downloaded byte to ready (verify, extract, index, publish)", f"{after:.2f} s", f"unzip -q {unzip_best:.2f} s",
+                        f"{after / unzip_best:.2f}x unzip", "<= 0.5x", after / unzip_best <= 0.5,
+                        [f"best of {args.runs}; ours also checks every CRC, counts PDF pages and builds the search index"]))
+        shutil.rmtree(sample_dir)
+
+    # P3: the server finishes after a job length the client cannot know; each run draws one.
+    delays, rates = [], []
+    lengths = [args.job_seconds + 0.37 * i for i in range(1, args.p3_runs + 1)]
+    for length in lengths:
+        with Sandbox(work, instruments=20, job_seconds=length) as sandbox:
+            run = cli_export(sandbox.api, work, "p3", files=False)
+        posted = run.phase("processing")  # the POST has been answered: the server's clock starts
+        noticed = run.phase("downloading")
+        delays.append(noticed - posted - length)
+        polls = [e["polls"] for _, e in run.events if e.get("event") == "polled"][-1]
+        rates.append(polls / (noticed - posted))
+    every = lambda period: median([(-(-length // period)) * period - length for length in lengths])  # noqa: E731
+    rows.append(Row("P3", "server finished -> client noticed", f"median {median(delays):.2f} s, {max(rates):.2f} req/s",
+                    f"15 s polling {every(15):.1f} s; 5 s polling {every(5):.1f} s", f"{every(15) / median(delays):.0f}x / {every(5) / median(delays):.0f}x sooner",
+                    "<= 1 s median, <= 1 req/s", median(delays) <= 1 and max(rates) <= 1,
+                    [f"{len(lengths)} jobs of {lengths[0]:.2f}-{lengths[-1]:.2f} s; the peers' delays are what their fixed intervals give for the same job lengths"]))
+    return rows
+
+
+def last_download_event(run: CliRun) -> float:
+    """When the last byte was counted: the first `downloaded` event reporting the whole size."""
+    for at, e in run.events:
+        if e.get("event") == "downloaded" and e.get("total") and e["bytes"] == e["total"]:
+            return at
+    return run.last("downloaded")
+
+
+def documentation_sample(api: str, work: Path) -> Path:
+    """The documentation's sample, pointed at the sandbox, asking for every instrument."""
+    text = (ROOT / "tests" / "python" / "documentation_sample.py").read_text()
+    text = text.replace("https://api.annolab.ai", api).replace("XXXXXXX-XXXXXXX-XXXXXXX-XXXXXXX", KEY)
+    text = re.sub(r"\n\s*'tagFilter':.*", "", text)
+    text = re.sub(r"\n\s*'sourceFilter':.*", "", text)
+    path = work / "documentation_sample.py"
+    path.write_text(text)
+    return path
+
+
+def p5_large(work: Path, args: argparse.Namespace, small_rss_kib: int, small_bytes: int) -> Row:
+    with Sandbox(work, instruments=args.p5_instruments, page_kib=args.page_kib) as sandbox:
+        _, size = sandbox.finished_export(files=True)
+        run = cli_export(sandbox.api, work, "p5")
+    large = run.max_rss_kib
+    small_mib, large_mib = small_rss_kib / 1024, large / 1024
+    return Row("P5", f"peak RSS of annolab-export, {small_bytes / MIB:.0f} MiB and {size / MIB:.0f} MiB exports", f"{small_mib:.0f} MiB / {large_mib:.0f} MiB",
+               "each other", f"{large_mib / small_mib:.2f}x for {size / small_bytes:.1f}x the bytes", "<= 64 MiB and flat",
+               large_mib <= 64 and small_mib <= 64 and large_mib / small_mib <= 1.25, ["whole runs to ready, indexing included (kernel's ru_maxrss)"])
+
+
+def p6_p7(work: Path, args: argparse.Namespace) -> list[Row]:
+    """P6 on a large instruments.json; P7 on indexes of the sizes asked for, built from it."""
+    with Sandbox(work, instruments=args.p6_instruments) as sandbox:
+        url, _ = sandbox.finished_export(files=False)
+        zip_path = work / "instruments.zip"
+        subprocess.run(["curl", "-sf", "-o", str(zip_path), url], check=True)
+    subprocess.run(["unzip", "-q", "-o", str(zip_path), "instruments.json", "-d", str(work / "json")], check=True)
+    drop_file(zip_path)
+    source = work / "json" / "instruments.json"
+    mib = source.stat().st_size / MIB
+    jq = min(timed(["sh", "-c", f"jq -c . < '{source}' > /dev/null"]) for _ in range(args.runs))
+    bench = [str(RELEASE / "examples" / "index_bench"), str(source), str(work / "index")]
+    out = subprocess.run(bench + ["--runs", str(args.runs)], check=True, capture_output=True, text=True).stdout
+    ours = float(re.search(r"index seconds: ([0-9.]+)", out).group(1))  # type: ignore[union-attr]
+    rows = [Row("P6", f"index {args.p6_instruments:,} instruments ({mib:.0f} MiB of JSON Lines)", f"{ours:.1f} s", f"jq -c {jq:.1f} s",
+                f"{jq / ours:.2f}x faster", ">= 3x faster", jq / ours >= 3,
+                [f"best of {args.runs}; ours parses every line and writes the SQLite index with full-text search (the browser's), jq only parses and prints"])]
+    for size in args.p7_sizes:
+        out = subprocess.run([str(RELEASE / "examples" / "browse_bench"), "--from", str(source), str(size)], check=True, capture_output=True, text=True).stdout
+        found = re.search(r"all (\d+) queries: median ([0-9.]+) ms, p95 ([0-9.]+) ms", out)
+        if not found:
+            raise SystemExit(f"browse_bench printed no summary:\n{out}")
+        p95 = float(found.group(3))
+        target = size <= 100_000
+        rows.append(Row("P7", f"browser query latency, {size:,} instruments", f"median {float(found.group(2)):.1f} ms, p95 {p95:.1f} ms", "-", "-",
+                        "p95 <= 100 ms at 100k" if target else "(recorded)", p95 <= 100 if target else None,
+                        [f"{found.group(1)} filter, search and sort queries (page of 100 + total), engine layer"]))
+    return rows
+
+
+def p8(work: Path) -> Row:
+    out = subprocess.run(["bash", str(ROOT / "bench" / "app-idle.sh")], check=True, capture_output=True, text=True, cwd=ROOT).stdout
+    interactive = float(re.search(r"interactive after ([0-9.]+) s", out).group(1))  # type: ignore[union-attr]
+    pss = float(re.search(r"idle PSS ([0-9.]+) MB", out).group(1))  # type: ignore[union-attr]
+    rss = float(re.search(r"idle RSS ([0-9.]+) MB", out).group(1))  # type: ignore[union-attr]
+    return Row("P8", "app: cold start to interactive; idle memory of its process tree", f"{interactive:.2f} s; PSS {pss:.0f} MB (RSS {rss:.0f} MB)",
+               "-", "-", "<= 150 MB, <= 1.5 s", pss <= 150 and interactive <= 1.5,
+               ["release app under Xvfb, WebKit's web and network processes included; PSS counts shared pages once"])
+
+
+# --- the report -----------------------------------------------------------------------------
+
+
+def machine() -> str:
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name")), platform.processor())
+    mem = int(next(line.split()[1] for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal"))) / (1 << 20)
+    return f"{os.cpu_count()} cores ({cpu}), {mem:.0f} GiB, {platform.system()} {platform.release()}, {platform.freedesktop_os_release().get('PRETTY_NAME', '')}"
+
+
+def table(rows: list[Row]) -> str:
+    lines = ["| id | what | ours | compared with | ratio | target | met |", "|---|---|---|---|---|---|---|"]
+    for r in rows:
+        met = {True: "yes", False: "**no**", None: "-"}[r.met]
+        lines.append(f"| {r.id} | {r.what} | {r.ours} | {r.peer} | {r.ratio} | {r.target} | {met} |")
+    notes = [f"- {r.id}: {note}" for r in rows for note in r.notes]
+    return "\n".join(lines + [""] + notes)
+
+
+def write_report(report: str) -> None:
+    path = ROOT / "docs" / "benchmarks.md"
+    text = path.read_text()
+    begin, end = "<!-- bench:begin -->", "<!-- bench:end -->"
+    block = f"{begin}\n{report}\n{end}"
+    if begin in text and end in text:
+        text = text[: text.index(begin)] + block + text[text.index(end) + len(end):]
+    else:
+        text = text.rstrip() + "\n\n## The suite (`make bench`)\n\n" + block + "\n"
+    path.write_text(text)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, default=3, help="repetitions where a row takes a median or best (default 3)")
+    parser.add_argument("--page-kib", type=int, default=24, help="KiB of image data a generated page carries in P1/P5 (default 24)")
+    parser.add_argument("--p1-instruments", type=int, default=4000, help="P1 and P5's small export (default 4000: about 256 MiB)")
+    parser.add_argument("--p2-instruments", type=int, default=20000, help="P2/P4's project (default 20000, with PDFs)")
+    parser.add_argument("--job-seconds", type=float, default=3.0, help="how long the server takes per job in P2/P3 (default 3)")
+    parser.add_argument("--p3-runs", type=int, default=5, help="jobs timed for P3 (default 5)")
+    parser.add_argument("--p5-instruments", type=int, default=16000, help="P5's large export (default 16000: about 1 GiB)")
+    parser.add_argument("--p6-instruments", type=int, default=1_000_000, help="instruments.json size for P6 (default 1000000)")
+    parser.add_argument("--p7-sizes", type=lambda s: [int(n) for n in s.split(",")], default=[100_000, 1_000_000], help="P7 index sizes (default 100000,1000000)")
+    parser.add_argument("--only", default="", help="comma-separated row ids to run, e.g. P1,P6 (default: all)")
+    parser.add_argument("--write", action="store_true", help="write the table into docs/benchmarks.md")
+    args = parser.parse_args()
+    only = {s.strip().upper() for s in args.only.split(",") if s.strip()}
+    want = lambda *ids: not only or any(i in only for i in ids)  # noqa: E731
+
+    for tool in ["curl", "unzip", "jq"]:
+        if not shutil.which(tool):
+            raise SystemExit(f"{tool} is missing: run `make setup` (scripts/setup.sh installs it)")
+    rows: list[Row] = []
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="annolab-bench-") as tmp:
+        work = Path(tmp)
+        def step(label: str) -> None:
+            print(f"[{time.monotonic() - started:6.0f} s] {label}", file=sys.stderr, flush=True)
+        if want("P1", "P5"):  # P5 compares with P1's export
+            step("P1: download vs curl")
+            p1, small_rss, small_bytes = p1_p5_small(work, args)
+            rows.append(p1)
+        if want("P2", "P3", "P4"):
+            step("P2-P4: whole export vs the documentation's sample, noticing, after the last byte")
+            rows += p2_p3_p4(work, args)
+        if want("P5"):
+            step("P5: memory on a large export")
+            rows.append(p5_large(work, args, small_rss, small_bytes))
+        if want("P6", "P7"):
+            step("P6-P7: indexing and browsing")
+            rows += p6_p7(work, args)
+        if want("P8"):
+            step("P8: the app at rest")
+            rows.append(p8(work))
+    rows.sort(key=lambda r: r.id)
+    stamp = time.strftime("%Y-%m-%d")
+    report = (f"Run of {stamp} on {machine()}; {time.monotonic() - started:.0f} s in all. "
+              f"Defaults unless stated: `{' '.join(sys.argv[1:]) or 'no flags'}`.\n\n{table(rows)}")
+    print(report)
+    if args.write:
+        write_report(report)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,161 @@
+//! Stages 4 and 5 while the bytes arrive: verify and extract the archive by reading its part
+//! file as the download writes it, so that little is left to do after the last byte.
+//!
+//! The entries are read from their local headers in archive order, each one's CRC-32 checked as
+//! it is read to its end. The central directory, read at the end, must then agree with every
+//! local header (the zip crate's header-consistency check), or nothing extracted counts. The
+//! staging folder is published whole by the pipeline, as after a classic extraction.
+//!
+//! Streaming is an optimisation, never a second source of truth: whatever stops it (an archive
+//! whose local headers lack sizes, a download that starts the file over, a full disk, a
+//! mismatch) leaves the pipeline to verify and extract the finished archive the classic way.
+
+use std::fs::File;
+use std::io::{self, BufReader, Read};
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio_util::sync::CancellationToken;
+use zip::read::{ZipFile, ZipFileEntry};
+use zip::unstable::stream::{ZipStreamReader, ZipStreamVisitor};
+use zip::result::{ZipError, ZipResult};
+
+use crate::download::Arrivals;
+use crate::error::EngineError;
+use crate::extract::{EntryWriter, Extracted, Limits};
+
+/// Why streaming stopped; the pipeline then falls back to the finished archive.
+#[derive(Debug)]
+pub enum Stopped {
+    Cancelled,
+    /// Not an error to show: the classic path will find and name any real problem.
+    FallBack(String),
+}
+
+/// An archive verified and extracted as it arrived.
+#[derive(Debug)]
+pub struct Streamed {
+    pub extracted: Extracted,
+    /// Entries in the central directory.
+    pub entries: u64,
+}
+
+/// Follows `part` (the download's part file) as `arrivals` reports its growth, extracting every
+/// entry into `staging`. Blocks; run it beside the download.
+pub fn extract_while_downloading(
+    part: &Path,
+    arrivals: Arc<Arrivals>,
+    staging: &Path,
+    limits: Limits,
+    cancel: &CancellationToken,
+) -> Result<Streamed, Stopped> {
+    let fall_back = |why: String| Stopped::FallBack(why);
+    std::fs::create_dir_all(staging).map_err(|e| fall_back(format!("could not create {}: {e}", staging.display())))?;
+    let file = open_when_present(part, &arrivals, cancel)?;
+    let follower = Follower { file, read: 0, arrivals, cancel: cancel.clone() };
+    let mut visitor = Visitor { writer: EntryWriter::new(staging, limits), cancel, failure: None, entries: 0 };
+    let outcome = ZipStreamReader::new(BufReader::with_capacity(1 << 20, follower)).enforce_header_consistency(true).visit(&mut visitor);
+    if cancel.is_cancelled() {
+        return Err(Stopped::Cancelled);
+    }
+    match (outcome, visitor.failure) {
+        (Ok(()), None) => Ok(Streamed { entries: visitor.entries, extracted: visitor.writer.finish() }),
+        (_, Some(failure)) => Err(fall_back(failure.to_string())),
+        (Err(e), None) => Err(fall_back(e.to_string())),
+    }
+}
+
+/// The part file may not exist yet when the download has not started writing.
+fn open_when_present(part: &Path, arrivals: &Arrivals, cancel: &CancellationToken) -> Result<File, Stopped> {
+    loop {
+        match File::open(part) {
+            Ok(file) => return Ok(file),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                if cancel.is_cancelled() {
+                    return Err(Stopped::Cancelled);
+                }
+                let state = arrivals.wait_beyond(0, Duration::from_millis(50));
+                if state.ended.is_some() && !part.exists() {
+                    return Err(Stopped::FallBack("the download ended before its file appeared".to_owned()));
+                }
+            }
+            Err(e) => return Err(Stopped::FallBack(format!("could not read {}: {e}", part.display()))),
+        }
+    }
+}
+
+/// Reads the part file no further than the bytes the download has reported, waiting for more
+/// until the download ends.
+struct Follower {
+    file: File,
+    read: u64,
+    arrivals: Arc<Arrivals>,
+    cancel: CancellationToken,
+}
+
+impl Read for Follower {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        loop {
+            if self.cancel.is_cancelled() {
+                // Not `Interrupted`: readers retry that kind of error.
+                return Err(io::Error::other("cancelled"));
+            }
+            let arrived = self.arrivals.wait_beyond(self.read, Duration::from_millis(100));
+            if arrived.rewritten {
+                return Err(io::Error::other("the download started its file over"));
+            }
+            if arrived.bytes > self.read {
+                let want = buf.len().min((arrived.bytes - self.read) as usize);
+                let n = self.file.read(&mut buf[..want])?;
+                if n == 0 {
+                    return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "the part file is shorter than reported"));
+                }
+                self.read += n as u64;
+                return Ok(n);
+            }
+            match arrived.ended {
+                Some(true) => return Ok(0),
+                Some(false) => return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "the download stopped")),
+                None => {}
+            }
+        }
+    }
+}
+
+struct Visitor<'a> {
+    writer: EntryWriter<'a>,
+    cancel: &'a CancellationToken,
+    /// The engine's own error, kept whole (the zip crate's error type cannot carry it).
+    failure: Option<EngineError>,
+    entries: u64,
+}
+
+impl ZipStreamVisitor for Visitor<'_> {
+    fn visit_file<R: Read>(&mut self, file: &mut ZipFile<'_, R>) -> ZipResult<()> {
+        if self.cancel.is_cancelled() {
+            return Err(ZipError::Io(io::Error::other("cancelled")));
+        }
+        self.writer.write(file).map_err(|e| {
+            let message = e.to_string();
+            self.failure = Some(e);
+            ZipError::Io(io::Error::other(message))
+        })
+    }
+
+    fn visit_additional_metadata(&mut self, entry: &ZipFileEntry<'_>) -> ZipResult<()> {
+        self.entries += 1;
+        if entry.is_symlink() {
+            let name = match entry.name() {
+                Ok(name) => name.into_owned(),
+                Err(_) => String::from_utf8_lossy(entry.name_raw()).into_owned(),
+            };
+            self.writer.refuse_symlink(&name).map_err(|e| {
+                let message = e.to_string();
+                self.failure = Some(e);
+                ZipError::Io(io::Error::other(message))
+            })?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,151 @@
+//! Extracting while the download arrives: the same files as extracting the finished archive,
+//! whatever the pace of the bytes; and a clean fall-back (never a half-trusted result) when the
+//! archive cannot be read as a stream or the download starts its file over.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use export_engine::download::Arrivals;
+use export_engine::extract::{self, Limits};
+use export_engine::stream::{Stopped, Streamed, extract_while_downloading};
+use tokio_util::sync::CancellationToken;
+use zip::write::SimpleFileOptions;
+use zip::CompressionMethod;
+
+/// An archive like an export's: a deflated instruments.json, then stored PDFs.
+fn export_archive() -> Vec<u8> {
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    zip.start_file("instruments.json", SimpleFileOptions::default().compression_method(CompressionMethod::Deflated)).unwrap();
+    for id in 0..200 {
+        writeln!(zip, r#"{{"id":{id},"typeName":"Lease"}}"#).unwrap();
+    }
+    for id in 0..40u32 {
+        zip.start_file(format!("pdfs/Lease_1-1_{id}.pdf"), SimpleFileOptions::default().compression_method(CompressionMethod::Stored)).unwrap();
+        zip.write_all(&vec![id as u8; 40_000 + id as usize]).unwrap();
+    }
+    zip.finish().unwrap().into_inner()
+}
+
+/// Writes `bytes` into `part` in chunks of `chunk`, telling `arrivals` as a download would.
+fn arrive(part: PathBuf, bytes: Vec<u8>, chunk: usize, arrivals: Arc<Arrivals>) -> std::thread::JoinHandle<()> {
+    std::thread::spawn(move || {
+        let mut file = std::fs::File::create(&part).unwrap();
+        let mut written = 0;
+        for piece in bytes.chunks(chunk) {
+            file.write_all(piece).unwrap();
+            file.flush().unwrap();
+            written += piece.len() as u64;
+            arrivals.landed(written);
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        arrivals.end(true);
+    })
+}
+
+fn files_under(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut found = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(next) = stack.pop() {
+        for entry in std::fs::read_dir(next).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                found.push((path.strip_prefix(dir).unwrap().display().to_string(), std::fs::read(&path).unwrap()));
+            }
+        }
+    }
+    found.sort();
+    found
+}
+
+fn stream(bytes: Vec<u8>, chunk: usize) -> (tempfile::TempDir, Result<Streamed, Stopped>) {
+    let work = tempfile::tempdir().unwrap();
+    let arrivals = Arc::new(Arrivals::default());
+    let part = work.path().join("export.zip.part");
+    let writer = arrive(part.clone(), bytes, chunk, Arc::clone(&arrivals));
+    let result = extract_while_downloading(&part, arrivals, &work.path().join("staging"), Limits::default(), &CancellationToken::new());
+    writer.join().unwrap();
+    (work, result)
+}
+
+#[test]
+fn an_archive_extracted_as_it_arrives_equals_the_one_extracted_after() {
+    let bytes = export_archive();
+    let classic = tempfile::tempdir().unwrap();
+    let zip = classic.path().join("export.zip");
+    std::fs::write(&zip, &bytes).unwrap();
+    let after = extract::extract(&zip, &classic.path().join("staging"), Limits::default(), &|_| {}, &CancellationToken::new()).unwrap();
+
+    for chunk in [997, 64 * 1024, bytes.len()] {
+        let (work, streamed) = stream(bytes.clone(), chunk);
+        let streamed = streamed.unwrap_or_else(|e| panic!("chunks of {chunk}: {e:?}"));
+        assert_eq!(streamed.entries, 41);
+        assert_eq!((streamed.extracted.files, streamed.extracted.bytes), (after.files, after.bytes));
+        assert_eq!(streamed.extracted.pdfs, after.pdfs);
+        assert_eq!(files_under(&work.path().join("staging")), files_under(&classic.path().join("staging")));
+    }
+}
+
+#[test]
+fn a_corrupted_entry_stops_the_stream_so_the_finished_archive_decides() {
+    let mut bytes = export_archive();
+    // A byte inside the last PDF's data: its CRC-32 no longer matches.
+    let at = bytes.len() - 20_000;
+    bytes[at] ^= 0xff;
+    let (_work, streamed) = stream(bytes, 8192);
+    assert!(matches!(streamed, Err(Stopped::FallBack(_))), "{streamed:?}");
+}
+
+#[test]
+fn an_archive_without_sizes_in_its_local_headers_falls_back() {
+    // Written to a stream, entries carry their sizes after the data (data descriptors).
+    let mut zip = zip::ZipWriter::new_stream(Vec::new());
+    zip.start_file("pdfs/Lease_1-1_1.pdf", SimpleFileOptions::default().compression_method(CompressionMethod::Stored)).unwrap();
+    zip.write_all(&[7u8; 5000]).unwrap();
+    let bytes = zip.finish().unwrap().into_inner();
+    let (_work, streamed) = stream(bytes, 1024);
+    assert!(matches!(streamed, Err(Stopped::FallBack(_))), "{streamed:?}");
+}
+
+#[test]
+fn a_download_that_starts_its_file_over_stops_the_stream() {
+    let work = tempfile::tempdir().unwrap();
+    let arrivals = Arc::new(Arrivals::default());
+    let part = work.path().join("export.zip.part");
+    let bytes = export_archive();
+    std::fs::write(&part, &bytes[..100_000]).unwrap();
+    arrivals.landed(100_000);
+    let restart = {
+        let arrivals = Arc::clone(&arrivals);
+        std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(50));
+            arrivals.rewritten();
+        })
+    };
+    let result = extract_while_downloading(&part, arrivals, &work.path().join("staging"), Limits::default(), &CancellationToken::new());
+    restart.join().unwrap();
+    assert!(matches!(result, Err(Stopped::FallBack(_))), "{result:?}");
+}
+
+#[test]
+fn cancelling_stops_a_stream_waiting_for_bytes() {
+    let work = tempfile::tempdir().unwrap();
+    let arrivals = Arc::new(Arrivals::default());
+    let part = work.path().join("export.zip.part");
+    std::fs::write(&part, &export_archive()[..1000]).unwrap();
+    arrivals.landed(1000);
+    let cancel = CancellationToken::new();
+    let stopper = {
+        let cancel = cancel.clone();
+        std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(50));
+            cancel.cancel();
+        })
+    };
+    let result = extract_while_downloading(&part, arrivals, &work.path().join("staging"), Limits::default(), &cancel);
+    stopper.join().unwrap();
+    assert!(matches!(result, Err(Stopped::Cancelled)), "{result:?}");
+}

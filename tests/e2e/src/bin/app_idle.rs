@@ -1,0 +1,106 @@
+//! Benchmark, not a test: the app's cold start and its memory at rest. Starts the app (set
+//! ANNOLAB_APP to the release build) in a fresh home, waits until it is interactive (the demo
+//! workspace running and the export form ready), lets it idle, then sums the memory of its
+//! process tree (the app and WebKit's web and network processes). Prints figures; asserts
+//! nothing. Run it under Xvfb and a D-Bus session, as bench/app-idle.sh does.
+//!
+//! "Interactive after" runs from the app process's start (the kernel's record of it) until the
+//! first WebDriver look that finds the form ready, so it is an upper bound: the driver's own
+//! start and its polling are inside it.
+
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use annolab_e2e::{App, Launch, app_binary};
+
+const IDLE: Duration = Duration::from_secs(5);
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() {
+    let app = App::launch_with(Launch::fresh("app-idle")).await;
+    let outcome = measure(&app).await;
+    app.close().await;
+    if let Err(problem) = outcome {
+        eprintln!("app idle benchmark failed: {problem}");
+        std::process::exit(1);
+    }
+}
+
+async fn measure(app: &App) -> Result<(), String> {
+    app.wait_for_text("[data-testid=sandbox-state]", "Running", Duration::from_secs(60)).await?;
+    app.find("[data-testid=export-start]").await?;
+    let ready = SystemTime::now().duration_since(UNIX_EPOCH).map_err(|e| e.to_string())?.as_secs_f64();
+    let pid = app_pid()?;
+    let started = process_start(pid)?;
+    println!("interactive after {:.2} s (process start to the form ready, an upper bound)", ready - started);
+
+    tokio::time::sleep(IDLE).await;
+    let tree = process_tree(pid);
+    let (mut pss, mut rss) = (0u64, 0u64);
+    for member in &tree {
+        let (member_pss, member_rss) = memory_kib(*member);
+        let name = std::fs::read_to_string(format!("/proc/{member}/comm")).unwrap_or_default();
+        println!("  {member:>7} {:<24} PSS {:>7.1} MB  RSS {:>7.1} MB", name.trim(), mb(member_pss), mb(member_rss));
+        pss += member_pss;
+        rss += member_rss;
+    }
+    println!("idle PSS {:.1} MB, idle RSS {:.1} MB ({} processes, after {} s at rest)", mb(pss), mb(rss), tree.len(), IDLE.as_secs());
+    Ok(())
+}
+
+fn mb(kib: u64) -> f64 {
+    kib as f64 * 1024.0 / 1e6
+}
+
+/// The oldest process running the app binary (the app itself, not a helper).
+fn app_pid() -> Result<u32, String> {
+    let out = Command::new("pgrep").arg("-o").arg("-f").arg(app_binary()).output().map_err(|e| format!("pgrep: {e}"))?;
+    String::from_utf8_lossy(&out.stdout).trim().parse().map_err(|_| "the app's process is not running".to_owned())
+}
+
+/// Seconds since the epoch when `pid` started: boot time plus its start in clock ticks.
+fn process_start(pid: u32) -> Result<f64, String> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).map_err(|e| e.to_string())?;
+    // Fields after the command name, which is in parentheses and may hold spaces.
+    let after = stat.rsplit_once(')').map(|(_, rest)| rest).ok_or("an odd /proc stat")?;
+    let ticks: f64 = after.split_whitespace().nth(19).and_then(|t| t.parse().ok()).ok_or("no start time in /proc stat")?;
+    let boot: f64 = std::fs::read_to_string("/proc/stat")
+        .map_err(|e| e.to_string())?
+        .lines()
+        .find_map(|l| l.strip_prefix("btime ").and_then(|b| b.trim().parse().ok()))
+        .ok_or("no boot time in /proc/stat")?;
+    let hz = clock_ticks();
+    Ok(boot + ticks / hz)
+}
+
+fn clock_ticks() -> f64 {
+    Command::new("getconf").arg("CLK_TCK").output().ok().and_then(|o| String::from_utf8_lossy(&o.stdout).trim().parse().ok()).unwrap_or(100.0)
+}
+
+/// `pid` and all its descendants, from every process's parent in /proc.
+fn process_tree(pid: u32) -> Vec<u32> {
+    let mut parents = Vec::new();
+    for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let Some(child) = entry.file_name().to_str().and_then(|n| n.parse::<u32>().ok()) else { continue };
+        let stat = std::fs::read_to_string(entry.path().join("stat")).unwrap_or_default();
+        if let Some(parent) = stat.rsplit_once(')').and_then(|(_, rest)| rest.split_whitespace().nth(1)?.parse::<u32>().ok()) {
+            parents.push((child, parent));
+        }
+    }
+    let mut tree = vec![pid];
+    let mut i = 0;
+    while i < tree.len() {
+        let parent = tree[i];
+        tree.extend(parents.iter().filter(|(_, p)| *p == parent).map(|(c, _)| *c));
+        i += 1;
+    }
+    tree
+}
+
+/// (PSS, RSS) of one process in KiB.
+fn memory_kib(pid: u32) -> (u64, u64) {
+    let rollup = std::fs::read_to_string(Path::new("/proc").join(pid.to_string()).join("smaps_rollup")).unwrap_or_default();
+    let field = |name: &str| rollup.lines().find_map(|l| l.strip_prefix(name).and_then(|v| v.split_whitespace().next()?.parse().ok())).unwrap_or(0);
+    (field("Pss:"), field("Rss:"))
+}
