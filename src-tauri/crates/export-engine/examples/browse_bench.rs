@@ -3,6 +3,7 @@
 //!
 //!   cargo run --release -p export-engine --example browse_bench -- 100000
 //!   cargo run --release -p export-engine --example browse_bench -- --from instruments.json 100000
+//!   cargo run --release -p export-engine --example browse_bench -- --open FOLDER_WITH_AN_INDEX
 //!
 //! It exports N generated instruments (no PDFs) from an in-process sandbox (or indexes the first
 //! N lines of an instruments.json, as `make bench` does), then times: opening
@@ -29,9 +30,10 @@ async fn main() {
     let library = tempfile::tempdir().expect("a temporary library");
     let dir = match args.as_slice() {
         [flag, source, n] if flag == "--from" => indexed_lines(Path::new(source), n.parse().expect("N: a number of instruments"), library.path()),
+        [flag, dir] if flag == "--open" => PathBuf::from(dir),
         [] => exported(100_000, library.path()).await,
         [n] => exported(n.parse().expect("N: a number of instruments"), library.path()).await,
-        _ => panic!("usage: browse_bench [N] | browse_bench --from INSTRUMENTS_JSON N"),
+        _ => panic!("usage: browse_bench [N] | browse_bench --from INSTRUMENTS_JSON N | browse_bench --open EXPORT_DIR"),
     };
 
     let opened = Instant::now();
