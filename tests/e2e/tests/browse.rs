@@ -71,6 +71,8 @@ async fn a_finished_export_is_browsed_searched_grouped_read_and_merged() {
         app.wait_for_attr("[data-testid=details-pane]", "data-id", &id.to_string(), Duration::from_secs(10)).await?;
         app.click("[data-testid=view-pdf]").await?;
         app.wait_for_text_containing("[data-testid=pdf-error]", "cannot be shown", Duration::from_secs(20)).await?;
+        // The message is in the page; under Xvfb WebKit may paint it a moment later.
+        tokio::time::sleep(Duration::from_millis(1000)).await;
         app.screenshot("viewer-damaged-pdf").await;
         app.click("[data-testid=pdf-close]").await?;
         app.choose("[data-testid=instrument-filter-type]", "Lease").await?;
