@@ -89,11 +89,18 @@ pub(crate) struct EntryWriter<'a> {
     staging: &'a Path,
     limits: Limits,
     extracted: Extracted,
+    /// The entry being written, when it is small enough to hold whole.
+    buffer: Vec<u8>,
+    /// The folder the last entry went into, already created.
+    made: Option<PathBuf>,
 }
+
+/// Entries up to this size are read whole into memory before they are written.
+const IN_MEMORY: u64 = 8 << 20;
 
 impl<'a> EntryWriter<'a> {
     pub(crate) fn new(staging: &'a Path, limits: Limits) -> Self {
-        EntryWriter { staging, limits, extracted: Extracted::default() }
+        EntryWriter { staging, limits, extracted: Extracted::default(), buffer: Vec::new(), made: None }
     }
 
     /// Writes `entry` (read to its end, which makes the zip crate check its CRC-32), or records
@@ -119,20 +126,37 @@ impl<'a> EntryWriter<'a> {
         if so_far > self.limits.max_total_bytes {
             return Err(EngineError::ArchiveTooLarge { bytes: so_far, limit: self.limits.max_total_bytes });
         }
-        if let Some(parent) = target.parent() {
+        if let Some(parent) = target.parent()
+            && self.made.as_deref() != Some(parent)
+        {
             fs::create_dir_all(parent).map_err(io(format!("could not create {}", parent.display())))?;
+            self.made = Some(parent.to_path_buf());
         }
-        let mut out = io::BufWriter::with_capacity(1 << 20, File::create(&target).map_err(io(format!("could not create {}", target.display())))?);
-        // Never trust the declared size: copy at most one byte more, to notice a lie.
-        let copied = io::copy(&mut entry.take(size + 1), &mut out).map_err(|e| EngineError::BadArchive { reason: format!("entry {name:?} is corrupt ({e})") })?;
-        if copied != size {
-            return Err(EngineError::BadArchive { reason: format!("entry {name:?} holds {copied} bytes, not the {size} it declares") });
-        }
-        out.flush().map_err(io(format!("could not write {}", target.display())))?;
+        let corrupt = |e: io::Error| EngineError::BadArchive { reason: format!("entry {name:?} is corrupt ({e})") };
+        let lied = |copied: u64| EngineError::BadArchive { reason: format!("entry {name:?} holds {copied} bytes, not the {size} it declares") };
+        // Never trust the declared size: read at most one byte more, to notice a lie.
+        let pages = if size <= IN_MEMORY {
+            // Most entries (an instrument's PDF) are small: read whole into one reused buffer,
+            // written with one call and counted in memory, with no per-file allocation.
+            self.buffer.clear();
+            entry.take(size + 1).read_to_end(&mut self.buffer).map_err(corrupt)?;
+            if self.buffer.len() as u64 != size {
+                return Err(lied(self.buffer.len() as u64));
+            }
+            fs::write(&target, &self.buffer).map_err(io(format!("could not write {}", target.display())))?;
+            pdf_instrument_id(&name).map(|_| lopdf::Document::load_metadata_mem(&self.buffer).ok().map(|m| m.page_count))
+        } else {
+            let mut out = io::BufWriter::with_capacity(1 << 20, File::create(&target).map_err(io(format!("could not create {}", target.display())))?);
+            let copied = io::copy(&mut entry.take(size + 1), &mut out).map_err(corrupt)?;
+            if copied != size {
+                return Err(lied(copied));
+            }
+            out.flush().map_err(io(format!("could not write {}", target.display())))?;
+            pdf_instrument_id(&name).map(|_| lopdf::Document::load_metadata(&target).ok().map(|m| m.page_count))
+        };
         self.extracted.files += 1;
         self.extracted.bytes += size;
-        if let Some(id) = pdf_instrument_id(&name) {
-            let pages = lopdf::Document::load_metadata(&target).ok().map(|m| m.page_count);
+        if let (Some(id), Some(pages)) = (pdf_instrument_id(&name), pages) {
             let path = relative.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/");
             self.extracted.pdfs.insert(id, PdfFile { path, pages });
         }
