@@ -208,15 +208,27 @@ fn without_a_key_it_says_how_to_get_one() {
     assert!(message.contains("keychain") && message.contains("ANNOLAB_API_KEY"), "{message}");
 }
 
-/// Kills the CLI with SIGKILL once its job record reaches `phase`, then resumes it; the export
-/// must end identical to a clean run.
 /// The text of the one job record in `jobs` (the folder also holds a running job's lock file).
 fn job_record(jobs: &Path) -> Option<String> {
     let records = std::fs::read_dir(jobs).ok()?.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|e| e == "json"));
     records.into_iter().find_map(|path| std::fs::read_to_string(path).ok())
 }
 
+/// Kills the CLI with SIGKILL once its job record reaches `phase`, then resumes it.
 async fn killed_in(phase: &str, configure: impl FnOnce(&mut SandboxConfig) + Clone) {
+    killed_when(phase, |_| true, configure).await;
+}
+
+/// Extraction runs beside the download: the PDFs already written into the job's staging folder.
+fn extracted_so_far(home: &Home) -> usize {
+    let work = home.library().join(".work");
+    let jobs = std::fs::read_dir(work).into_iter().flatten().flatten();
+    jobs.filter_map(|job| std::fs::read_dir(job.path().join("staging").join("pdfs")).ok()).map(|pdfs| pdfs.count()).sum()
+}
+
+/// Kills the CLI with SIGKILL once its job record reaches `phase` and `also` holds, then resumes
+/// it; the export must end identical to a clean run.
+async fn killed_when(phase: &str, also: impl Fn(&Home) -> bool, configure: impl FnOnce(&mut SandboxConfig) + Clone) {
     let clean = Home::with_sandbox(configure.clone()).await;
     let reference = run(clean.export(&[]));
     assert!(reference.status.success(), "{}", stderr(&reference));
@@ -229,7 +241,7 @@ async fn killed_in(phase: &str, configure: impl FnOnce(&mut SandboxConfig) + Clo
     let record = loop {
         assert!(Instant::now() < deadline, "the job never reached {phase}");
         let record = job_record(&jobs);
-        if record.as_deref().is_some_and(|r| r.contains(&format!("\"phase\": \"{phase}\""))) {
+        if record.as_deref().is_some_and(|r| r.contains(&format!("\"phase\": \"{phase}\""))) && also(&home) {
             break record.unwrap();
         }
         std::thread::sleep(Duration::from_millis(5));
@@ -268,10 +280,11 @@ async fn killed_during_download_then_resumed_ends_identical() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn killed_during_extraction_then_resumed_ends_identical() {
-    // Heavy pages make extraction take long enough to be caught in the act.
-    killed_in("extracting", |c: &mut SandboxConfig| {
-        c.sources = annolab_sandbox::SourceSet::Generated { instruments: 1500 };
-        c.scan_bytes_per_page = 48 * 1024;
+    // Extraction runs beside the download: killed once some PDFs are written and more bytes are
+    // still to come (a paced download keeps it in the act).
+    killed_when("downloading", |home| extracted_so_far(home) >= 10, |c: &mut SandboxConfig| {
+        c.sources = annolab_sandbox::SourceSet::Generated { instruments: 400 };
+        c.faults = vec![Fault::Bandwidth(512 * 1024)];
     })
     .await;
 }
