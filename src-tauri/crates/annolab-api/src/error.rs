@@ -36,6 +36,9 @@ pub enum ApiError {
     SignedUrlExpired,
     #[error("The download host refused the request ({status}): {message}")]
     Download { status: u16, message: String },
+    /// 416 to a request from `offset` on: the object is `total` bytes (when the host says).
+    #[error("The download host has no bytes from {offset} on (416); the file is {} bytes.", total.map_or_else(|| "fewer".to_owned(), |t| t.to_string()))]
+    RangeBeyondEnd { offset: u64, total: Option<u64> },
     #[error("The download host redirected to another host ({host}); refused.")]
     RedirectOffHost { host: String },
 }
@@ -59,7 +62,7 @@ impl ApiError {
             ApiError::NotFound { .. } => ErrorCode::NotFound,
             ApiError::RateLimited { .. } | ApiError::NetworkGaveUp { .. } => ErrorCode::Network,
             ApiError::Server { .. } | ApiError::UnexpectedResponse { .. } | ApiError::StatusUrlOffServer { .. } => ErrorCode::Server,
-            ApiError::SignedUrlExpired | ApiError::Download { .. } | ApiError::RedirectOffHost { .. } => ErrorCode::Download,
+            ApiError::SignedUrlExpired | ApiError::Download { .. } | ApiError::RangeBeyondEnd { .. } | ApiError::RedirectOffHost { .. } => ErrorCode::Download,
         }
     }
 
@@ -81,6 +84,7 @@ impl ApiError {
             ApiError::StatusUrlOffServer { .. } => "status_url_off_server",
             ApiError::SignedUrlExpired => "signed_url_expired",
             ApiError::Download { .. } => "download_refused",
+            ApiError::RangeBeyondEnd { .. } => "range_beyond_end",
             ApiError::RedirectOffHost { .. } => "redirect_off_host",
         }
     }

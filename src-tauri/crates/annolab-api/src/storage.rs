@@ -108,6 +108,11 @@ fn open(response: reqwest::Response, offset: u64) -> Result<StorageBody, Retry> 
             }
             Ok(StorageBody { offset: start, total, response })
         }
+        StatusCode::RANGE_NOT_SATISFIABLE if offset > 0 => {
+            // `Content-Range: bytes */TOTAL` says how long the object is.
+            let total = response.headers().get(CONTENT_RANGE).and_then(|v| v.to_str().ok()?.trim().strip_prefix("bytes */")?.parse().ok());
+            Err(Retry::No(ApiError::RangeBeyondEnd { offset, total }))
+        }
         StatusCode::FORBIDDEN => Err(Retry::No(ApiError::SignedUrlExpired)),
         s if s.is_redirection() => {
             let host = response.headers().get(LOCATION).and_then(|v| v.to_str().ok()).and_then(|l| reqwest::Url::parse(l).ok()).and_then(|u| u.host_str().map(str::to_owned));

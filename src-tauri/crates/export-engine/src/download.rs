@@ -77,6 +77,22 @@ pub async fn download(
         }
         let mut body = match storage.fetch(&url, written).await {
             Ok(body) => body,
+            Err(ApiError::RangeBeyondEnd { total: Some(total), .. }) if total == written => {
+                // Every byte is already in the part file: a stop after the last byte and before
+                // the rename. Make the bytes durable and take the file as the download.
+                let file = tokio::fs::OpenOptions::new().write(true).open(&part).await.map_err(io("could not open"))?;
+                file.sync_data().await.map_err(io("could not sync"))?;
+                arrivals.landed(written);
+                break;
+            }
+            Err(ApiError::RangeBeyondEnd { .. }) => {
+                // The part file holds more than the object: it is not this object. Start over.
+                written = 0;
+                hasher = Sha256::new();
+                arrivals.rewritten();
+                tokio::fs::remove_file(&part).await.map_err(io("could not remove"))?;
+                continue;
+            }
             Err(ApiError::SignedUrlExpired) if refreshes < MAX_URL_REFRESHES => {
                 refreshes += 1;
                 progress.emit(Progress::Notice { message: "The download link expired; fetching a fresh one.".to_owned() });

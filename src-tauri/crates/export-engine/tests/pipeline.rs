@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use annolab_api::{ApiKey, Client, RetryPolicy, ServerUrl, Storage};
 use annolab_sandbox::{Fault, Sandbox, SandboxConfig};
+use export_engine::download::{self, Arrivals};
 use export_engine::{Engine, EngineError, ExportInput, ExportRequest, JobState, Library, Phase, Progress, ProblemKind, ProgressSink};
 use tokio_util::sync::CancellationToken;
 
@@ -30,6 +31,25 @@ impl Scenario {
         let library = tempfile::tempdir().unwrap();
         let engine = Engine::new(client, storage, Library::new(library.path()));
         Scenario { sandbox, library, engine }
+    }
+
+    /// Requests `request`'s export outside the engine: its signed URL and the archive's bytes.
+    async fn archive(&self, request: &ExportRequest) -> (String, Vec<u8>) {
+        let client = Client::new(ServerUrl::parse(&self.sandbox.api_url()).unwrap(), ApiKey::new(KEY).unwrap()).unwrap();
+        let started = client.start_export(&request.body()).await.unwrap();
+        let url = loop {
+            let status = client.export_status(&started.export_status_url).await.unwrap();
+            if let Some(url) = status.download_url {
+                break url;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        };
+        let mut body = Storage::new().unwrap().fetch(&url, 0).await.unwrap();
+        let mut bytes = Vec::new();
+        while let Some(chunk) = body.chunk().await.unwrap() {
+            bytes.extend_from_slice(&chunk);
+        }
+        (url, bytes)
     }
 
     async fn export(&self, input: ExportInput) -> Result<export_engine::Finished, EngineError> {
@@ -108,21 +128,8 @@ async fn a_clean_export_lands_in_the_library_with_every_phase() {
     assert_eq!(scenario.engine.library().list().len(), 1);
 
     // The recorded sha256 is the archive's: fetch the same (deterministic) export independently.
-    let client = Client::new(ServerUrl::parse(&scenario.sandbox.api_url()).unwrap(), ApiKey::new(KEY).unwrap()).unwrap();
-    let started = client.start_export(&job.request.body()).await.unwrap();
-    let url = loop {
-        let status = client.export_status(&started.export_status_url).await.unwrap();
-        if let Some(url) = status.download_url {
-            break url;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    };
-    let mut body = Storage::new().unwrap().fetch(&url, 0).await.unwrap();
-    let mut hasher = <sha2::Sha256 as sha2::Digest>::new();
-    while let Some(chunk) = body.chunk().await.unwrap() {
-        sha2::Digest::update(&mut hasher, &chunk);
-    }
-    assert_eq!(manifest.zip_sha256, hex(&sha2::Digest::finalize(hasher)));
+    let (_, archive) = scenario.archive(&job.request).await;
+    assert_eq!(manifest.zip_sha256, hex(&<sha2::Sha256 as sha2::Digest>::digest(&archive)));
 
     let hits = export_engine::index::search(dir, "MC-453", 50).unwrap();
     assert!(!hits.is_empty() && hits.iter().all(|h| h.source_name.as_deref() == Some("Test_PDF.pdf")), "{hits:?}");
@@ -295,4 +302,34 @@ async fn the_key_is_in_no_file_the_engine_writes() {
         }
     }
     assert!(files > 240);
+}
+
+/// A fresh URL is never needed in these downloads.
+struct NoRefresh;
+
+impl download::FreshUrl for NoRefresh {
+    fn fresh(&self) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<String, EngineError>> + Send + '_>> {
+        Box::pin(async { panic!("the URL did not expire") })
+    }
+}
+
+#[tokio::test]
+async fn a_part_file_stopped_after_its_last_byte_is_the_download_and_a_longer_one_starts_over() {
+    let scenario = Scenario::start(|_| {}).await;
+    let (url, archive) = scenario.archive(&ExportRequest::parse(demo(|_| {})).unwrap()).await;
+    let expected = hex(&<sha2::Sha256 as sha2::Digest>::digest(&archive));
+    let work = tempfile::tempdir().unwrap();
+    let zip = work.path().join("export.zip");
+    let longer = [archive.as_slice(), b"bytes of something else"].concat();
+    // Stopped between the last byte and the rename (the host answers 416 to the resume), and a
+    // part file longer than the object.
+    for part in [archive.clone(), longer] {
+        std::fs::write(download::part_path(&zip), &part).unwrap();
+        let downloaded = download::download(&Storage::new().unwrap(), url.clone(), &zip, &NoRefresh, &Arrivals::default(), &|_: Progress| {}, &CancellationToken::new())
+            .await
+            .unwrap();
+        assert_eq!((downloaded.bytes, downloaded.sha256.as_str()), (archive.len() as u64, expected.as_str()));
+        assert_eq!(std::fs::read(&zip).unwrap(), archive);
+        assert!(!download::part_path(&zip).exists());
+    }
 }
