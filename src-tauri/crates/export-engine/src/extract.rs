@@ -132,6 +132,7 @@ impl<'a> EntryWriter<'a> {
             fs::create_dir_all(parent).map_err(io(format!("could not create {}", parent.display())))?;
             self.made = Some(parent.to_path_buf());
         }
+        let pdf_id = pdf_instrument_id(&name);
         let corrupt = |e: io::Error| EngineError::BadArchive { reason: format!("entry {name:?} is corrupt ({e})") };
         let lied = |copied: u64| EngineError::BadArchive { reason: format!("entry {name:?} holds {copied} bytes, not the {size} it declares") };
         // Never trust the declared size: read at most one byte more, to notice a lie.
@@ -144,7 +145,7 @@ impl<'a> EntryWriter<'a> {
                 return Err(lied(self.buffer.len() as u64));
             }
             fs::write(&target, &self.buffer).map_err(io(format!("could not write {}", target.display())))?;
-            pdf_instrument_id(&name).map(|_| lopdf::Document::load_metadata_mem(&self.buffer).ok().map(|m| m.page_count))
+            pdf_id.map(|_| lopdf::Document::load_metadata_mem(&self.buffer).ok().map(|m| m.page_count))
         } else {
             let mut out = io::BufWriter::with_capacity(1 << 20, File::create(&target).map_err(io(format!("could not create {}", target.display())))?);
             let copied = io::copy(&mut entry.take(size + 1), &mut out).map_err(corrupt)?;
@@ -152,11 +153,11 @@ impl<'a> EntryWriter<'a> {
                 return Err(lied(copied));
             }
             out.flush().map_err(io(format!("could not write {}", target.display())))?;
-            pdf_instrument_id(&name).map(|_| lopdf::Document::load_metadata(&target).ok().map(|m| m.page_count))
+            pdf_id.map(|_| lopdf::Document::load_metadata(&target).ok().map(|m| m.page_count))
         };
         self.extracted.files += 1;
         self.extracted.bytes += size;
-        if let (Some(id), Some(pages)) = (pdf_instrument_id(&name), pages) {
+        if let (Some(id), Some(pages)) = (pdf_id, pages) {
             let path = relative.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/");
             self.extracted.pdfs.insert(id, PdfFile { path, pages });
         }

@@ -110,42 +110,35 @@ fn an_archive_without_sizes_in_its_local_headers_falls_back() {
     assert!(matches!(streamed, Err(Stopped::FallBack(_))), "{streamed:?}");
 }
 
-#[test]
-fn a_download_that_starts_its_file_over_stops_the_stream() {
+/// A stream that has read the first `arrived` bytes of an export and waits for more, while
+/// `meanwhile` runs 50 ms later on another thread (with the arrivals and a cancel token).
+fn waiting_at(arrived: usize, meanwhile: impl FnOnce(&Arrivals, &CancellationToken) + Send + 'static) -> Result<Streamed, Stopped> {
     let work = tempfile::tempdir().unwrap();
     let arrivals = Arc::new(Arrivals::default());
     let part = work.path().join("export.zip.part");
-    let bytes = export_archive();
-    std::fs::write(&part, &bytes[..100_000]).unwrap();
-    arrivals.landed(100_000);
-    let restart = {
-        let arrivals = Arc::clone(&arrivals);
+    std::fs::write(&part, &export_archive()[..arrived]).unwrap();
+    arrivals.landed(arrived as u64);
+    let cancel = CancellationToken::new();
+    let other = {
+        let (arrivals, cancel) = (Arc::clone(&arrivals), cancel.clone());
         std::thread::spawn(move || {
             std::thread::sleep(Duration::from_millis(50));
-            arrivals.rewritten();
+            meanwhile(&arrivals, &cancel);
         })
     };
-    let result = extract_while_downloading(&part, arrivals, &work.path().join("staging"), Limits::default(), &CancellationToken::new());
-    restart.join().unwrap();
+    let result = extract_while_downloading(&part, arrivals, &work.path().join("staging"), Limits::default(), &cancel);
+    other.join().unwrap();
+    result
+}
+
+#[test]
+fn a_download_that_starts_its_file_over_stops_the_stream() {
+    let result = waiting_at(100_000, |arrivals, _| arrivals.rewritten());
     assert!(matches!(result, Err(Stopped::FallBack(_))), "{result:?}");
 }
 
 #[test]
 fn cancelling_stops_a_stream_waiting_for_bytes() {
-    let work = tempfile::tempdir().unwrap();
-    let arrivals = Arc::new(Arrivals::default());
-    let part = work.path().join("export.zip.part");
-    std::fs::write(&part, &export_archive()[..1000]).unwrap();
-    arrivals.landed(1000);
-    let cancel = CancellationToken::new();
-    let stopper = {
-        let cancel = cancel.clone();
-        std::thread::spawn(move || {
-            std::thread::sleep(Duration::from_millis(50));
-            cancel.cancel();
-        })
-    };
-    let result = extract_while_downloading(&part, arrivals, &work.path().join("staging"), Limits::default(), &cancel);
-    stopper.join().unwrap();
+    let result = waiting_at(1000, |_, cancel| cancel.cancel());
     assert!(matches!(result, Err(Stopped::Cancelled)), "{result:?}");
 }
