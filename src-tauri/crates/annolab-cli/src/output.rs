@@ -1,6 +1,17 @@
 //! What the CLI prints: progress bars on a terminal, plain lines otherwise, JSON with --json.
 //! Results go to stdout, messages and errors to stderr.
 
+/// A line to stdout. A reader that has gone away (`annolab-export list | head -1`) is not an
+/// error of ours: the rest of the output is dropped quietly, where `println!` would panic.
+macro_rules! out {
+    ($($arg:tt)*) => { $crate::output::line(&mut std::io::stdout().lock(), format_args!($($arg)*)) };
+}
+
+/// A line to stderr, dropped the same way when nobody reads it.
+macro_rules! say {
+    ($($arg:tt)*) => { $crate::output::line(&mut std::io::stderr().lock(), format_args!($($arg)*)) };
+}
+
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 use std::sync::Mutex;
@@ -10,6 +21,16 @@ use export_engine::index::SearchHit;
 use export_engine::{FailureKind, Finished, JobRecord, LibraryEntry, Phase, Profile, Progress, ProgressSink};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::json;
+
+/// Writes one line. Only a closed pipe is taken quietly; any other failure to write (a full
+/// disk behind `> file`) is said on stderr, since the output the user asked for is incomplete.
+pub fn line(stream: &mut dyn Write, args: std::fmt::Arguments) {
+    if let Err(e) = stream.write_fmt(args).and_then(|()| stream.write_all(b"\n"))
+        && e.kind() != std::io::ErrorKind::BrokenPipe
+    {
+        let _ = writeln!(std::io::stderr(), "warning: could not write the output: {e}");
+    }
+}
 
 /// A failure as the CLI reports it: exit code from `kind`, a stable `code`, one clear line.
 #[derive(Debug)]
@@ -31,24 +52,24 @@ impl Output {
 
     pub fn fail(&self, failure: &Failure) -> ExitCode {
         if self.json {
-            println!("{}", json!({"result": "error", "code": failure.code, "message": failure.message}));
+            out!("{}", json!({"result": "error", "code": failure.code, "message": failure.message}));
         } else {
-            eprintln!("error: {}", failure.message);
+            say!("error: {}", failure.message);
         }
         ExitCode::from(exit_code(failure.kind))
     }
 
     pub fn note(&self, message: &str) {
         if self.json {
-            println!("{}", json!({"event": "notice", "message": message}));
+            out!("{}", json!({"event": "notice", "message": message}));
         } else {
-            eprintln!("{message}");
+            say!("{message}");
         }
     }
 
     pub fn started(&self, job: &JobRecord) {
         if !self.json {
-            eprintln!("Exporting {:?} owned by {:?} (job {})", job.request.project, job.request.owner, job.id);
+            say!("Exporting {:?} owned by {:?} (job {})", job.request.project, job.request.owner, job.id);
         }
     }
 
@@ -64,7 +85,7 @@ impl Output {
     pub fn finished(&self, finished: &Finished) {
         let m = &finished.manifest;
         if self.json {
-            println!(
+            out!(
                 "{}",
                 json!({"result": "ready", "dir": finished.dir, "jobId": m.job_id, "remoteJobId": m.remote_job_id,
                        "instruments": m.counts.instruments, "pdfs": m.counts.pdfs, "problems": m.counts.problems,
@@ -72,56 +93,56 @@ impl Output {
             );
             return;
         }
-        eprintln!(
+        say!(
             "Ready: {} instruments, {} PDFs, {} problem{}.",
             m.counts.instruments,
             m.counts.pdfs,
             m.counts.problems,
             if m.counts.problems == 1 { "" } else { "s" }
         );
-        println!("{}", finished.dir.display());
+        out!("{}", finished.dir.display());
     }
 
     pub fn logged_in(&self, profile: &str, server: &str, groups: &[String]) {
         if self.json {
-            println!("{}", json!({"result": "logged_in", "profile": profile, "server": server, "groups": groups}));
+            out!("{}", json!({"result": "logged_in", "profile": profile, "server": server, "groups": groups}));
         } else {
-            eprintln!("The key works. Saved it in the keychain for profile {profile:?} ({server}).");
-            eprintln!("Groups it can see: {}", groups.join(", "));
+            say!("The key works. Saved it in the keychain for profile {profile:?} ({server}).");
+            say!("Groups it can see: {}", groups.join(", "));
         }
     }
 
     pub fn logged_out(&self, profile: &str, removed: bool) {
         if self.json {
-            println!("{}", json!({"result": "logged_out", "profile": profile, "removed": removed}));
+            out!("{}", json!({"result": "logged_out", "profile": profile, "removed": removed}));
         } else if removed {
-            eprintln!("Removed the key of profile {profile:?} from the keychain.");
+            say!("Removed the key of profile {profile:?} from the keychain.");
         } else {
-            eprintln!("Profile {profile:?} had no key in the keychain.");
+            say!("Profile {profile:?} had no key in the keychain.");
         }
     }
 
     pub fn profiles(&self, rows: &[(bool, Profile, bool)]) {
         if self.json {
             let list: Vec<_> = rows.iter().map(|(default, p, key)| json!({"name": p.name, "server": p.server, "default": default, "hasKey": key})).collect();
-            println!("{}", json!(list));
+            out!("{}", json!(list));
             return;
         }
         if rows.is_empty() {
-            eprintln!("No profiles yet. `annolab-export login` creates one.");
+            say!("No profiles yet. `annolab-export login` creates one.");
         }
         for (default, profile, has_key) in rows {
-            println!("{} {}\t{}\t{}", if *default { "*" } else { " " }, profile.name, profile.server, if *has_key { "key in keychain" } else { "no key" });
+            out!("{} {}\t{}\t{}", if *default { "*" } else { " " }, profile.name, profile.server, if *has_key { "key in keychain" } else { "no key" });
         }
     }
 
     pub fn jobs(&self, jobs: &[JobRecord]) {
         if self.json {
-            println!("{}", serde_json::to_string(jobs).unwrap_or_default());
+            out!("{}", serde_json::to_string(jobs).unwrap_or_default());
             return;
         }
         for job in jobs {
-            println!(
+            out!(
                 "{}\t{}\t{}\t{} / {}\t{}",
                 job.id,
                 job.state.as_str(),
@@ -136,12 +157,12 @@ impl Output {
     pub fn library(&self, entries: &[LibraryEntry]) {
         if self.json {
             let list: Vec<_> = entries.iter().map(|e| json!({"dir": e.dir, "manifest": e.manifest})).collect();
-            println!("{}", json!(list));
+            out!("{}", json!(list));
             return;
         }
         for e in entries {
             let m = &e.manifest;
-            println!(
+            out!(
                 "{}\t{} / {}\t{} instruments\t{} PDFs\t{} problems",
                 e.dir.display(),
                 m.request.owner,
@@ -156,28 +177,28 @@ impl Output {
     pub fn show(&self, entry: &LibraryEntry) {
         let m = &entry.manifest;
         if self.json {
-            println!("{}", json!({"dir": entry.dir, "manifest": m}));
+            out!("{}", json!({"dir": entry.dir, "manifest": m}));
             return;
         }
-        println!("Export      {}", entry.dir.display());
-        println!("Project     {} / {}", m.request.owner, m.request.project);
-        println!("Server      {} (job {})", m.server, m.remote_job_id);
-        println!("Ready at    {}", m.times.ready.as_deref().unwrap_or("-"));
-        println!("Contents    {} instruments, {} PDFs, {} bytes", m.counts.instruments, m.counts.pdfs, m.counts.bytes);
-        println!("Zip sha256  {}", m.zip_sha256);
-        println!("Problems    {}", m.counts.problems);
+        out!("Export      {}", entry.dir.display());
+        out!("Project     {} / {}", m.request.owner, m.request.project);
+        out!("Server      {} (job {})", m.server, m.remote_job_id);
+        out!("Ready at    {}", m.times.ready.as_deref().unwrap_or("-"));
+        out!("Contents    {} instruments, {} PDFs, {} bytes", m.counts.instruments, m.counts.pdfs, m.counts.bytes);
+        out!("Zip sha256  {}", m.zip_sha256);
+        out!("Problems    {}", m.counts.problems);
         for problem in &m.problems {
-            println!("  - {}", problem.message);
+            out!("  - {}", problem.message);
         }
     }
 
     pub fn hits(&self, hits: &[SearchHit]) {
         if self.json {
-            println!("{}", json!(hits));
+            out!("{}", json!(hits));
             return;
         }
         for hit in hits {
-            println!(
+            out!(
                 "{}\t{}\t{}\tpages {}-{}\t{}",
                 hit.id,
                 hit.type_name.as_deref().unwrap_or("-"),
@@ -220,15 +241,14 @@ impl Reporter {
 impl ProgressSink for Reporter {
     fn emit(&self, progress: Progress) {
         if self.json {
-            let mut out = std::io::stdout().lock();
-            let _ = writeln!(out, "{}", serde_json::to_string(&progress).unwrap_or_default());
+            out!("{}", serde_json::to_string(&progress).unwrap_or_default());
             return;
         }
         let Some(bar) = &self.bar else {
             // Not a terminal: a line a phase, and the notices.
             match progress {
-                Progress::Phase { phase } => eprintln!("{}", Self::phase_label(phase)),
-                Progress::Notice { message } => eprintln!("  {message}"),
+                Progress::Phase { phase } => say!("{}", Self::phase_label(phase)),
+                Progress::Notice { message } => say!("  {message}"),
                 _ => {}
             }
             return;

@@ -120,6 +120,24 @@ fn the_demo_exports_with_and_without_files() {
     assert_eq!(stdout(&run(list)).lines().count(), 2);
 }
 
+/// `annolab-export --json export … | head -1`: the reader leaves after one line. The export
+/// still finishes, and nothing panics over the closed pipe.
+#[test]
+fn a_reader_that_leaves_early_does_not_stop_the_export() {
+    let home = Home::offline();
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let mut export = home.cli();
+    export.args(["--demo", "--json", "export", "--owner", OWNER, "--project", PROJECT, "--no-files"]).stdout(writer);
+    let output = run(export);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(!stderr(&output).contains("panicked"), "{}", stderr(&output));
+
+    let mut list = home.cli();
+    list.arg("list");
+    assert_eq!(stdout(&run(list)).lines().count(), 1, "the export is in the library");
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn json_mode_prints_events_and_a_final_result() {
     let home = Home::with_sandbox(|_| {}).await;
