@@ -404,9 +404,10 @@ fn require_display() {
 }
 
 /// The app allows one instance per user: a launch while the last one is still exiting would
-/// hand over to it and quit. Waits (up to 20 s) until no process runs `binary`.
+/// hand over to it and quit. Waits (up to 60 s: a loaded machine exits slowly) until no process
+/// runs `binary`, and otherwise names the processes that are left.
 fn wait_until_app_gone(binary: &Path) {
-    let deadline = Instant::now() + Duration::from_secs(20);
+    let deadline = Instant::now() + Duration::from_secs(60);
     while Instant::now() < deadline {
         let running = Command::new("pgrep").arg("-f").arg(binary).stdout(Stdio::null()).status();
         match running {
@@ -414,7 +415,8 @@ fn wait_until_app_gone(binary: &Path) {
             _ => return,
         }
     }
-    panic!("an earlier {} is still running after 20 s", binary.display());
+    let left = Command::new("pgrep").arg("-af").arg(binary).output().map(|o| String::from_utf8_lossy(&o.stdout).into_owned()).unwrap_or_default();
+    panic!("an earlier {} is still running after 60 s:\n{left}", binary.display());
 }
 
 fn free_port() -> u16 {

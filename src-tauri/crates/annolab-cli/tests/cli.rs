@@ -161,7 +161,7 @@ async fn out_puts_the_export_exactly_in_the_folder() {
     assert!(output.status.success(), "{}", stderr(&output));
     let mut names: Vec<String> = std::fs::read_dir(&out).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
     names.sort();
-    assert_eq!(names, ["index.sqlite", "instruments.json", "manifest.json", "pdfs"]);
+    assert_eq!(names, ["index.sqlite", "instruments.json", "manifest.json", "pdfs", "search.sqlite"]);
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -32,7 +32,7 @@ fn main() {
         println!("run {run}: {} instruments indexed in {seconds:.2} s ({} problems)", indexed.instruments, indexed.problems.len());
         best = best.min(seconds);
     }
-    let size = std::fs::metadata(dir.join(index::INDEX)).map(|m| m.len()).unwrap_or_default();
+    let size: u64 = [index::INDEX, index::SEARCH].iter().map(|f| std::fs::metadata(dir.join(f)).map(|m| m.len()).unwrap_or_default()).sum();
     println!("index size: {:.0} MiB", size as f64 / (1 << 20) as f64);
     println!("index seconds: {best:.3}");
 }

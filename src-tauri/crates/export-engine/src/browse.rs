@@ -14,7 +14,7 @@ use rusqlite::{Connection, OpenFlags, params_from_iter};
 use serde::{Deserialize, Serialize};
 
 use crate::error::EngineError;
-use crate::index::{INDEX, fts_query};
+use crate::index::{INDEX, INSTRUMENTS, fts_query};
 
 /// What the table shows: filters, a search, a sort and extra attribute columns.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -161,6 +161,8 @@ const ROW_COLUMNS: &str =
 pub struct Browser {
     dir: PathBuf,
     db: Connection,
+    /// Indexes made before the raw JSON moved out to `instruments.json` hold it in a `raw` column.
+    raw_in_table: bool,
 }
 
 impl Browser {
@@ -172,8 +174,9 @@ impl Browser {
             return Err(EngineError::CorruptState { path, reason: "the export has no index".to_owned() });
         }
         let db = Connection::open_with_flags(&path, OpenFlags::SQLITE_OPEN_READ_WRITE)?;
-        upgrade(&db)?;
-        Ok(Browser { dir: dir.to_path_buf(), db })
+        let raw_in_table = upgrade(&db)?;
+        crate::index::attach_search(&db, dir)?;
+        Ok(Browser { dir: dir.to_path_buf(), db, raw_in_table })
     }
 
     /// Rows `offset..offset + limit` of the table, and how many rows there are in all.
@@ -253,14 +256,20 @@ impl Browser {
     }
 
     pub fn details(&self, id: u64) -> Result<Details, EngineError> {
-        let text = format!("SELECT {ROW_COLUMNS}, i.raw, i.pdf_path FROM instruments i WHERE i.id = ?1");
+        let json = if self.raw_in_table { "i.raw, 0" } else { "i.json_offset, i.json_length" };
+        let text = format!("SELECT {ROW_COLUMNS}, i.pdf_path, {json} FROM instruments i WHERE i.id = ?1");
         let found = self.db.prepare_cached(&text)?.query_row([id as i64], |r| {
-            Ok((read_row(r, 0)?, r.get::<_, String>(11)?, r.get::<_, Option<String>>(12)?))
+            let at = if self.raw_in_table { JsonAt::Table(r.get(12)?) } else { JsonAt::File { offset: r.get::<_, i64>(12)? as u64, length: r.get::<_, i64>(13)? as u64 } };
+            Ok((read_row(r, 0)?, r.get::<_, Option<String>>(11)?, at))
         });
-        let (row, raw, pdf) = match found {
+        let (row, pdf, at) = match found {
             Ok(found) => found,
             Err(rusqlite::Error::QueryReturnedNoRows) => return Err(EngineError::InstrumentNotFound { id }),
             Err(other) => return Err(other.into()),
+        };
+        let raw = match at {
+            JsonAt::Table(raw) => raw,
+            JsonAt::File { offset, length } => self.json_line(id, offset, length)?,
         };
         let problems = self
             .db
@@ -268,6 +277,26 @@ impl Browser {
             .query_map([id as i64], |r| r.get(0))?
             .collect::<Result<Vec<String>, _>>()?;
         Ok(Details { row, raw, pdf: pdf.map(|p| self.dir.join(p).display().to_string()), problems })
+    }
+
+    /// Instrument `id`'s line of instruments.json, checked to still be that instrument's: a file
+    /// edited since the export was indexed is reported, never shown as some other instrument.
+    fn json_line(&self, id: u64, offset: u64, length: u64) -> Result<String, EngineError> {
+        use std::io::{Read, Seek, SeekFrom};
+        let path = self.dir.join(INSTRUMENTS);
+        let changed = || EngineError::CorruptState { path: path.clone(), reason: format!("instrument {id}'s line is not where the index says; it changed after the export") };
+        let mut file = std::fs::File::open(&path).map_err(|source| EngineError::Io { context: format!("could not read {}", path.display()), source })?;
+        let mut line = vec![0; usize::try_from(length).map_err(|_| changed())?];
+        file.seek(SeekFrom::Start(offset)).and_then(|_| file.read_exact(&mut line)).map_err(|_| changed())?;
+        let text = String::from_utf8_lossy(&line).into_owned();
+        #[derive(Deserialize)]
+        struct Id {
+            id: u64,
+        }
+        match serde_json::from_str::<Id>(&text) {
+            Ok(Id { id: found }) if found == id => Ok(text),
+            _ => Err(changed()),
+        }
     }
 
     /// The absolute paths of the PDFs of `ids`, in that order; an instrument without one is an error.
@@ -524,9 +553,16 @@ fn read_row(row: &rusqlite::Row<'_>, extra: usize) -> rusqlite::Result<Row> {
     })
 }
 
+/// Where an instrument's raw JSON is: in the index (older indexes) or in instruments.json.
+enum JsonAt {
+    Table(String),
+    File { offset: u64, length: u64 },
+}
+
 /// Adds what later versions of the index carry: the instrument-to-tag-type table, the index
-/// that finds an instrument's attributes and the narrow row index.
-fn upgrade(db: &Connection) -> Result<(), EngineError> {
+/// that finds an instrument's attributes, and for an index that holds the raw JSON in its rows,
+/// the narrow row index. Returns whether the raw JSON is in the table.
+fn upgrade(db: &Connection) -> Result<bool, EngineError> {
     let has_tags: bool = db.query_row("SELECT count(*) FROM sqlite_master WHERE name = 'instrument_tags'", [], |r| r.get::<_, i64>(0).map(|n| n > 0))?;
     if !has_tags {
         let tx = db.unchecked_transaction()?;
@@ -546,12 +582,13 @@ fn upgrade(db: &Connection) -> Result<(), EngineError> {
         tx.execute_batch(crate::index::TAGS_INDEXES)?;
         tx.commit()?;
     }
+    let raw_in_table: bool = db.query_row("SELECT count(*) FROM pragma_table_info('instruments') WHERE name = 'raw'", [], |r| r.get::<_, i64>(0).map(|n| n > 0))?;
     let has_rows_index: bool = db.query_row("SELECT count(*) FROM sqlite_master WHERE name = 'instruments_rows'", [], |r| r.get::<_, i64>(0).map(|n| n > 0))?;
-    if !has_rows_index {
+    if raw_in_table && !has_rows_index {
         db.execute_batch(crate::index::ROW_INDEX)?;
         db.execute_batch("ANALYZE;")?;
     }
-    Ok(())
+    Ok(raw_in_table)
 }
 
 /// Joins whole documents, page order kept: each document's objects are renumbered past the

@@ -1,6 +1,6 @@
 //! Stage 7, library: one folder per finished export,
 //! `<library>/<owner>/<project>/<UTC time>-job<id>/`, holding instruments.json, pdfs/,
-//! index.sqlite and manifest.json. Work in progress lives under `<library>/.work/`, on the
+//! index.sqlite, search.sqlite and manifest.json. Work in progress lives under `<library>/.work/`, on the
 //! same file system, so publishing an export is a single rename.
 
 use std::path::{Path, PathBuf};

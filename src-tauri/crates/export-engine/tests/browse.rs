@@ -238,6 +238,49 @@ async fn an_index_from_before_the_tag_table_is_upgraded_on_open() {
     assert!(browser.count(&Query { tag_types: vec!["Airframe Inventory".into()], ..Query::default() }).unwrap() > 0);
 }
 
+#[tokio::test(flavor = "multi_thread")]
+async fn details_show_each_instruments_own_line_of_instruments_json() {
+    let (_library, dir) = exported(false).await;
+    let browser = Browser::open(&dir).unwrap();
+    let lines = std::fs::read_to_string(dir.join("instruments.json")).unwrap();
+    for row in browser.page(&Query::default(), 0, 500).unwrap().rows {
+        let raw = browser.details(row.id).unwrap().raw;
+        let line = lines.lines().find(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["id"] == row.id).unwrap();
+        assert_eq!(raw, line.trim());
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_instruments_json_changed_after_indexing_is_reported_not_shown_as_another_instrument() {
+    let (_library, dir) = exported(false).await;
+    let browser = Browser::open(&dir).unwrap();
+    let rows = browser.page(&Query::default(), 0, 2).unwrap().rows;
+    // The first line removed: every other line moves up by its length.
+    let text = std::fs::read_to_string(dir.join("instruments.json")).unwrap();
+    std::fs::write(dir.join("instruments.json"), text.split_once('\n').unwrap().1).unwrap();
+
+    let error = browser.details(rows[1].id).unwrap_err();
+    assert!(matches!(error, EngineError::CorruptState { .. }), "{error}");
+    assert!(error.to_string().contains(&format!("instrument {}", rows[1].id)), "{error}");
+    std::fs::remove_file(dir.join("instruments.json")).unwrap();
+    assert!(browser.details(rows[0].id).is_err());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_index_that_holds_the_raw_json_in_its_rows_still_shows_it() {
+    let (_library, dir) = exported(false).await;
+    let id = Browser::open(&dir).unwrap().page(&Query::default(), 0, 1).unwrap().rows[0].id;
+    {
+        // The layout of indexes made before the JSON moved out of the table.
+        let db = rusqlite::Connection::open(dir.join("index.sqlite")).unwrap();
+        db.execute_batch("ALTER TABLE instruments ADD COLUMN raw TEXT NOT NULL DEFAULT '';").unwrap();
+        db.execute("UPDATE instruments SET raw = ?1 WHERE id = ?2", rusqlite::params![format!("{{\"id\":{id},\"old\":true}}"), id as i64]).unwrap();
+    }
+    let browser = Browser::open(&dir).unwrap();
+    assert_eq!(browser.details(id).unwrap().raw, format!("{{\"id\":{id},\"old\":true}}"));
+    assert!(browser.count(&Query { reviewed: Some(true), ..Query::default() }).unwrap() > 0);
+}
+
 fn drop_tag_table(dir: &Path) {
     let db = rusqlite::Connection::open(dir.join("index.sqlite")).unwrap();
     db.execute_batch("DROP TABLE instrument_tags;").unwrap();

@@ -112,7 +112,7 @@ async fn a_clean_export_lands_in_the_library_with_every_phase() {
     let dir = &finished.dir;
     assert!(dir.starts_with(scenario.library.path().join("Group Name owning project").join("Example Project Name")));
     assert!(dir.file_name().unwrap().to_string_lossy().ends_with("-job341"));
-    for file in ["instruments.json", "index.sqlite", "manifest.json", "pdfs"] {
+    for file in ["instruments.json", "index.sqlite", "search.sqlite", "manifest.json", "pdfs"] {
         assert!(dir.join(file).exists(), "{file}");
     }
     let manifest = &finished.manifest;
@@ -228,7 +228,7 @@ async fn out_puts_the_export_exactly_there() {
     assert_eq!(finished.dir, target);
     let mut names: Vec<String> = std::fs::read_dir(&target).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
     names.sort();
-    assert_eq!(names, ["index.sqlite", "instruments.json", "manifest.json", "pdfs"]);
+    assert_eq!(names, ["index.sqlite", "instruments.json", "manifest.json", "pdfs", "search.sqlite"]);
     assert_eq!(std::fs::read_dir(out.path()).unwrap().count(), 1, "no staging folder left beside it");
 
     let occupied = scenario.engine.create_job(ExportRequest::parse(demo(|_| {})).unwrap(), Some(target), None).unwrap_err();
