@@ -65,6 +65,28 @@ describe("BrowserView", () => {
     expect(group.dataset.count).toBe("3");
   });
 
+  test("a search is sent as typed, and the clear button or Escape takes it back", async () => {
+    const queries: Query[] = [];
+    backend(queries);
+    render(BrowserView, { dir: overview.dir, onBack: vi.fn() });
+
+    const search = (await screen.findByTestId("instrument-search")) as HTMLInputElement;
+    expect(screen.queryByTestId("search-clear")).toBeNull();
+    await fireEvent.input(search, { target: { value: "lease" } });
+    await waitFor(() => expect(queries.at(-1)?.search).toBe("lease"));
+
+    await fireEvent.click(await screen.findByRole("button", { name: "Clear the search" }));
+    await waitFor(() => expect(queries.at(-1)?.search).toBe(""));
+    expect(search.value).toBe("");
+    expect(screen.queryByTestId("search-clear")).toBeNull();
+
+    await fireEvent.input(search, { target: { value: "n12" } });
+    await waitFor(() => expect(queries.at(-1)?.search).toBe("n12"));
+    await fireEvent.keyDown(search, { key: "Escape" });
+    await waitFor(() => expect(queries.at(-1)?.search).toBe(""));
+    expect(search.value).toBe("");
+  });
+
   test("a failed save says why and the table stays", async () => {
     backend([]);
     render(BrowserView, { dir: overview.dir, onBack: vi.fn() });

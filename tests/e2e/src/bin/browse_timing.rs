@@ -41,9 +41,30 @@ async fn measure(app: &App, instruments: u64) -> Result<(), String> {
     let browser = Browser::open(Path::new(&dir)).map_err(|e| e.to_string())?;
 
     let ms = in_page(app, "[data-testid=library-browse]", "", "document.querySelector('[data-testid=instrument-row]') !== null").await?;
-    println!("open the export until rows show (click to rows, in the page): {ms:.1} ms");
+    let parts = app
+        .client()
+        .execute(
+            "const last = (n) => Math.round(performance.getEntriesByName(n).at(-1)?.duration ?? NaN); \
+             return [last('browse open'), last('table 0: query'), last('table 0: redraw')];",
+            vec![],
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+    let part = |k: usize| parts[k].as_i64().map_or_else(|| "?".to_owned(), |v| v.to_string());
+    println!(
+        "open the export until rows show (click to rows, in the page): {ms:.1} ms = browse_open {} + first rows {} + redraw {} + paint",
+        part(0),
+        part(1),
+        part(2)
+    );
 
-    let words = ["s", "se", "ser", "l", "le", "lea", "leas", "air", "airf", "cess", "n1", "n12", "piper", "lycoming", ""];
+    // `BROWSE_WORDS="n1 s"` types other words (in that order; the last search is cleared).
+    let chosen = std::env::var("BROWSE_WORDS").ok();
+    let mut words: Vec<&str> = match &chosen {
+        Some(list) => list.split_whitespace().collect(),
+        None => vec!["s", "se", "ser", "l", "le", "lea", "leas", "air", "airf", "cess", "n1", "n12", "piper", "lycoming"],
+    };
+    words.push("");
     let mut times = Vec::new();
     let mut last = instruments;
     for word in words {
