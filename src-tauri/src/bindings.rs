@@ -35,5 +35,6 @@ pub fn export_to(dir: &Path) -> Result<(), ExportError> {
     export_engine::browse::Details::export_all(&cfg)?;
     export_engine::browse::GroupBy::export_all(&cfg)?;
     export_engine::browse::Count::export_all(&cfg)?;
+    export_engine::browse::Groups::export_all(&cfg)?;
     Ok(())
 }

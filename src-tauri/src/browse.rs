@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use export_engine::browse::{Browser, Count, Details, Facets, GroupBy, Page, Query};
+use export_engine::browse::{Browser, Details, Facets, GroupBy, Groups, Page, Query};
 use export_engine::Library;
 use serde::Serialize;
 use ts_rs::TS;
@@ -78,9 +78,9 @@ impl Browsers {
         Ok(lock(&browser).page(query, offset, limit.min(1000))?)
     }
 
-    pub fn groups(&self, library: &Library, dir: &str, query: &Query, by: &GroupBy) -> Result<Vec<Count>, CommandError> {
+    pub fn groups(&self, library: &Library, dir: &str, query: &Query, by: &GroupBy, limit: u64) -> Result<Groups, CommandError> {
         let browser = self.get(library, dir)?;
-        Ok(lock(&browser).groups(query, by)?)
+        Ok(lock(&browser).groups(query, by, limit.min(10_000))?)
     }
 
     pub fn details(&self, library: &Library, dir: &str, id: u64) -> Result<Details, CommandError> {

@@ -41,7 +41,7 @@ pub fn run() {
         .plugin(tauri_plugin_notification::init())
         .setup(|app| {
             let handle = app.handle().clone();
-            let (accounts, exports, demo) = state(&handle)?;
+            let Shared { accounts, exports, demo } = state(&handle)?;
             allow_library_assets(&handle, &accounts.settings().library());
             app.manage(Arc::clone(&demo));
             app.manage(Arc::clone(&accounts));
@@ -112,7 +112,13 @@ pub fn run() {
 
 /// The shared state: profiles and settings in the config folder the CLI uses too, the library
 /// in the user's data folder unless the user chose another.
-fn state(app: &AppHandle) -> Result<(Arc<Accounts>, Arc<Exports>, Arc<DemoWorkspace>), Box<dyn std::error::Error>> {
+struct Shared {
+    accounts: Arc<Accounts>,
+    exports: Arc<Exports>,
+    demo: Arc<DemoWorkspace>,
+}
+
+fn state(app: &AppHandle) -> Result<Shared, Box<dyn std::error::Error>> {
     let config_dir = Profiles::default_dir().ok_or("no per-user config folder could be found (is HOME set?)")?;
     let default_library = Library::default_root().ok_or("no per-user data folder could be found (is HOME set?)")?;
     let settings = Arc::new(Settings::load(&config_dir, default_library));
@@ -120,7 +126,7 @@ fn state(app: &AppHandle) -> Result<(Arc<Accounts>, Arc<Exports>, Arc<DemoWorksp
     let accounts = Arc::new(Accounts::new(Profiles::new(&config_dir), settings, Arc::clone(&demo)));
     let notifier = app.clone();
     let exports = Arc::new(Exports::new(Arc::clone(&accounts), Arc::new(move |view: &JobView| notify_ended(&notifier, view))));
-    Ok((accounts, exports, demo))
+    Ok(Shared { accounts, exports, demo })
 }
 
 /// Logs to the platform log folder and stderr. Only what the engine and app log at info and
@@ -191,7 +197,7 @@ mod commands {
     use tauri::{AppHandle, State};
     use ts_rs::TS;
 
-    use export_engine::browse::{Count, Details, GroupBy, Page, Query};
+    use export_engine::browse::{Details, GroupBy, Groups, Page, Query};
 
     use crate::accounts::{Accounts, KeyCheck, ProfileInput, ProfilesView};
     use crate::browse::{Browsers, DragItems, ExportOverview, Saved};
@@ -377,8 +383,9 @@ mod commands {
         dir: String,
         query: Query,
         by: GroupBy,
-    ) -> Result<Vec<Count>> {
-        browsers.groups(&accounts.settings().library(), &dir, &query, &by)
+        limit: u64,
+    ) -> Result<Groups> {
+        browsers.groups(&accounts.settings().library(), &dir, &query, &by, limit)
     }
 
     #[tauri::command]

@@ -29,7 +29,7 @@ function backend(queries: Query[]): void {
         queries.push(a.query);
         return { total: a.query.types.includes("Lease") ? 31 : 240, offset: 0, rows: [] } satisfies Page;
       case "browse_groups":
-        return [{ value: "MC-453", count: 3 }];
+        return { groups: [{ value: "MC-453", count: 3 }], total: 1 };
       case "browse_save_csv":
         throw { code: "io_error", message: "could not write saved/instruments.csv: disk full" };
       default:

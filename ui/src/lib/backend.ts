@@ -7,6 +7,7 @@ import type { Count } from "./bindings/Count";
 import type { Details } from "./bindings/Details";
 import type { ExportOverview } from "./bindings/ExportOverview";
 import type { GroupBy } from "./bindings/GroupBy";
+import type { Groups } from "./bindings/Groups";
 import type { Page } from "./bindings/Page";
 import type { Query } from "./bindings/Query";
 import type { Saved } from "./bindings/Saved";
@@ -26,6 +27,7 @@ export type {
   Details,
   ExportOverview,
   GroupBy,
+  Groups,
   Page,
   Query,
   Saved,
@@ -208,8 +210,8 @@ export function browsePage(dir: string, query: Query, offset: number, limit: num
   return call("browse_page", { dir, query, offset, limit });
 }
 
-export function browseGroups(dir: string, query: Query, by: GroupBy): Promise<Count[]> {
-  return call("browse_groups", { dir, query, by });
+export function browseGroups(dir: string, query: Query, by: GroupBy, limit: number): Promise<Groups> {
+  return call("browse_groups", { dir, query, by, limit });
 }
 
 export function browseDetails(dir: string, id: number): Promise<Details> {

@@ -115,6 +115,16 @@ pub struct Count {
     pub count: u64,
 }
 
+/// The largest groups of the rows a query keeps, and how many groups there are in all.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Groups {
+    /// Largest first (ties by value), at most the limit asked for.
+    pub groups: Vec<Count>,
+    pub total: u64,
+}
+
 /// The values the filters offer, with counts over the whole export.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -233,26 +243,41 @@ impl Browser {
         Ok(statement.query_map([], |r| r.get(0))?.collect::<Result<Vec<String>, _>>()?)
     }
 
-    /// The groups of the rows matching `query`, largest first.
-    pub fn groups(&self, query: &Query, by: &GroupBy) -> Result<Vec<Count>, EngineError> {
+    /// The `limit` largest groups of the rows matching `query`, and how many there are: a
+    /// near-unique attribute (a serial number) has hundreds of thousands of groups in a large
+    /// export, which nobody reads one by one and no window should receive.
+    pub fn groups(&self, query: &Query, by: &GroupBy, limit: u64) -> Result<Groups, EngineError> {
         let mut sql = Params::new();
-        let text = match by {
+        let only = Query { sort: Sort::default(), columns: Vec::new(), ..query.clone() };
+        let grouped = match by {
+            GroupBy::Attribute { name } if only == Query::default() => {
+                // Nothing filtered: the attribute index answers alone, without visiting a row.
+                let name = sql.bind(SqlValue::Text(name.clone()));
+                format!("SELECT value, count(DISTINCT instrument_id) AS n FROM attributes WHERE name = {name} GROUP BY value")
+            }
             GroupBy::Source => {
                 let (from, filter) = filter(&mut sql, query);
-                format!("SELECT i.source_name, count(*) FROM {from}{filter} GROUP BY i.source_name ORDER BY count(*) DESC, i.source_name")
+                format!("SELECT i.source_name AS value, count(*) AS n FROM {from}{filter} GROUP BY i.source_name")
             }
             GroupBy::Attribute { name } => {
                 let join = sql.bind(SqlValue::Text(name.clone()));
                 let (from, filter) = filter(&mut sql, query);
-                format!(
-                    "SELECT a.value, count(DISTINCT i.id) FROM {from} JOIN attributes a ON a.instrument_id = i.id AND a.name = {join}{filter} \
-                     GROUP BY a.value ORDER BY count(DISTINCT i.id) DESC, a.value"
-                )
+                format!("SELECT a.value AS value, count(DISTINCT i.id) AS n FROM {from} JOIN attributes a ON a.instrument_id = i.id AND a.name = {join}{filter} GROUP BY a.value")
             }
         };
+        let text = format!("SELECT value, n, count(*) OVER () FROM ({grouped}) ORDER BY n DESC, value LIMIT {limit}");
         let mut statement = self.db.prepare_cached(&text)?;
-        let rows = statement.query_map(params_from_iter(sql.params.iter()), |r| Ok(Count { value: r.get(0)?, count: r.get::<_, i64>(1)? as u64 }))?;
-        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        let mut total = 0;
+        let rows = statement.query_map(params_from_iter(sql.params.iter()), |r| {
+            Ok((Count { value: r.get(0)?, count: r.get::<_, i64>(1)? as u64 }, r.get::<_, i64>(2)? as u64))
+        })?;
+        let mut groups = Vec::new();
+        for row in rows {
+            let (count, all) = row?;
+            total = all;
+            groups.push(count);
+        }
+        Ok(Groups { groups, total })
     }
 
     pub fn details(&self, id: u64) -> Result<Details, EngineError> {

@@ -135,7 +135,8 @@ async fn groups_by_an_attribute_add_up_and_expand_to_their_rows() {
     let browser = Browser::open(&dir).unwrap();
     let by_serial = GroupBy::Attribute { name: "Serial Number".into() };
 
-    let groups = browser.groups(&Query::default(), &by_serial).unwrap();
+    let all = browser.groups(&Query::default(), &by_serial, 100_000).unwrap();
+    let groups = &all.groups;
     let mut expected: BTreeMap<String, u64> = BTreeMap::new();
     for instrument in project() {
         let mut values = attribute_values(&instrument, "Serial Number");
@@ -146,13 +147,35 @@ async fn groups_by_an_attribute_add_up_and_expand_to_their_rows() {
     }
     let found: BTreeMap<String, u64> = groups.iter().map(|g| (g.value.clone().unwrap_or_default(), g.count)).collect();
     assert_eq!(found, expected);
+    assert_eq!(all.total, expected.len() as u64);
+    assert!(groups.windows(2).all(|w| w[0].count >= w[1].count), "largest first");
+
+    // A limit keeps the largest groups and still says how many there are.
+    let largest = browser.groups(&Query::default(), &by_serial, 3).unwrap();
+    assert_eq!(largest.groups, groups[..3]);
+    assert_eq!(largest.total, all.total);
+
+    // Under a filter, the groups count only the rows it keeps.
+    let leases = Query { types: vec!["Lease".into()], ..Query::default() };
+    let lease_groups = browser.groups(&leases, &by_serial, 100_000).unwrap();
+    let mut expected_leases: BTreeMap<String, u64> = BTreeMap::new();
+    for instrument in project().into_iter().filter(|i| i.type_name == "Lease") {
+        let mut values = attribute_values(&instrument, "Serial Number");
+        values.dedup();
+        for value in values {
+            *expected_leases.entry(value).or_default() += 1;
+        }
+    }
+    let found: BTreeMap<String, u64> = lease_groups.groups.iter().map(|g| (g.value.clone().unwrap_or_default(), g.count)).collect();
+    assert_eq!(found, expected_leases);
 
     let biggest = &groups[0];
     let expanded = Query { attribute: Some(AttributeValue { name: "Serial Number".into(), value: biggest.value.clone() }), ..Query::default() };
     assert_eq!(browser.count(&expanded).unwrap(), biggest.count);
 
-    let sources = browser.groups(&Query::default(), &GroupBy::Source).unwrap();
-    assert_eq!(sources.iter().map(|g| g.count).sum::<u64>(), DEMO_INSTRUMENTS);
+    let sources = browser.groups(&Query::default(), &GroupBy::Source, 1000).unwrap();
+    assert_eq!(sources.groups.iter().map(|g| g.count).sum::<u64>(), DEMO_INSTRUMENTS);
+    assert_eq!(sources.total, sources.groups.len() as u64);
 }
 
 #[tokio::test(flavor = "multi_thread")]
