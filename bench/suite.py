@@ -301,6 +301,10 @@ def p6_p7(work: Path, args: argparse.Namespace) -> list[Row]:
         # The whole file's index is P6's; smaller ones are built from the file's first lines.
         target_args = ["--open", str(index_dir)] if size >= args.p6_instruments else ["--from", str(source), str(size)]
         out = subprocess.run([str(RELEASE / "examples" / "browse_bench"), *target_args], check=True, capture_output=True, text=True).stdout
+        # Every query's figures (and the groups, the CSV), beside the table's summary of them.
+        kept = ROOT / "target" / "bench" / f"browse-{min(size, args.p6_instruments)}.txt"
+        kept.parent.mkdir(parents=True, exist_ok=True)
+        kept.write_text(out)
         found = re.search(r"all (\d+) keystroke/filter queries: median ([0-9.]+) ms, p95 ([0-9.]+) ms", out)
         if not found:
             raise SystemExit(f"browse_bench printed no summary:\n{out}")
@@ -351,7 +355,8 @@ def table(rows: list[Row]) -> str:
     for r in rows:
         met = {True: "yes", False: "**no**", None: "-"}[r.met]
         lines.append(f"| {r.id} | {r.what} | {r.ours} | {r.peer} | {r.ratio} | {r.target} | {met} |")
-    notes = [f"- {r.id}: {note}" for r in rows for note in r.notes]
+    # Rows of one id (P7 at two sizes) share their notes: each is said once.
+    notes = list(dict.fromkeys(f"- {r.id}: {note}" for r in rows for note in r.notes))
     return "\n".join(lines + [""] + notes)
 
 
