@@ -309,8 +309,8 @@ impl Browser {
     fn json_line(&self, id: u64, offset: u64, length: u64) -> Result<String, EngineError> {
         use std::io::{Read, Seek, SeekFrom};
         let path = self.dir.join(INSTRUMENTS);
-        let changed = || EngineError::CorruptState { path: path.clone(), reason: format!("instrument {id}'s line is not where the index says; it changed after the export") };
-        let mut file = std::fs::File::open(&path).map_err(|source| EngineError::Io { context: format!("could not read {}", path.display()), source })?;
+        let changed = || EngineError::ExportChanged { path: path.clone(), id };
+        let mut file = std::fs::File::open(&path).map_err(|_| changed())?;
         let mut line = vec![0; usize::try_from(length).map_err(|_| changed())?];
         file.seek(SeekFrom::Start(offset)).and_then(|_| file.read_exact(&mut line)).map_err(|_| changed())?;
         let text = String::from_utf8_lossy(&line).into_owned();

@@ -52,6 +52,8 @@ pub enum EngineError {
     NoPdf { id: u64 },
     #[error("Choose at least one instrument with a PDF to merge.")]
     NothingToMerge,
+    #[error("Instrument {id}'s JSON cannot be shown: {path:?} is missing or was changed after the export was made. The table still works; export again to see every field.")]
+    ExportChanged { path: PathBuf, id: u64 },
     #[error("The PDF {path:?} cannot be read ({reason}); the rest of the export is unaffected.")]
     UnreadablePdf { path: PathBuf, reason: String },
     #[error("The export was cancelled.")]
@@ -99,6 +101,7 @@ impl EngineError {
             | EngineError::Io { .. }
             | EngineError::Index(_)
             | EngineError::CorruptState { .. }
+            | EngineError::ExportChanged { .. }
             | EngineError::UnreadablePdf { .. } => FailureKind::Local,
         }
     }
@@ -117,6 +120,7 @@ impl EngineError {
             EngineError::Io { .. } => "io_error",
             EngineError::Index(_) => "index_error",
             EngineError::CorruptState { .. } => "corrupt_state",
+            EngineError::ExportChanged { .. } => "export_changed",
             EngineError::DestinationNotEmpty { .. } => "destination_not_empty",
             EngineError::JobNotFound { .. } => "job_not_found",
             EngineError::JobBusy { .. } => "job_busy",

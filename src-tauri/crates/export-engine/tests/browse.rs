@@ -283,10 +283,12 @@ async fn an_instruments_json_changed_after_indexing_is_reported_not_shown_as_ano
     std::fs::write(dir.join("instruments.json"), text.split_once('\n').unwrap().1).unwrap();
 
     let error = browser.details(rows[1].id).unwrap_err();
-    assert!(matches!(error, EngineError::CorruptState { .. }), "{error}");
-    assert!(error.to_string().contains(&format!("instrument {}", rows[1].id)), "{error}");
+    assert!(matches!(error, EngineError::ExportChanged { id, .. } if id == rows[1].id), "{error}");
+    assert_eq!(error.code(), "export_changed");
+    assert!(error.to_string().contains("export again"), "{error}");
+    assert!(browser.page(&Query::default(), 0, 10).is_ok(), "the table still works");
     std::fs::remove_file(dir.join("instruments.json")).unwrap();
-    assert!(browser.details(rows[0].id).is_err());
+    assert!(matches!(browser.details(rows[0].id), Err(EngineError::ExportChanged { .. })));
 }
 
 #[tokio::test(flavor = "multi_thread")]
