@@ -138,6 +138,13 @@ pub struct Facets {
     pub attributes: Vec<String>,
 }
 
+impl Query {
+    /// The part of the query that decides which rows are kept (not their order or columns).
+    fn rows_kept(&self) -> Query {
+        Query { sort: Sort::default(), columns: Vec::new(), ..self.clone() }
+    }
+}
+
 /// What to group by.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -205,7 +212,7 @@ impl Browser {
     /// How many rows match `query`.
     pub fn count(&self, query: &Query) -> Result<u64, EngineError> {
         let mut sql = Params::new();
-        let only = Query { sort: Sort::default(), columns: Vec::new(), ..query.clone() };
+        let only = query.rows_kept();
         let text = if only == (Query { search: query.search.clone(), ..Query::default() }) && !fts_query(&query.search).is_empty() {
             // Search alone: the full-text index counts its matches itself, without visiting rows.
             let search = sql.bind(SqlValue::Text(fts_query(&query.search)));
@@ -248,7 +255,7 @@ impl Browser {
     /// export, which nobody reads one by one and no window should receive.
     pub fn groups(&self, query: &Query, by: &GroupBy, limit: u64) -> Result<Groups, EngineError> {
         let mut sql = Params::new();
-        let only = Query { sort: Sort::default(), columns: Vec::new(), ..query.clone() };
+        let only = query.rows_kept();
         let grouped = match by {
             GroupBy::Attribute { name } if only == Query::default() => {
                 // Nothing filtered: the attribute index answers alone, without visiting a row.

@@ -27,6 +27,10 @@ pub const INDEX: &str = "index.sqlite";
 /// tables (`Browser::open` attaches it). Indexes made before it existed hold `search` inside
 /// index.sqlite, where the same queries find it.
 pub const SEARCH: &str = "search.sqlite";
+
+/// Both files are built in a staging folder and published whole, so durability per statement
+/// buys nothing; a crash means indexing again from instruments.json.
+const BUILD_PRAGMAS: &str = "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;";
 pub const INSTRUMENTS: &str = "instruments.json";
 
 const SCHEMA: &str = "
@@ -101,9 +105,7 @@ pub fn build(
     let _ = std::fs::remove_file(&index);
     let mut search = SearchWriter::start(&dir.join(SEARCH))?;
     let mut db = Connection::open(&index)?;
-    // The file is built in a staging folder and published whole, so durability per statement buys
-    // nothing; a crash means indexing again from instruments.json.
-    db.execute_batch("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;")?;
+    db.execute_batch(BUILD_PRAGMAS)?;
     db.execute_batch(SCHEMA)?;
     db.execute_batch(TAGS_SCHEMA)?;
 
@@ -272,7 +274,7 @@ impl SearchWriter {
     fn start(path: &Path) -> Result<Self, EngineError> {
         let _ = std::fs::remove_file(path);
         let mut db = Connection::open(path)?;
-        db.execute_batch("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;")?;
+        db.execute_batch(BUILD_PRAGMAS)?;
         db.execute_batch(SEARCH_SCHEMA)?;
         // A few batches in flight keep both threads busy without holding the export in memory.
         let (to_thread, batches) = std::sync::mpsc::sync_channel::<Vec<SearchDocument>>(4);
