@@ -11,6 +11,7 @@ pub mod browse;
 pub mod error;
 pub mod exports;
 pub mod library;
+pub mod painting;
 pub mod settings;
 pub mod status;
 mod workspace;
@@ -41,6 +42,7 @@ pub fn run() {
         .plugin(tauri_plugin_notification::init())
         .setup(|app| {
             let handle = app.handle().clone();
+            painting::apply(&handle);
             let Shared { accounts, exports, demo } = state(&handle)?;
             allow_library_assets(&handle, &accounts.settings().library());
             app.manage(Arc::clone(&demo));

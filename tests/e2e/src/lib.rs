@@ -241,10 +241,31 @@ impl App {
     }
 
     /// Saves a PNG of the window's content under `target/e2e-screenshots/<name>.png`.
+    ///
+    /// Without a GPU the app has WebKit paint without compositing (src-tauri/src/painting.rs).
+    /// There WebKitWebDriver answers a screenshot only after the page paints something, so on
+    /// an idle page it waits forever. A pixel in the bottom-right corner changes its shade each
+    /// frame while the screenshot is taken, and is removed after.
     pub async fn screenshot(&self, name: &str) -> PathBuf {
         let dir = target_dir().join("e2e-screenshots");
         std::fs::create_dir_all(&dir).expect("create target/e2e-screenshots");
+        let keep_painting = r#"
+            const pixel = document.createElement('div');
+            pixel.id = 'e2e-screenshot-pixel';
+            pixel.style.cssText = 'position:fixed;right:0;bottom:0;width:1px;height:1px;pointer-events:none;z-index:2147483647';
+            document.body.append(pixel);
+            let shade = 0;
+            const paint = () => {
+              if (!pixel.isConnected) return;
+              shade ^= 1;
+              pixel.style.background = shade ? 'rgba(0,0,0,0.02)' : 'rgba(0,0,0,0.03)';
+              requestAnimationFrame(paint);
+            };
+            paint();
+        "#;
+        self.client.execute(keep_painting, vec![]).await.expect("start painting for the screenshot");
         let png = self.client.screenshot().await.expect("take a screenshot");
+        let _ = self.client.execute("document.getElementById('e2e-screenshot-pixel')?.remove();", vec![]).await;
         let path = dir.join(format!("{name}.png"));
         std::fs::write(&path, png).expect("write the screenshot");
         path
