@@ -25,6 +25,7 @@ const COMMANDS: &[&str] = &[
     "browse_open",
     "browse_page",
     "browse_groups",
+    "browse_sources",
     "browse_details",
     "browse_save_csv",
     "browse_merge",

@@ -83,6 +83,11 @@ impl Browsers {
         Ok(lock(&browser).groups(query, by, limit.min(10_000))?)
     }
 
+    pub fn sources(&self, library: &Library, dir: &str, containing: &str, limit: u64) -> Result<Groups, CommandError> {
+        let browser = self.get(library, dir)?;
+        Ok(lock(&browser).sources_named(containing, limit.min(1000))?)
+    }
+
     pub fn details(&self, library: &Library, dir: &str, id: u64) -> Result<Details, CommandError> {
         let browser = self.get(library, dir)?;
         Ok(lock(&browser).details(id)?)

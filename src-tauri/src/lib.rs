@@ -85,6 +85,7 @@ pub fn run() {
             commands::browse_open,
             commands::browse_page,
             commands::browse_groups,
+            commands::browse_sources,
             commands::browse_details,
             commands::browse_save_csv,
             commands::browse_merge,
@@ -388,6 +389,17 @@ mod commands {
         limit: u64,
     ) -> Result<Groups> {
         browsers.groups(&accounts.settings().library(), &dir, &query, &by, limit)
+    }
+
+    #[tauri::command]
+    pub async fn browse_sources(
+        accounts: State<'_, Arc<Accounts>>,
+        browsers: State<'_, Arc<Browsers>>,
+        dir: String,
+        containing: String,
+        limit: u64,
+    ) -> Result<Groups> {
+        browsers.sources(&accounts.settings().library(), &dir, &containing, limit)
     }
 
     #[tauri::command]

@@ -30,6 +30,14 @@ async fn a_finished_export_is_browsed_searched_grouped_read_and_merged() {
         expect_count(app, leases).await?;
         app.choose("[data-testid=instrument-filter-type]", "").await?;
 
+        // A source, typed whole into the source field (keystroke by keystroke, as a person
+        // types; each one asks the engine for suggestions).
+        let source = all_sources(&project).into_iter().max_by_key(|(_, n)| *n).ok_or("no source in the demo")?;
+        app.fill("[data-testid=instrument-filter-source]", &source.0).await?;
+        expect_count(app, source.1).await?;
+        app.fill("[data-testid=instrument-filter-source]", "").await?;
+        expect_count(app, DEMO_INSTRUMENTS).await?;
+
         // A search: what the engine answers for the same words.
         let browser = Browser::open(Path::new(&dir)).map_err(|e| e.to_string())?;
         let searched = browser.count(&Query { search: "airframe".into(), ..Query::default() }).map_err(|e| e.to_string())?;
@@ -114,6 +122,15 @@ async fn a_finished_export_is_browsed_searched_grouped_read_and_merged() {
         Ok(())
     })
     .await;
+}
+
+/// Each source of the project and how many instruments it holds.
+fn all_sources(project: &Project) -> std::collections::BTreeMap<String, u64> {
+    let mut sources = std::collections::BTreeMap::new();
+    for (_, instrument) in project.instruments() {
+        *sources.entry(instrument.source_name.clone()).or_default() += 1;
+    }
+    sources
 }
 
 fn fantoccini_css(css: &str) -> annolab_e2e::fantoccini::Locator<'_> {

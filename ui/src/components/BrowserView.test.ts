@@ -13,7 +13,7 @@ const overview: ExportOverview = {
     instruments: 240,
     types: [{ value: "Lease", count: 31 }, { value: "Bill of Sale", count: 40 }],
     tagTypes: [{ value: "Airframe Inventory", count: 200 }],
-    sources: [{ value: "Test_PDF.pdf", count: 5 }],
+    sources: { groups: [{ value: "Test_PDF.pdf", count: 5 }], total: 22280 },
     attributes: ["Make", "Serial Number"],
   },
 };
@@ -30,6 +30,13 @@ function backend(queries: Query[]): void {
         return { total: a.query.types.includes("Lease") ? 31 : 240, offset: 0, rows: [] } satisfies Page;
       case "browse_groups":
         return { groups: [{ value: "MC-453", count: 3 }], total: 1 };
+      case "browse_sources": {
+        // Two sources hold "n809": the one named exactly so comes first, as the engine sends it.
+        const { containing } = args as { containing: string };
+        const names = ["N809ZO_Aircraft_Records.pdf", "N809ZO_Engine_Logs.pdf"].filter((n) => n.toLowerCase().includes(containing.toLowerCase()));
+        names.sort((a, b) => Number(b === containing) - Number(a === containing));
+        return { groups: names.map((value) => ({ value, count: 7 })), total: names.length };
+      }
       case "browse_save_csv":
         throw { code: "io_error", message: "could not write saved/instruments.csv: disk full" };
       default:
@@ -63,6 +70,41 @@ describe("BrowserView", () => {
     const group = await screen.findByTestId("group");
     expect(group.dataset.value).toBe("MC-453");
     expect(group.dataset.count).toBe("3");
+  });
+
+  test("a source is found by part of its name and filters once picked", async () => {
+    const queries: Query[] = [];
+    backend(queries);
+    render(BrowserView, { dir: overview.dir, onBack: vi.fn() });
+
+    const source = (await screen.findByTestId("instrument-filter-source")) as HTMLInputElement;
+    expect(source.placeholder).toBe("All 22,280 sources");
+    await fireEvent.input(source, { target: { value: "n809" } });
+    await waitFor(() => expect(document.querySelectorAll("#source-names option")).toHaveLength(2));
+    expect(queries.at(-1)?.sources).toEqual([]);
+
+    // Picking a suggestion puts its whole name in the field.
+    await fireEvent.input(source, { target: { value: "N809ZO_Engine_Logs.pdf" } });
+    await waitFor(() => expect(queries.at(-1)?.sources).toEqual(["N809ZO_Engine_Logs.pdf"]));
+
+    await fireEvent.keyDown(source, { key: "Escape" });
+    await waitFor(() => expect(queries.at(-1)?.sources).toEqual([]));
+    expect(source.value).toBe("");
+  });
+
+  test("a source name that does not exist is named, and the table is left as it was", async () => {
+    const queries: Query[] = [];
+    backend(queries);
+    render(BrowserView, { dir: overview.dir, onBack: vi.fn() });
+
+    const source = (await screen.findByTestId("instrument-filter-source")) as HTMLInputElement;
+    await fireEvent.input(source, { target: { value: "N809" } });
+    await fireEvent.change(source);
+    expect((await screen.findByTestId("source-problem")).textContent).toContain("No source is named “N809”; 2 contain it");
+    await fireEvent.input(source, { target: { value: "Z999" } });
+    await fireEvent.change(source);
+    await waitFor(() => expect(screen.getByTestId("source-problem").textContent).toContain("No source name contains “Z999”"));
+    expect(queries.every((q) => q.sources.length === 0)).toBe(true);
   });
 
   test("a search is sent as typed, and the clear button or Escape takes it back", async () => {

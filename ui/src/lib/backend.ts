@@ -214,6 +214,11 @@ export function browseGroups(dir: string, query: Query, by: GroupBy, limit: numb
   return call("browse_groups", { dir, query, by, limit });
 }
 
+/** Sources whose name contains `containing`: the one named exactly so first, then largest first. */
+export function browseSources(dir: string, containing: string, limit: number): Promise<Groups> {
+  return call("browse_sources", { dir, containing, limit });
+}
+
 export function browseDetails(dir: string, id: number): Promise<Details> {
   return call("browse_details", { dir, id });
 }

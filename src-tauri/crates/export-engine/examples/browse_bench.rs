@@ -53,7 +53,7 @@ async fn main() {
     let keystrokes = ["s", "se", "ser", "seri", "l", "le", "lea", "leas", "lease", "air", "airframe", "cessna", "n1", "n12"];
     let some_type = facets.types.first().and_then(|c| c.value.clone()).unwrap_or_default();
     let some_tag = facets.tag_types.first().and_then(|c| c.value.clone()).unwrap_or_default();
-    let some_source = facets.sources.first().and_then(|c| c.value.clone()).unwrap_or_default();
+    let some_source = facets.sources.groups.first().and_then(|c| c.value.clone()).unwrap_or_default();
     let mut queries: Vec<(String, Query)> = keystrokes.iter().map(|k| (format!("search {k:?}"), Query { search: (*k).into(), ..Query::default() })).collect();
     queries.push(("type filter".into(), Query { types: vec![some_type.clone()], ..Query::default() }));
     queries.push(("tag type filter".into(), Query { tag_types: vec![some_tag], ..Query::default() }));

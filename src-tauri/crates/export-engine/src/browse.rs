@@ -133,7 +133,10 @@ pub struct Facets {
     pub instruments: u64,
     pub types: Vec<Count>,
     pub tag_types: Vec<Count>,
-    pub sources: Vec<Count>,
+    /// The largest sources and how many there are: an export can hold tens of thousands, too
+    /// many to list (a menu of 22,000 took the page seconds to lay out); the rest are found
+    /// by name with [`Browser::sources_named`].
+    pub sources: Groups,
     /// Every tag attribute name, for extra columns and grouping.
     pub attributes: Vec<String>,
 }
@@ -167,6 +170,9 @@ pub struct Details {
     /// What was found wrong with it, in words.
     pub problems: Vec<String>,
 }
+
+/// How many sources [`Facets`] lists, largest first.
+pub const FACET_SOURCES: u64 = 200;
 
 /// The folder inside an export where CSV files and merged PDFs made from it are saved.
 pub const SAVED: &str = "saved";
@@ -239,7 +245,7 @@ impl Browser {
             instruments: self.count(&Query::default())?,
             types: counts("SELECT type_name, count(*) FROM instruments GROUP BY type_name ORDER BY count(*) DESC, type_name")?,
             tag_types: counts("SELECT tag_type, count(*) FROM instrument_tags GROUP BY tag_type ORDER BY count(*) DESC, tag_type")?,
-            sources: counts("SELECT source_name, count(*) FROM instruments GROUP BY source_name ORDER BY source_name")?,
+            sources: self.groups(&Query::default(), &GroupBy::Source, FACET_SOURCES)?,
             attributes,
         })
     }
@@ -274,17 +280,24 @@ impl Browser {
         };
         let text = format!("SELECT value, n, count(*) OVER () FROM ({grouped}) ORDER BY n DESC, value LIMIT {limit}");
         let mut statement = self.db.prepare_cached(&text)?;
-        let mut total = 0;
         let rows = statement.query_map(params_from_iter(sql.params.iter()), |r| {
             Ok((Count { value: r.get(0)?, count: r.get::<_, i64>(1)? as u64 }, r.get::<_, i64>(2)? as u64))
         })?;
-        let mut groups = Vec::new();
-        for row in rows {
-            let (count, all) = row?;
-            total = all;
-            groups.push(count);
-        }
-        Ok(Groups { groups, total })
+        collect_groups(rows)
+    }
+
+    /// Sources whose name contains `text` (ASCII letters in any case): the one named exactly
+    /// `text` first, then largest first. What the source field suggests as the user types.
+    pub fn sources_named(&self, text: &str, limit: u64) -> Result<Groups, EngineError> {
+        let pattern = format!("%{}%", text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+        let sql = format!(
+            "SELECT value, n, count(*) OVER () FROM \
+             (SELECT source_name AS value, count(*) AS n FROM instruments WHERE source_name LIKE ?1 ESCAPE '\\' GROUP BY source_name) \
+             ORDER BY value = ?2 DESC, n DESC, value LIMIT {limit}"
+        );
+        let mut statement = self.db.prepare_cached(&sql)?;
+        let rows = statement.query_map([pattern.as_str(), text], |r| Ok((Count { value: r.get(0)?, count: r.get::<_, i64>(1)? as u64 }, r.get::<_, i64>(2)? as u64)))?;
+        collect_groups(rows)
     }
 
     pub fn details(&self, id: u64) -> Result<Details, EngineError> {
@@ -621,6 +634,17 @@ fn upgrade(db: &Connection) -> Result<bool, EngineError> {
         db.execute_batch("ANALYZE;")?;
     }
     Ok(raw_in_table)
+}
+
+/// Groups from rows of (group, number of groups in all).
+fn collect_groups(rows: impl Iterator<Item = rusqlite::Result<(Count, u64)>>) -> Result<Groups, EngineError> {
+    let mut groups = Groups { groups: Vec::new(), total: 0 };
+    for row in rows {
+        let (count, all) = row?;
+        groups.total = all;
+        groups.groups.push(count);
+    }
+    Ok(groups)
 }
 
 /// Joins whole documents, page order kept: each document's objects are renumbered past the

@@ -90,7 +90,7 @@ async fn search_finds_every_word_as_a_prefix_in_names_and_attributes() {
     }
     // The fast counts (search alone, tag types alone) agree with the general one, which every
     // source filter forces here without changing the answer.
-    let every_source: Vec<String> = browser.facets().unwrap().sources.into_iter().filter_map(|c| c.value).collect();
+    let every_source: Vec<String> = browser.facets().unwrap().sources.groups.into_iter().filter_map(|c| c.value).collect();
     for query in [Query { search: "air".into(), ..Query::default() }, Query { tag_types: vec!["Engine Inventory".into()], ..Query::default() }] {
         let general = Query { sources: every_source.clone(), ..query.clone() };
         assert_eq!(browser.count(&query).unwrap(), browser.count(&general).unwrap(), "{query:?}");
@@ -176,6 +176,33 @@ async fn groups_by_an_attribute_add_up_and_expand_to_their_rows() {
     let sources = browser.groups(&Query::default(), &GroupBy::Source, 1000).unwrap();
     assert_eq!(sources.groups.iter().map(|g| g.count).sum::<u64>(), DEMO_INSTRUMENTS);
     assert_eq!(sources.total, sources.groups.len() as u64);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sources_are_offered_largest_first_and_found_by_any_part_of_their_name() {
+    let (_library, dir) = exported(false).await;
+    let browser = Browser::open(&dir).unwrap();
+    let mut expected: BTreeMap<String, u64> = BTreeMap::new();
+    for instrument in project() {
+        *expected.entry(instrument.source_name).or_default() += 1;
+    }
+
+    let offered = browser.facets().unwrap().sources;
+    assert_eq!(offered, browser.groups(&Query::default(), &GroupBy::Source, export_engine::browse::FACET_SOURCES).unwrap());
+    assert_eq!(offered.total, expected.len() as u64);
+
+    // Any part of the name, in any case; `_` and `%` are characters, not LIKE's wildcards.
+    let aircraft = expected.keys().find(|name| name.contains("O_A")).expect("a source like N809ZO_Aircraft… in the demo");
+    let found = browser.sources_named("o_a", 50).unwrap();
+    let wanted: BTreeMap<String, u64> = expected.iter().filter(|(name, _)| name.to_lowercase().contains("o_a")).map(|(n, c)| (n.clone(), *c)).collect();
+    assert!(found.groups.iter().any(|g| g.value.as_ref() == Some(aircraft)));
+    assert_eq!(found.groups.iter().map(|g| (g.value.clone().unwrap(), g.count)).collect::<BTreeMap<_, _>>(), wanted);
+    assert!(found.groups.windows(2).all(|w| w[0].count >= w[1].count), "largest first: {:?}", found.groups);
+    assert_eq!(browser.sources_named("%", 50).unwrap().total, 0);
+    // A name typed whole comes first even where larger sources contain it.
+    let smallest = offered.groups.last().unwrap().value.clone().unwrap();
+    assert_eq!(browser.sources_named(&smallest, 1).unwrap().groups[0].value.as_ref(), Some(&smallest));
+    assert_eq!(browser.sources_named("", 1).unwrap().total, expected.len() as u64);
 }
 
 #[tokio::test(flavor = "multi_thread")]
