@@ -92,6 +92,39 @@ async fn measure(app: &App, instruments: u64) -> Result<(), String> {
     let p95 = times[((times.len() as f64 - 1.0) * 0.95).round() as usize];
     let median = times[times.len() / 2];
     println!("{} search keystrokes: median {median:.1} ms, p95 {p95:.1} ms (keystroke to updated count, in the page)", times.len());
+    scrolled(app).await
+}
+
+/// Scrolls the table by 120 rows a frame for 120 frames, as a fast drag of the scroll bar
+/// does, and prints the time between frames and how many frames showed rows not yet loaded.
+async fn scrolled(app: &App) -> Result<(), String> {
+    let script = r#"
+        const finish = arguments[0];
+        const body = document.querySelector('[data-testid=instrument-table]');
+        const frames = [];
+        let blank = 0, last = performance.now();
+        const step = () => {
+          const now = performance.now();
+          frames.push(now - last);
+          last = now;
+          if (document.querySelector('[data-testid=instrument-table] .placeholder')) blank += 1;
+          if (frames.length > 120) return finish([frames.slice(1), blank]);
+          body.scrollTop += 120 * 36;
+          requestAnimationFrame(step);
+        };
+        requestAnimationFrame(step);
+    "#;
+    let answer = app.client().execute_async(script, vec![]).await.map_err(|e| e.to_string())?;
+    let mut frames: Vec<f64> = answer[0].as_array().ok_or("no frame times")?.iter().filter_map(|v| v.as_f64()).collect();
+    frames.sort_by(f64::total_cmp);
+    let at = |q: f64| frames[((frames.len() as f64 - 1.0) * q).round() as usize];
+    println!(
+        "scrolling 120 rows a frame: frame interval median {:.1} ms, p95 {:.1} ms; {} of {} frames showed rows still loading",
+        at(0.5),
+        at(0.95),
+        answer[1],
+        frames.len()
+    );
     Ok(())
 }
 
