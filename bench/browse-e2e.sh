@@ -5,10 +5,11 @@
 #
 #   bench/browse-e2e.sh [INSTRUMENTS]      default: 100000
 #
-# Without a GPU, WebKit paints through Mesa's software renderer (llvmpipe), which compiles a
-# shader the first time each kind of drawing appears: 0.7-5 s, once per machine, then cached.
-# The cache is kept in target/mesa-shader-cache, so the first run here shows the first-launch
-# cost and later runs the everyday one; delete the folder to see the first again.
+# Without a GPU the app has WebKit paint on the CPU (src-tauri/src/painting.rs).
+# `ANNOLAB_GPU=on bench/browse-e2e.sh` measures the composited way instead, through Mesa's
+# software renderer (llvmpipe), which compiles a shader the first time each kind of drawing
+# appears: 0.7-5 s, once per machine, then cached in target/mesa-shader-cache (delete the
+# folder to see a first launch again).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n="${1:-100000}"

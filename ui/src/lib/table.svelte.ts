@@ -16,6 +16,8 @@ export class InstrumentTable {
 
   private blocks = new Map<number, Row[]>();
   private pending = new Set<number>();
+  /** Where the view was asked to be while blocks were on their way; loaded when they arrive. */
+  private wanted: [number, number] | null = null;
   private generation = 0;
 
   constructor(dir: string) {
@@ -28,6 +30,7 @@ export class InstrumentTable {
     this.generation += 1;
     this.blocks.clear();
     this.pending.clear();
+    this.wanted = null;
     await this.load(0);
   }
 
@@ -37,8 +40,16 @@ export class InstrumentTable {
     return this.blocks.get(Math.floor(index / BLOCK))?.[index % BLOCK];
   }
 
-  /** Makes sure rows `start..end` are loaded or loading. */
+  /** Makes sure rows `start..end` are loaded or loading. While blocks are on their way, only
+   * the latest range is remembered and loaded when they arrive: a fast scroll then asks for the
+   * rows it stops on, not for every block it passed. (Each block is a query; at a million rows
+   * a deep one takes about 100 ms, and a queue of the blocks scrolled past kept the rows on
+   * screen blank for seconds.) */
   ensure(start: number, end: number): void {
+    if (this.pending.size > 0) {
+      this.wanted = [start, end];
+      return;
+    }
     for (let block = Math.floor(start / BLOCK); block <= Math.floor(Math.max(start, end) / BLOCK); block += 1) {
       if (!this.blocks.has(block) && !this.pending.has(block) && block * BLOCK < Math.max(this.total, 1)) {
         void this.load(block);
@@ -67,8 +78,15 @@ export class InstrumentTable {
     } catch (e) {
       if (generation === this.generation) this.error = e instanceof Error ? e.message : String(e);
     } finally {
-      this.pending.delete(block);
-      if (generation === this.generation) this.loading = this.pending.size > 0;
+      if (generation === this.generation) {
+        this.pending.delete(block);
+        this.loading = this.pending.size > 0;
+        const wanted = this.wanted;
+        if (wanted && this.pending.size === 0) {
+          this.wanted = null;
+          this.ensure(...wanted);
+        }
+      }
     }
   }
 }

@@ -1,7 +1,7 @@
 //! Benchmark, not a test: how the real app's browser feels on a large export. It starts the app
 //! with a demo project of N instruments (`ANNOLAB_DEMO_INSTRUMENTS`), exports it without PDFs,
-//! then times in the window: opening the export until rows show, and each search keystroke or
-//! filter until the table's count shows the new answer (the one-frame typing debounce included).
+//! then times in the window: opening the export until rows show, each search keystroke and
+//! each filter until the table's count shows the new answer, and the frames while scrolling.
 //! Prints figures; asserts nothing. Needs what the e2e tests need (`make test` has built the
 //! app and installed tauri-driver); run it under Xvfb and a D-Bus session:
 //!
@@ -62,7 +62,11 @@ async fn measure(app: &App, instruments: u64) -> Result<(), String> {
     let chosen = std::env::var("BROWSE_WORDS").ok();
     let mut words: Vec<&str> = match &chosen {
         Some(list) => list.split_whitespace().collect(),
-        None => vec!["s", "se", "ser", "l", "le", "lea", "leas", "air", "airf", "cess", "n1", "n12", "piper", "lycoming"],
+        // Prefixes of words in the demo, then a second and third pass in other orders: 26
+        // keystrokes that change the count, enough for a 95th percentile that is not the maximum.
+        None => "s se ser l le lea leas air airf cess n1 n12 piper lycoming s l le air cess n1 n12 piper lycoming s le airf cess n12 piper"
+            .split(' ')
+            .collect(),
     };
     words.push("");
     let mut times = Vec::new();
@@ -92,11 +96,41 @@ async fn measure(app: &App, instruments: u64) -> Result<(), String> {
     let p95 = times[((times.len() as f64 - 1.0) * 0.95).round() as usize];
     let median = times[times.len() / 2];
     println!("{} search keystrokes: median {median:.1} ms, p95 {p95:.1} ms (keystroke to updated count, in the page)", times.len());
+    filtered(app, &browser, instruments).await?;
     scrolled(app).await
 }
 
+/// Chooses each filter and takes it back, timed like a keystroke (choice to updated count).
+async fn filtered(app: &App, browser: &Browser, instruments: u64) -> Result<(), String> {
+    let filters = [
+        ("instrument-filter-type", "Lease", Query { types: vec!["Lease".into()], ..Query::default() }),
+        ("instrument-filter-tag", "Engine Inventory", Query { tag_types: vec!["Engine Inventory".into()], ..Query::default() }),
+        ("instrument-filter-tag", "Airframe Inventory", Query { tag_types: vec!["Airframe Inventory".into()], ..Query::default() }),
+        ("instrument-filter-reviewed", "yes", Query { reviewed: Some(true), ..Query::default() }),
+        ("instrument-filter-reviewed", "no", Query { reviewed: Some(false), ..Query::default() }),
+    ];
+    let mut times = Vec::new();
+    for (testid, value, query) in filters {
+        let expected = browser.count(&query).map_err(|e| e.to_string())?;
+        if expected == instruments {
+            continue;
+        }
+        let css = format!("[data-testid={testid}]");
+        let done = |n: u64| format!("document.querySelector('[data-testid=instrument-count]').textContent.replace(/[^0-9]/g, '') === '{n}'");
+        let chosen = in_page(app, &css, value, &done(expected)).await?;
+        let back = in_page(app, &css, "", &done(instruments)).await?;
+        println!("filter {testid} = {value:<18} -> {expected:>8} rows: {chosen:>6.1} ms, and back to all: {back:.1} ms");
+        times.extend([chosen, back]);
+    }
+    times.sort_by(f64::total_cmp);
+    let p95 = times[((times.len() as f64 - 1.0) * 0.95).round() as usize];
+    println!("{} filter changes: median {:.1} ms, p95 {p95:.1} ms (choice to updated count, in the page)", times.len(), times[times.len() / 2]);
+    Ok(())
+}
+
 /// Scrolls the table by 120 rows a frame for 120 frames, as a fast drag of the scroll bar
-/// does, and prints the time between frames and how many frames showed rows not yet loaded.
+/// does, and prints the time between frames, how many frames showed rows not yet loaded, and
+/// how long after stopping the rows on screen were all there.
 async fn scrolled(app: &App) -> Result<(), String> {
     let script = r#"
         const finish = arguments[0];
@@ -108,7 +142,16 @@ async fn scrolled(app: &App) -> Result<(), String> {
           frames.push(now - last);
           last = now;
           if (document.querySelector('[data-testid=instrument-table] .placeholder')) blank += 1;
-          if (frames.length > 120) return finish([frames.slice(1), blank]);
+          if (frames.length > 120) {
+            // Stopped: how long until the rows it stopped on are all there.
+            const stopped = performance.now();
+            const settled = () => {
+              if (!document.querySelector('[data-testid=instrument-table] .placeholder')) return finish([frames.slice(1), blank, performance.now() - stopped]);
+              if (performance.now() - stopped > 20000) return finish([frames.slice(1), blank, -1]);
+              requestAnimationFrame(settled);
+            };
+            return settled();
+          }
           body.scrollTop += 120 * 36;
           requestAnimationFrame(step);
         };
@@ -119,11 +162,12 @@ async fn scrolled(app: &App) -> Result<(), String> {
     frames.sort_by(f64::total_cmp);
     let at = |q: f64| frames[((frames.len() as f64 - 1.0) * q).round() as usize];
     println!(
-        "scrolling 120 rows a frame: frame interval median {:.1} ms, p95 {:.1} ms; {} of {} frames showed rows still loading",
+        "scrolling 120 rows a frame: frame interval median {:.1} ms, p95 {:.1} ms; {} of {} frames showed rows still loading; rows all shown {:.0} ms after it stopped",
         at(0.5),
         at(0.95),
         answer[1],
-        frames.len()
+        frames.len(),
+        answer[2].as_f64().unwrap_or(f64::NAN)
     );
     Ok(())
 }
@@ -135,8 +179,9 @@ async fn typed(app: &App, value: &str, expected: u64) -> Result<f64, String> {
     in_page(app, "[data-testid=instrument-search]", value, &done).await
 }
 
-/// In the page, timed with performance.now(): clicks `css` (or, with a `value`, types it there)
-/// and returns the milliseconds until the JavaScript condition `done` holds, checked every frame.
+/// In the page, timed with performance.now(): clicks `css` (or, with a `value`, types it there;
+/// a menu is set to `value`, "" included) and returns the milliseconds until the JavaScript
+/// condition `done` holds, checked every frame.
 async fn in_page(app: &App, css: &str, value: &str, done: &str) -> Result<f64, String> {
     let element = app.find(css).await?;
     let element = serde_json::to_value(&element).map_err(|e| e.to_string())?;
@@ -149,7 +194,8 @@ async fn in_page(app: &App, css: &str, value: &str, done: &str) -> Result<f64, S
           if (performance.now() - t0 > 20000) return finish(-1);
           requestAnimationFrame(tick);
         }};
-        if (value === '' && element.tagName !== 'INPUT') element.click();
+        if (element.tagName === 'SELECT') {{ element.value = value; element.dispatchEvent(new Event('change', {{bubbles: true}})); }}
+        else if (value === '' && element.tagName !== 'INPUT') element.click();
         else {{ element.value = value; element.dispatchEvent(new Event('input', {{bubbles: true}})); }}
         requestAnimationFrame(tick);
     "#
