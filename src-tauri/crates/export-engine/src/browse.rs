@@ -280,10 +280,7 @@ impl Browser {
         };
         let text = format!("SELECT value, n, count(*) OVER () FROM ({grouped}) ORDER BY n DESC, value LIMIT {limit}");
         let mut statement = self.db.prepare_cached(&text)?;
-        let rows = statement.query_map(params_from_iter(sql.params.iter()), |r| {
-            Ok((Count { value: r.get(0)?, count: r.get::<_, i64>(1)? as u64 }, r.get::<_, i64>(2)? as u64))
-        })?;
-        collect_groups(rows)
+        collect_groups(statement.query_map(params_from_iter(sql.params.iter()), group_row)?)
     }
 
     /// Sources whose name contains `text` (ASCII letters in any case): the one named exactly
@@ -296,8 +293,7 @@ impl Browser {
              ORDER BY value = ?2 DESC, n DESC, value LIMIT {limit}"
         );
         let mut statement = self.db.prepare_cached(&sql)?;
-        let rows = statement.query_map([pattern.as_str(), text], |r| Ok((Count { value: r.get(0)?, count: r.get::<_, i64>(1)? as u64 }, r.get::<_, i64>(2)? as u64)))?;
-        collect_groups(rows)
+        collect_groups(statement.query_map([pattern.as_str(), text], group_row)?)
     }
 
     pub fn details(&self, id: u64) -> Result<Details, EngineError> {
@@ -634,6 +630,11 @@ fn upgrade(db: &Connection) -> Result<bool, EngineError> {
         db.execute_batch("ANALYZE;")?;
     }
     Ok(raw_in_table)
+}
+
+/// One row of a grouping query: (value, count, number of groups in all).
+fn group_row(r: &rusqlite::Row) -> rusqlite::Result<(Count, u64)> {
+    Ok((Count { value: r.get(0)?, count: r.get::<_, i64>(1)? as u64 }, r.get::<_, i64>(2)? as u64))
 }
 
 /// Groups from rows of (group, number of groups in all).
