@@ -79,7 +79,7 @@ if [[ "${1:-}" == "--launch-inside-display" ]]; then
     # Lines look like:  0x1a00003 "AnnoLab Exporter": ("annolab-exporter" "Annolab-exporter")  ...
     window="$(xwininfo -root -children 2>/dev/null |
       awk -v t="\"$TITLE\":" 'index($0, t) && $1 ~ /^0x/ { print $1; exit }')" || true
-    if [[ -n "$window" ]] && xwininfo -id "$window" 2>/dev/null | grep -q 'Map State: IsViewable'; then
+    if [[ -n "$window" ]] && xwininfo -id "$window" 2>/dev/null | grep 'Map State: IsViewable' >/dev/null; then
       break
     fi
     window=""
@@ -140,7 +140,10 @@ ok "Version: $expected_version (tauri.conf.json)"
 ok "Architecture: $(field Architecture)"
 [[ -n "$(field Maintainer)" ]] || fail "no Maintainer"
 ok "Maintainer: $(field Maintainer)"
-summary="$(field Description | head -n 1)"
+# The whole field, then its first line: `| head -n 1` would close the pipe early, and under
+# pipefail dpkg-deb's SIGPIPE (exit 141) failed the test now and then.
+description="$(field Description)"
+summary="${description%%$'\n'*}"
 [[ -n "$summary" && "$summary" != "(none)" ]] || fail "no Description (bundle.shortDescription)"
 (($(field Description | wc -l) > 1)) || fail "no long Description (bundle.longDescription)"
 ok "Description: $summary"
@@ -208,7 +211,7 @@ DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y --no-install-reco
 dpkg-query -W -f='${Status}' "$PACKAGE" | grep -q 'install ok installed' ||
   fail "$PACKAGE is not 'install ok installed' after apt-get install"
 ok "installed: $(dpkg-query -W -f='${Package} ${Version}, ${Installed-Size} KiB' "$PACKAGE")"
-dpkg -L "$PACKAGE" | grep -qx "$BINARY" || fail "dpkg does not list $BINARY as part of $PACKAGE"
+dpkg -L "$PACKAGE" | grep -x "$BINARY" >/dev/null || fail "dpkg does not list $BINARY as part of $PACKAGE"
 [[ -x "$BINARY" ]] || fail "$BINARY is not an executable file after installing"
 ok "$BINARY installed and owned by $PACKAGE"
 
