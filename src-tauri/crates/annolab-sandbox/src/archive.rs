@@ -82,7 +82,8 @@ pub fn write(path: &Path, project: &Project, request: &ExportRequest, shape: Arc
             };
             for instrument in instruments {
                 let bytes = pdf::cut(&document, instrument.start_page_number, instrument.end_page_number).map_err(pdf_error)?;
-                zip.start_file(format!("pdfs/{}", pdf_file_name(instrument)), pdf_options)?;
+                let name = if project.type_names.is_empty() { pdf_file_name(instrument) } else { raw_pdf_file_name(instrument) };
+                zip.start_file(format!("pdfs/{name}"), pdf_options)?;
                 zip.write_all(&bytes)?;
                 summary.pdfs += 1;
             }
@@ -184,6 +185,12 @@ pub fn pdf_file_name(instrument: &Instrument) -> String {
         instrument.end_page_number,
         instrument.id
     )
+}
+
+/// The documented name with the type exactly as it is, whatever it holds (but `/`, which would
+/// make it a folder): what a server that never cleans its names sends.
+pub fn raw_pdf_file_name(instrument: &Instrument) -> String {
+    format!("{}_{}-{}_{}.pdf", instrument.type_name.replace('/', "_"), instrument.start_page_number, instrument.end_page_number, instrument.id)
 }
 
 /// Replaces characters no common file system accepts (`<>:"/\|?*`, controls) with `_`, trims

@@ -74,6 +74,10 @@ pub struct SandboxConfig {
     pub faults: Vec<Fault>,
     /// Where archives are written; defaults to a temporary folder removed on shutdown.
     pub data_dir: Option<PathBuf>,
+    /// Instrument types to serve instead of the demo's, in turn, written into the PDF entry
+    /// names exactly as given (as a server that never cleans its names would): empty for the
+    /// demo's own types, whose entry names are made safe.
+    pub type_names: Vec<String>,
 }
 
 impl SandboxConfig {
@@ -105,6 +109,7 @@ impl SandboxConfig {
             scan_bytes_per_page: 0,
             faults: Vec::new(),
             data_dir: None,
+            type_names: Vec::new(),
         }
     }
 }
@@ -175,7 +180,7 @@ impl Sandbox {
         for fault in &config.faults {
             fault.apply(&faults);
         }
-        let project = Arc::new(Project::demo(config.sources.clone()));
+        let project = Arc::new(Project::demo(config.sources.clone()).with_type_names(config.type_names.clone()));
         let jobs = Arc::new(jobs::Jobs::new(archives, project.id));
         let signer = storage::Signer::new().map_err(|e| SandboxError::Random(e.to_string()))?;
         let info = ProjectInfo { owner: project.owner.clone(), name: project.name.clone(), instrument_count: project.instrument_count() };

@@ -55,6 +55,10 @@ struct Args {
     /// Folder for export archives (default: a temporary folder removed on exit).
     #[arg(long, value_name = "DIR")]
     data_dir: Option<PathBuf>,
+    /// Serve this instrument type instead of the demo's (repeatable; used in turn), written into
+    /// PDF entry names exactly as given, as a server that never cleans its names would.
+    #[arg(long = "type-name", value_name = "NAME")]
+    type_names: Vec<String>,
     /// Inject a fault (repeatable); see the list below.
     #[arg(long = "fault", value_name = "FAULT")]
     faults: Vec<Fault>,
@@ -113,6 +117,7 @@ async fn run(args: Args) -> Result<(), String> {
         scan_bytes_per_page: args.page_kib.saturating_mul(1024),
         faults: args.faults,
         data_dir: args.data_dir,
+        type_names: args.type_names,
     };
     let sandbox = Sandbox::start(config).await.map_err(|e| e.to_string())?;
     let project = sandbox.project();

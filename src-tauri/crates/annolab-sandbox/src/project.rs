@@ -44,6 +44,9 @@ pub struct Project {
     pub id: u64,
     pub group_id: u64,
     pub sources: SourceSet,
+    /// Served instead of the demo's instrument types, in turn, and written into PDF entry names
+    /// unchanged; empty for the demo's own.
+    pub type_names: Vec<String>,
 }
 
 impl Project {
@@ -54,7 +57,14 @@ impl Project {
             id: DEMO_PROJECT_ID,
             group_id: DEMO_GROUP_ID,
             sources,
+            type_names: Vec::new(),
         }
+    }
+
+    /// The same project with these instrument types in place of the demo's (see `type_names`).
+    pub fn with_type_names(mut self, type_names: Vec<String>) -> Self {
+        self.type_names = type_names;
+        self
     }
 
     /// Number of instruments in the project.
@@ -84,6 +94,14 @@ impl Project {
                     Source::from_file(index, file, next_instrument_id)
                 }
             };
+            let mut source = source;
+            if !self.type_names.is_empty() {
+                for instrument in &mut source.instruments {
+                    let demo_type = TYPES.iter().position(|(name, _)| *name == instrument.type_name).unwrap_or_default() as u64;
+                    let turn = (demo_type + instrument.id) % self.type_names.len() as u64;
+                    instrument.type_name = self.type_names[turn as usize].clone();
+                }
+            }
             index += 1;
             next_instrument_id += source.instruments.len() as u64;
             remaining = remaining.saturating_sub(source.instruments.len() as u64);

@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::EngineError;
 use crate::index::{INDEX, INSTRUMENTS, fts_query};
+use crate::names;
 
 /// What the table shows: filters, a search, a sort and extra attribute columns.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -317,7 +318,7 @@ impl Browser {
             .prepare_cached("SELECT message FROM problems WHERE instrument_id = ?1")?
             .query_map([id as i64], |r| r.get(0))?
             .collect::<Result<Vec<String>, _>>()?;
-        Ok(Details { row, raw, pdf: pdf.map(|p| self.dir.join(p).display().to_string()), problems })
+        Ok(Details { row, raw, pdf: pdf.map(|p| names::find_on_disk(&self.dir, &p).display().to_string()), problems })
     }
 
     /// Instrument `id`'s line of instruments.json, checked to still be that instrument's: a file
@@ -349,7 +350,7 @@ impl Browser {
                     rusqlite::Error::QueryReturnedNoRows => EngineError::InstrumentNotFound { id },
                     other => other.into(),
                 })?;
-                path.map(|p| self.dir.join(p)).ok_or(EngineError::NoPdf { id })
+                path.map(|p| names::find_on_disk(&self.dir, &p)).ok_or(EngineError::NoPdf { id })
             })
             .collect()
     }

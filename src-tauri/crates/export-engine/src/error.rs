@@ -56,6 +56,8 @@ pub enum EngineError {
     ExportChanged { path: PathBuf, id: u64 },
     #[error("The PDF {path:?} cannot be read ({reason}); the rest of the export is unaffected.")]
     UnreadablePdf { path: PathBuf, reason: String },
+    #[error("Could not {action} {path:?}: a file in it is open in another program (a PDF viewer, Explorer's preview, a virus scanner). Close it and try again; nothing was changed.")]
+    FileInUse { action: &'static str, path: PathBuf },
     #[error("The export was cancelled.")]
     Cancelled,
 }
@@ -102,7 +104,8 @@ impl EngineError {
             | EngineError::Index(_)
             | EngineError::CorruptState { .. }
             | EngineError::ExportChanged { .. }
-            | EngineError::UnreadablePdf { .. } => FailureKind::Local,
+            | EngineError::UnreadablePdf { .. }
+            | EngineError::FileInUse { .. } => FailureKind::Local,
         }
     }
 
@@ -128,6 +131,7 @@ impl EngineError {
             EngineError::NoPdf { .. } => "no_pdf",
             EngineError::NothingToMerge => "nothing_to_merge",
             EngineError::UnreadablePdf { .. } => "unreadable_pdf",
+            EngineError::FileInUse { .. } => "file_in_use",
             EngineError::Cancelled => "cancelled",
             EngineError::KeychainUnavailable { .. } => "keychain_unavailable",
             EngineError::KeychainLocked { .. } => "keychain_locked",

@@ -15,7 +15,8 @@ use serde::{Deserialize, Serialize};
 use tokio_util::sync::CancellationToken;
 
 use crate::error::EngineError;
-use crate::manifest::Problem;
+use crate::manifest::{Problem, Renamed};
+use crate::names::{self, Placement};
 use crate::progress::{Progress, ProgressSink, Throttle};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,18 +25,22 @@ pub struct Limits {
     pub max_total_bytes: u64,
     /// Entries larger than 1 MiB may not expand more than this many times their packed size.
     pub max_ratio: u64,
+    /// The most UTF-16 units a file's path inside the export may have: Windows' path limit less
+    /// the export folder's own path ([`names::path_budget`] of the destination).
+    pub path_budget: usize,
 }
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { max_total_bytes: 256 << 30, max_ratio: 200 }
+        Limits { max_total_bytes: 256 << 30, max_ratio: 200, path_budget: names::MAX_PATH }
     }
 }
 
 /// An extracted instrument PDF, found by the trailing `_<id>.pdf` of its name.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PdfFile {
-    /// Relative to the export folder, with `/` separators.
+    /// The file written, relative to the export folder, with `/` separators, in NFC: what
+    /// everything that opens the PDF goes through ([`names::find_on_disk`]).
     pub path: String,
     /// None when the PDF could not be read.
     pub pages: Option<u32>,
@@ -47,6 +52,8 @@ pub struct Extracted {
     pub bytes: u64,
     pub pdfs: BTreeMap<u64, PdfFile>,
     pub problems: Vec<Problem>,
+    /// Entries written under another name than the archive gave them.
+    pub renamed: Vec<Renamed>,
 }
 
 pub fn extract(zip: &Path, staging: &Path, limits: Limits, progress: &dyn ProgressSink, cancel: &CancellationToken) -> Result<Extracted, EngineError> {
@@ -93,6 +100,8 @@ pub(crate) struct EntryWriter<'a> {
     buffer: Vec<u8>,
     /// The folder the last entry went into, already created.
     made: Option<PathBuf>,
+    /// Where each entry goes: a legal, unique name on every OS.
+    placement: Placement,
 }
 
 /// Entries up to this size are read whole into memory before they are written.
@@ -100,7 +109,7 @@ const IN_MEMORY: u64 = 8 << 20;
 
 impl<'a> EntryWriter<'a> {
     pub(crate) fn new(staging: &'a Path, limits: Limits) -> Self {
-        EntryWriter { staging, limits, extracted: Extracted::default(), buffer: Vec::new(), made: None }
+        EntryWriter { staging, limits, extracted: Extracted::default(), buffer: Vec::new(), made: None, placement: Placement::new(limits.path_budget) }
     }
 
     /// Writes `entry` (read to its end, which makes the zip crate check its CRC-32), or records
@@ -112,10 +121,12 @@ impl<'a> EntryWriter<'a> {
             self.extracted.problems.push(unsafe_entry(&name));
             return Ok(());
         };
-        let target = self.staging.join(&relative);
         if entry.is_dir() {
+            let target = names::join(self.staging, &self.placement.folder_path(&relative));
             return fs::create_dir_all(&target).map_err(io(format!("could not create {}", target.display())));
         }
+        let placed = self.placement.file(&relative);
+        let target = names::join(self.staging, &placed);
         let size = entry.size();
         if size > 1 << 20 && size / entry.compressed_size().max(1) > self.limits.max_ratio {
             return Err(EngineError::ZipBomb { entry: name, ratio: size / entry.compressed_size().max(1) });
@@ -157,9 +168,11 @@ impl<'a> EntryWriter<'a> {
         };
         self.extracted.files += 1;
         self.extracted.bytes += size;
+        if placed != slash_path(&relative) {
+            self.extracted.renamed.push(Renamed { entry: name, file: placed.clone() });
+        }
         if let (Some(id), Some(pages)) = (pdf_id, pages) {
-            let path = relative.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/");
-            self.extracted.pdfs.insert(id, PdfFile { path, pages });
+            self.extracted.pdfs.insert(id, PdfFile { path: placed, pages });
         }
         Ok(())
     }
@@ -168,7 +181,11 @@ impl<'a> EntryWriter<'a> {
     /// (entries arriving one by one cannot tell), and reports it like any unsafe entry.
     pub(crate) fn refuse_symlink(&mut self, name: &str) -> Result<(), EngineError> {
         if let Some(relative) = safe_relative_path(name, false) {
-            let target = self.staging.join(&relative);
+            let placed = match self.extracted.renamed.iter().position(|r| r.entry == name) {
+                Some(at) => self.extracted.renamed.remove(at).file,
+                None => slash_path(&relative),
+            };
+            let target = names::join(self.staging, &placed);
             if let Ok(meta) = fs::symlink_metadata(&target)
                 && meta.is_file()
             {
@@ -187,6 +204,11 @@ impl<'a> EntryWriter<'a> {
     pub(crate) fn finish(self) -> Extracted {
         self.extracted
     }
+}
+
+/// `path` with `/` separators, as the export records paths on every OS.
+fn slash_path(path: &Path) -> String {
+    path.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/")
 }
 
 fn unsafe_entry(name: &str) -> Problem {

@@ -32,33 +32,9 @@ pub fn now_stamp() -> String {
     OffsetDateTime::now_utc().format(&format).unwrap_or_default()
 }
 
-/// A folder name made from text a user or server chose (owner, project): characters no common
-/// file system accepts become `_`, edges are trimmed, the length is bounded.
-pub fn safe_component(text: &str) -> String {
-    let mut safe: String = text
-        .chars()
-        .map(|c| if c.is_control() || matches!(c, '<' | '>' | ':' | '"' | '/' | '\\' | '|' | '?' | '*') { '_' } else { c })
-        .collect();
-    safe = safe.trim_matches(|c: char| c == ' ' || c == '.').to_owned();
-    let mut end = safe.len().min(100);
-    while !safe.is_char_boundary(end) {
-        end -= 1;
-    }
-    safe.truncate(end);
-    if safe.is_empty() { "_".to_owned() } else { safe }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn folder_names_are_safe_everywhere() {
-        assert_eq!(safe_component("Group Name owning project"), "Group Name owning project");
-        assert_eq!(safe_component("../../etc"), "_.._etc");
-        assert_eq!(safe_component("a/b:c"), "a_b_c");
-        assert_eq!(safe_component(".."), "_");
-    }
 
     #[test]
     fn stamps_sort_by_time() {

@@ -6,6 +6,7 @@
 //! persisted [`job::JobRecord`].
 
 pub mod browse;
+pub mod disk;
 pub mod download;
 mod error;
 pub mod extract;
@@ -14,6 +15,7 @@ pub mod index;
 pub mod job;
 pub mod library;
 pub mod manifest;
+pub mod names;
 pub mod pipeline;
 pub mod poll;
 pub mod profiles;

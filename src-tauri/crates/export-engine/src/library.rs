@@ -4,15 +4,33 @@
 //! same file system, so publishing an export is a single rename.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
+use crate::disk::{self, Disk, RealDisk};
 use crate::error::EngineError;
-use crate::fsutil::safe_component;
 use crate::manifest::Manifest;
+use crate::names;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Owner and project folders are at most this long, and never shortened below the minimum.
+const MAX_FOLDER_CHARS: usize = 100;
+const MIN_FOLDER_CHARS: usize = 16;
+/// What an export's own files are given of the path limit: `pdfs/` and a 100-character name.
+const ROOM_INSIDE_AN_EXPORT: usize = 105;
+
+#[derive(Debug, Clone)]
 pub struct Library {
     root: PathBuf,
+    /// Publishing and deleting go through it: see [`crate::disk`].
+    disk: Arc<dyn Disk>,
 }
+
+impl PartialEq for Library {
+    fn eq(&self, other: &Self) -> bool {
+        self.root == other.root
+    }
+}
+
+impl Eq for Library {}
 
 /// A finished export found in the library.
 #[derive(Debug, Clone)]
@@ -23,7 +41,17 @@ pub struct LibraryEntry {
 
 impl Library {
     pub fn new(root: impl Into<PathBuf>) -> Self {
-        Library { root: root.into() }
+        Library { root: root.into(), disk: Arc::new(RealDisk) }
+    }
+
+    /// The same library on another [`Disk`] (tests make it refuse as Windows does).
+    pub fn with_disk(mut self, disk: Arc<dyn Disk>) -> Self {
+        self.disk = disk;
+        self
+    }
+
+    pub fn disk(&self) -> &dyn Disk {
+        self.disk.as_ref()
     }
 
     /// The per-user default: `~/.local/share/annolab-exporter/library` on Linux, the
@@ -41,13 +69,24 @@ impl Library {
         self.root.join(".work").join(job_id)
     }
 
+    /// Where deleted exports wait to be removed: inside the library, so moving one there is a rename.
+    fn trash_dir(&self) -> PathBuf {
+        self.root.join(".trash")
+    }
+
     /// Where job records are kept.
     pub fn jobs_dir(&self) -> PathBuf {
         self.root.join(".jobs")
     }
 
+    /// `<library>/<owner>/<project>/<stamp>-job<id>`, the owner and project made legal folder
+    /// names ([`names::folder_name`]) and shortened when the library's own path is long, so
+    /// that the export's files keep room for their names under Windows' path limit.
     pub fn export_dir(&self, owner: &str, project: &str, stamp: &str, remote_job_id: u64) -> PathBuf {
-        self.root.join(safe_component(owner)).join(safe_component(project)).join(format!("{stamp}-job{remote_job_id}"))
+        let leaf = format!("{stamp}-job{remote_job_id}");
+        let room = names::path_budget(&self.root).saturating_sub(leaf.len() + 3 + ROOM_INSIDE_AN_EXPORT) / 2;
+        let cap = room.clamp(MIN_FOLDER_CHARS, MAX_FOLDER_CHARS);
+        self.root.join(names::folder_name(owner, cap)).join(names::folder_name(project, cap)).join(leaf)
     }
 
     /// Every finished export, newest first. Folders without a readable manifest are not exports.
@@ -79,9 +118,31 @@ impl Library {
     }
 
     /// Deletes the finished export at `dir`, refusing anything that is not one.
+    ///
+    /// The export first leaves the library in one rename, which Windows refuses while a file in
+    /// it is open: then nothing is deleted and the message says what to close. Once moved, it is
+    /// gone from every listing even if removing its files stops halfway; what is left is
+    /// removed at the next delete.
     pub fn delete(&self, dir: &Path) -> Result<(), EngineError> {
         let entry = self.entry(dir)?;
-        std::fs::remove_dir_all(&entry.dir).map_err(|source| EngineError::Io { context: format!("could not delete {}", entry.dir.display()), source })
+        let trash = self.trash_dir();
+        std::fs::create_dir_all(&trash).map_err(|source| EngineError::Io { context: format!("could not create {}", trash.display()), source })?;
+        let name = entry.dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let moved = trash.join(format!("{name}-{}", crate::job::new_id()));
+        disk::rename_folder(self.disk(), &entry.dir, &moved, "delete", &entry.dir)?;
+        self.empty_trash();
+        Ok(())
+    }
+
+    /// Removes what earlier deletes left in the trash; best effort (a file still open stays
+    /// until the next time).
+    pub fn empty_trash(&self) {
+        let Ok(entries) = std::fs::read_dir(self.trash_dir()) else { return };
+        for entry in entries.filter_map(Result::ok) {
+            if let Err(e) = self.disk.remove_dir_all(&entry.path()) {
+                tracing::info!("left {} in the trash for now: {e}", entry.path().display());
+            }
+        }
     }
 
     /// Finds an export by its folder path, its folder name, or its job id (`341` or `job341`).
@@ -126,5 +187,29 @@ mod tests {
         assert!(matches!(library.delete(root.path()), Err(EngineError::JobNotFound { .. })));
         assert!(matches!(library.delete(&root.path().join("owner/../../etc")), Err(EngineError::JobNotFound { .. })));
         assert!(not_an_export.exists() && outside.path().exists());
+    }
+
+    #[test]
+    fn export_folders_are_legal_everywhere_and_never_hidden() {
+        let library = Library::new("/library");
+        let dir = library.export_dir("../../etc", "a/b:c", "20261129T170000Z", 7);
+        assert_eq!(dir, PathBuf::from("/library/_.._etc/a_b_c/20261129T170000Z-job7"));
+        let dir = library.export_dir("..", "CON", "20261129T170000Z", 7);
+        assert_eq!(dir, PathBuf::from("/library/_/_CON/20261129T170000Z-job7"));
+        let dir = library.export_dir("Group Name owning project", "Example Project Name", "20261129T170000Z", 341);
+        assert_eq!(dir, PathBuf::from("/library/Group Name owning project/Example Project Name/20261129T170000Z-job341"));
+    }
+
+    #[test]
+    fn a_long_library_path_shortens_owner_and_project_to_leave_room_for_file_names() {
+        let root = format!("C:/Users/A Title Examiner/AppData/Roaming/annolab/annolab-exporter/data/{}", "library");
+        let library = Library::new(&root);
+        let long = "Assignment and Assumption Holdings International ".repeat(3);
+        let dir = library.export_dir(&long, &long, "20261129T170000Z", 400_016);
+        let budget = names::path_budget(&dir);
+        assert!(budget >= ROOM_INSIDE_AN_EXPORT, "{} leaves {budget}", dir.display());
+        for part in dir.strip_prefix(&root).unwrap().components() {
+            assert!(names::is_legal(&part.as_os_str().to_string_lossy()), "{part:?}");
+        }
     }
 }

@@ -67,6 +67,18 @@ pub struct Manifest {
     pub zip_bytes: u64,
     pub counts: Counts,
     pub problems: Vec<Problem>,
+    /// Archive entries written under another name than they had (a name no disk of Windows,
+    /// macOS or Linux would take as it was, or one that another entry already had).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub renamed: Vec<Renamed>,
+}
+
+/// An archive entry's name as the server sent it, beside the file written for it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Renamed {
+    pub entry: String,
+    /// Relative to the export folder, `/`-separated.
+    pub file: String,
 }
 
 /// When each phase began (UTC, RFC 3339).

@@ -147,6 +147,7 @@ impl Engine {
         let status_url = job.status_url.clone().unwrap_or_default();
 
         let staging = self.staging_dir(job);
+        let limits = self.limits_for(job);
         let mut downloaded_sha256 = None;
         let mut streamed = None;
         if job.phase < Phase::Verifying || !zip.exists() {
@@ -161,7 +162,7 @@ impl Engine {
             let arrivals = Arc::new(Arrivals::default());
             let _stops_the_follower = arrivals.guard();
             let follower = tokio::task::spawn_blocking({
-                let (part, arrivals, staging, limits, cancel) = (download::part_path(&zip), Arc::clone(&arrivals), staging.clone(), self.limits, cancel.clone());
+                let (part, arrivals, staging, cancel) = (download::part_path(&zip), Arc::clone(&arrivals), staging.clone(), cancel.clone());
                 move || stream::extract_while_downloading(&part, arrivals, &staging, limits, &cancel)
             });
             let repoll = Repoll { client: &self.client, status_url: &status_url, cancel };
@@ -202,7 +203,7 @@ impl Engine {
                 self.enter(job, Phase::Extracting, progress)?;
                 remove_dir_if_exists(&staging)?;
                 let extracted = blocking({
-                    let (zip, staging, limits, progress, cancel) = (zip.clone(), staging.clone(), self.limits, Arc::clone(progress), cancel.clone());
+                    let (zip, staging, progress, cancel) = (zip.clone(), staging.clone(), Arc::clone(progress), cancel.clone());
                     move || extract::extract(&zip, &staging, limits, progress.as_ref(), &cancel)
                 })
                 .await?;
@@ -243,14 +244,12 @@ impl Engine {
                 problems: problems.len() as u64,
             },
             problems,
+            renamed: extracted.renamed,
         };
         manifest.write(&staging)?;
 
-        let destination = match &job.out {
-            Some(out) => out.clone(),
-            None => self.library.export_dir(&job.request.owner, &job.request.project, &now_stamp(), manifest.remote_job_id),
-        };
-        publish(&staging, &destination)?;
+        let destination = self.destination(job, &now_stamp());
+        publish(self.library.disk(), &staging, &destination)?;
         job.export_dir = Some(destination.clone());
         self.enter(job, Phase::Ready, progress)?;
         self.clean_up(job);
@@ -268,6 +267,22 @@ impl Engine {
         self.jobs.save(job)?;
         progress.emit(Progress::Phase { phase });
         Ok(())
+    }
+
+    /// Where `job` is published, with its time stamp `stamp`.
+    fn destination(&self, job: &JobRecord, stamp: &str) -> PathBuf {
+        match &job.out {
+            Some(out) => out.clone(),
+            None => self.library.export_dir(&job.request.owner, &job.request.project, stamp, job.remote_job_id.unwrap_or_default()),
+        }
+    }
+
+    /// The engine's limits, with names inside the export kept short enough that every file's
+    /// full path, once published, stays under Windows' 260-character limit where the folder allows.
+    fn limits_for(&self, job: &JobRecord) -> Limits {
+        // Every stamp has the same length, so the destination's length is known before its time.
+        let destination = self.destination(job, &now_stamp());
+        Limits { path_budget: self.limits.path_budget.min(crate::names::path_budget(&destination)), ..self.limits }
     }
 
     fn zip_path(&self, job: &JobRecord) -> PathBuf {
@@ -316,7 +331,7 @@ impl ProgressSink for Silent {
 
 /// Renames the finished staging folder to its final place; an empty destination folder (as
 /// made by a file dialog) is replaced.
-fn publish(staging: &Path, destination: &Path) -> Result<(), EngineError> {
+fn publish(disk: &dyn crate::disk::Disk, staging: &Path, destination: &Path) -> Result<(), EngineError> {
     let io = |context: String| move |source| EngineError::Io { context, source };
     if destination.exists() {
         std::fs::remove_dir(destination).map_err(|_| EngineError::DestinationNotEmpty { path: destination.to_path_buf() })?;
@@ -324,7 +339,7 @@ fn publish(staging: &Path, destination: &Path) -> Result<(), EngineError> {
     if let Some(parent) = destination.parent() {
         std::fs::create_dir_all(parent).map_err(io(format!("could not create {}", parent.display())))?;
     }
-    std::fs::rename(staging, destination).map_err(io(format!("could not move the export into {}", destination.display())))?;
+    crate::disk::rename_folder(disk, staging, destination, "publish the export into", destination)?;
     if let Some(parent) = destination.parent()
         && let Ok(dir) = std::fs::File::open(parent)
     {
