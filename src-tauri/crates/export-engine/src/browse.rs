@@ -356,7 +356,8 @@ impl Browser {
     }
 
     /// Writes every row matching `query` (sorted as it is) to `out` as CSV: one row per
-    /// instrument, every tag attribute a column. Returns the number of rows written.
+    /// instrument, every tag attribute a column, UTF-8 with a byte order mark and CRLF line
+    /// ends (what Excel on Windows opens correctly). Returns the number of rows written.
     pub fn write_csv(&self, query: &Query, out: &Path) -> Result<u64, EngineError> {
         let attributes = self.attribute_names()?;
         let query = Query { columns: attributes.clone(), ..query.clone() };
@@ -367,7 +368,11 @@ impl Browser {
         let text = format!("SELECT {ROW_COLUMNS}{columns} FROM {from}{filter} ORDER BY {order}");
         let io = |source| EngineError::Io { context: format!("could not write {}", out.display()), source };
         let part = out.with_extension("csv.part");
-        let mut csv = csv::WriterBuilder::new().from_path(&part).map_err(|e| io(std::io::Error::other(e)))?;
+        // Excel on Windows reads a CSV without a byte order mark in the ANSI code page (and so
+        // mangles every accent); RFC 4180 ends records with CRLF. Both suit every other reader.
+        let mut file = std::io::BufWriter::new(std::fs::File::create(&part).map_err(io)?);
+        std::io::Write::write_all(&mut file, "\u{feff}".as_bytes()).map_err(io)?;
+        let mut csv = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(file);
         let mut header: Vec<String> =
             ["id", "type", "source", "start page", "end page", "pdf pages", "tag types", "reviewed by", "reviewed at", "has pdf", "problems"]
                 .map(str::to_owned)

@@ -214,6 +214,11 @@ async fn the_table_writes_as_csv_one_row_per_instrument() {
 
     let written = browser.write_csv(&query, &out).unwrap();
 
+    // As Excel on Windows reads it correctly: UTF-8 with a byte order mark, CRLF line ends.
+    let bytes = std::fs::read(&out).unwrap();
+    assert!(bytes.starts_with("\u{feff}id,".as_bytes()));
+    let text = String::from_utf8(bytes).unwrap();
+    assert_eq!(text.matches("\r\n").count(), text.matches('\n').count());
     let mut reader = csv::Reader::from_path(&out).unwrap();
     let header = reader.headers().unwrap().clone();
     assert_eq!(&header[0], "id");

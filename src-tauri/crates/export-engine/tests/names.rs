@@ -144,3 +144,68 @@ async fn a_library_with_a_long_path_keeps_every_file_under_windows_path_limit() 
     }
     assert!(longest <= MAX_PATH, "a path of {longest} UTF-16 units");
 }
+
+/// Windows refuses to rename or delete a folder while a file in it is open in another program:
+/// publishing waits for it and then says so, and so does deleting, with nothing half done.
+mod held_open {
+    use super::*;
+    use export_engine::EngineError;
+    use export_engine::disk::HeldOpen;
+
+    fn engine(sandbox: &Sandbox, library: &Library) -> Engine {
+        let client = Client::new(ServerUrl::parse(&sandbox.api_url()).unwrap(), ApiKey::new(KEY).unwrap()).unwrap();
+        Engine::new(client, Storage::new().unwrap(), library.clone())
+    }
+
+    fn request() -> ExportRequest {
+        ExportRequest::parse(ExportInput { owner: "Group Name owning project".into(), project: "Example Project Name".into(), include_files: true, ..Default::default() }).unwrap()
+    }
+
+    #[tokio::test]
+    async fn an_export_whose_staging_file_is_open_is_not_published_until_it_is_closed() {
+        let sandbox = sandbox().await;
+        let scratch = tempfile::tempdir().unwrap();
+        let disk = Arc::new(HeldOpen::default());
+        let library = Library::new(scratch.path()).with_disk(disk.clone());
+        let engine = engine(&sandbox, &library);
+        let job = engine.create_job(request(), None, None).unwrap();
+        disk.hold(library.work_dir(&job.id).join("staging/pdfs/open-in-a-scanner.pdf"));
+
+        let error = engine.run(job.clone(), Arc::new(|_: Progress| {}), CancellationToken::new()).await.unwrap_err();
+        assert!(matches!(&error, EngineError::FileInUse { .. }), "{error:?}");
+        assert_eq!(error.code(), "file_in_use");
+        assert!(error.to_string().contains("Close it and try again"), "{error}");
+        assert!(library.list().is_empty(), "nothing is published");
+
+        disk.let_go();
+        let job = engine.jobs().load(&job.id).unwrap();
+        let finished = engine.run(job, Arc::new(|_: Progress| {}), CancellationToken::new()).await.unwrap();
+        assert_eq!(finished.manifest.counts.pdfs, 48);
+        assert_eq!(library.list().len(), 1);
+    }
+
+    #[tokio::test]
+    async fn deleting_an_export_whose_pdf_is_open_deletes_nothing_and_says_what_to_close() {
+        let sandbox = sandbox().await;
+        let scratch = tempfile::tempdir().unwrap();
+        let disk = Arc::new(HeldOpen::default());
+        let library = Library::new(scratch.path()).with_disk(disk.clone());
+        let engine = engine(&sandbox, &library);
+        let job = engine.create_job(request(), None, None).unwrap();
+        let finished = engine.run(job, Arc::new(|_: Progress| {}), CancellationToken::new()).await.unwrap();
+        let before = pdf_names(&finished.dir);
+        disk.hold(finished.dir.join("pdfs").join(&before[0]));
+
+        let error = library.delete(&finished.dir).unwrap_err();
+        assert!(matches!(&error, EngineError::FileInUse { action: "delete", .. }), "{error:?}");
+        assert_eq!(pdf_names(&finished.dir), before, "not one file is gone");
+        assert_eq!(library.list().len(), 1);
+
+        disk.let_go();
+        library.delete(&finished.dir).unwrap();
+        assert!(!finished.dir.exists());
+        assert!(library.list().is_empty());
+        let trash: Vec<_> = std::fs::read_dir(scratch.path().join(".trash")).unwrap().collect();
+        assert!(trash.is_empty(), "the trash is emptied");
+    }
+}
