@@ -164,6 +164,51 @@ async fn out_puts_the_export_exactly_in_the_folder() {
     assert_eq!(names, ["index.sqlite", "instruments.json", "manifest.json", "pdfs", "search.sqlite"]);
 }
 
+/// Type names Windows would refuse, exported into an `--out` folder and a library whose paths
+/// hold spaces, `#`, parentheses and non-ASCII letters: every PDF is written, each under a legal
+/// name that keeps its id, and `show` and `search` find them.
+#[tokio::test(flavor = "multi_thread")]
+async fn awkward_folders_and_windows_hostile_type_names_export_every_pdf() {
+    let long = "Assignment and Assumption of Lease and Security Agreement ".repeat(6);
+    let home = Home::with_sandbox(|c| {
+        c.sources = annolab_sandbox::SourceSet::Generated { instruments: 24 };
+        c.type_names = ["Lease: Aircraft", "Bill of Sale?", "Lien <Mechanic>", "Power of Attorney|Limited", "AUX", "Release ", long.trim_end()].map(str::to_owned).to_vec();
+    })
+    .await;
+    let awkward = home.dir.path().join("Title Work #7 (Überprüfung) – 東京");
+    for (out, library) in [(Some(awkward.join("N809 exports (copy)")), None), (None, Some(awkward.join("My Library #2")))] {
+        let mut export = home.export(&[]);
+        if let Some(out) = &out {
+            export.args(["--out", out.to_str().unwrap()]);
+        }
+        if let Some(library) = &library {
+            export.env("ANNOLAB_EXPORT_LIBRARY", library);
+        }
+        let output = run(export);
+        assert!(output.status.success(), "{}", stderr(&output));
+        let dir = PathBuf::from(stdout(&output).trim());
+        assert!(out.as_ref().is_none_or(|out| &dir == out), "{}", dir.display());
+        assert!(library.as_ref().is_none_or(|library| dir.starts_with(library)), "{}", dir.display());
+        assert!(stderr(&output).contains("Ready: 24 instruments, 24 PDFs, 0 problems."), "{}", stderr(&output));
+        for entry in std::fs::read_dir(dir.join("pdfs")).unwrap() {
+            let name = entry.unwrap().file_name().into_string().unwrap();
+            assert!(export_engine::names::is_legal(&name) && name.chars().count() <= 150, "{name:?}");
+            assert!(export_engine::extract::pdf_instrument_id(&name).is_some(), "{name:?}");
+        }
+        let mut show = home.cli();
+        show.args(["show", dir.to_str().unwrap()]);
+        if let Some(library) = &library {
+            show.env("ANNOLAB_EXPORT_LIBRARY", library);
+        }
+        let shown = run(show);
+        assert!(shown.status.success(), "{}", stderr(&shown));
+        let mut search = home.cli();
+        search.args(["search", dir.to_str().unwrap(), "Mechanic"]);
+        let found = run(search);
+        assert!(found.status.success() && stdout(&found).contains("Lien _Mechanic_"), "{}{}", stdout(&found), stderr(&found));
+    }
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn failures_have_distinct_exit_codes_and_one_clear_line() {
     let home = Home::with_sandbox(|c| c.faults = vec![Fault::JobError("The export worker crashed".into())]).await;
@@ -325,6 +370,8 @@ async fn the_key_is_never_written_by_the_cli() {
     }
 }
 
+// Sends SIGINT with `kill -INT`: Windows has neither the command nor the signal.
+#[cfg(unix)]
 #[tokio::test(flavor = "multi_thread")]
 async fn ctrl_c_cancels_and_leaves_no_temporary_files() {
     let home = Home::with_sandbox(|c| c.job_time = Duration::from_secs(60)).await;
