@@ -120,7 +120,7 @@ impl Browsers {
     /// `file` if it lies inside the export at `dir` (a PDF, a saved CSV or merged PDF).
     pub fn file_in_export(&self, library: &Library, dir: &str, file: &str) -> Result<PathBuf, CommandError> {
         let entry = library.entry(Path::new(dir))?;
-        let file = Path::new(file).canonicalize().map_err(|_| outside(file))?;
+        let file = dunce::canonicalize(file).map_err(|_| outside(file))?;
         if file.starts_with(&entry.dir) && file.is_file() { Ok(file) } else { Err(outside(&file.display().to_string())) }
     }
 

@@ -51,7 +51,7 @@ pub fn run() {
             app.manage(Arc::new(browse::Browsers::default()));
 
             let options = DemoOptions {
-                data_dir: handle.path().app_data_dir().ok().map(|dir| dir.join("demo-server")),
+                data_dir: handle.path().app_local_data_dir().ok().map(|dir| dir.join("demo-server")),
                 faults: DemoOptions::faults_from_env(),
                 instruments: DemoOptions::instruments_from_env(),
             };

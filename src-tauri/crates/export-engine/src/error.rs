@@ -7,6 +7,21 @@ use annolab_api::{ApiError, ErrorCode};
 
 use crate::request::RequestError;
 
+/// What to do when this OS's keychain cannot be reached (docs/platforms.md, "Keychain").
+#[cfg(windows)]
+const KEYCHAIN_HINT: &str = "Windows Credential Manager did not answer: sign in to Windows normally (not as a temporary profile) and try again";
+#[cfg(target_os = "macos")]
+const KEYCHAIN_HINT: &str = "The login keychain did not answer: open Keychain Access, check that the login keychain exists and is unlocked, and allow AnnoLab Exporter when asked";
+#[cfg(not(any(windows, target_os = "macos")))]
+const KEYCHAIN_HINT: &str = "Start and unlock a Secret Service (GNOME Keyring, KeePassXC)";
+/// How to unlock this OS's keychain.
+#[cfg(windows)]
+const KEYCHAIN_UNLOCK: &str = "sign in to Windows again";
+#[cfg(target_os = "macos")]
+const KEYCHAIN_UNLOCK: &str = "Keychain Access, login keychain";
+#[cfg(not(any(windows, target_os = "macos")))]
+const KEYCHAIN_UNLOCK: &str = "your desktop's keyring, e.g. Seahorse";
+
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum EngineError {
@@ -36,9 +51,9 @@ pub enum EngineError {
     DestinationNotEmpty { path: PathBuf },
     #[error("There is no export job {id:?}; `annolab-export jobs` lists them.")]
     JobNotFound { id: String },
-    #[error("No keychain is available to keep the API key ({reason}). On Linux, start and unlock a Secret Service (GNOME Keyring, KeePassXC); or set ANNOLAB_API_KEY for this shell instead.")]
+    #[error("No keychain is available to keep the API key ({reason}). {KEYCHAIN_HINT}; or set ANNOLAB_API_KEY for this shell instead.")]
     KeychainUnavailable { reason: String },
-    #[error("The keychain is locked ({reason}). Unlock it and try again, or set ANNOLAB_API_KEY.")]
+    #[error("The keychain is locked ({reason}). Unlock it and try again ({KEYCHAIN_UNLOCK}), or set ANNOLAB_API_KEY.")]
     KeychainLocked { reason: String },
     #[error("There is no profile {name:?}. `annolab-export profiles` lists them; `annolab-export login --profile {name}` creates it.")]
     ProfileNotFound { name: String },

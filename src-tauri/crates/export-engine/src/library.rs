@@ -54,10 +54,12 @@ impl Library {
         self.disk.as_ref()
     }
 
-    /// The per-user default: `~/.local/share/annolab-exporter/library` on Linux, the
-    /// Application Support folder on macOS, `%APPDATA%` on Windows.
+    /// The per-user default: `~/.local/share/annolab-exporter/library` on Linux,
+    /// `~/Library/Application Support/ai.annolab.annolab-exporter/library` on macOS,
+    /// `%LOCALAPPDATA%\annolab\annolab-exporter\data\library` on Windows: the local, not the
+    /// roaming, profile, since gigabytes of PDFs must not travel with every sign-in.
     pub fn default_root() -> Option<PathBuf> {
-        directories::ProjectDirs::from("ai", "annolab", "annolab-exporter").map(|dirs| dirs.data_dir().join("library"))
+        directories::ProjectDirs::from("ai", "annolab", "annolab-exporter").map(|dirs| dirs.data_local_dir().join("library"))
     }
 
     pub fn root(&self) -> &Path {
@@ -109,7 +111,9 @@ impl Library {
     /// path a front end was handed that points elsewhere).
     pub fn entry(&self, dir: &Path) -> Result<LibraryEntry, EngineError> {
         let not_found = || EngineError::JobNotFound { id: dir.display().to_string() };
-        let (Ok(root), Ok(dir)) = (self.root.canonicalize(), dir.canonicalize()) else { return Err(not_found()) };
+        // dunce: on Windows a plain C:\ path where it can, not the \\?\ form canonicalize
+        // gives, which the shell and other programs handed this path may not take.
+        let (Ok(root), Ok(dir)) = (dunce::canonicalize(&self.root), dunce::canonicalize(dir)) else { return Err(not_found()) };
         if !dir.starts_with(&root) || dir == root {
             return Err(not_found());
         }
