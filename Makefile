@@ -11,15 +11,15 @@ CARGO_TEST_FLAGS := --workspace --locked --features annolab-exporter/custom-prot
 # tests use a real Secret Service (a private, unlocked GNOME Keyring on that session).
 HEADLESS := NO_AT_BRIDGE=1 dbus-run-session -- scripts/with-keyring.sh xvfb-run -a -s "-screen 0 1280x800x24"
 
-.PHONY: run test package bench setup setup-test ui test-rust test-ui test-python test-package
+.PHONY: run test package bench setup setup-test ui test-rust test-ui test-python test-package test-workflows
 
 ## Install what is missing, then build and launch the app (with UI hot reload).
 run: setup
 	npm run tauri dev
 
-## Install what is missing, then run every test: Rust (with e2e), UI, Python clients, and the
-## .deb install test.
-test: setup-test ui test-rust test-ui test-python test-package
+## Install what is missing, then run every test: the GitHub workflows' check, Rust (with e2e), UI,
+## Python clients, and the .deb and .rpm install tests.
+test: setup-test test-workflows ui test-rust test-ui test-python test-package
 
 ## Install what is missing, then build the release installers (.deb and .rpm; the Tauri bundler
 ## writes the .rpm itself, no rpmbuild needed). Windows and macOS: see docs/packaging.md.
@@ -58,8 +58,16 @@ test-ui:
 test-python:
 	.venv/bin/python -m pytest tests/python -q
 
-## Bundle the .deb with the debug profile (the binary test-rust built, same features: no release
-## build), then install it, start the installed app under Xvfb and remove it again (root or sudo).
+## Bundle the .deb and .rpm with the debug profile (the binary test-rust built, same features: no
+## release build). The .deb: install it, start the installed app under Xvfb, remove it again (root
+## or sudo). The .rpm: read it, unpack it into a scratch root, start the unpacked app under Xvfb.
 test-package:
-	npm run tauri -- build --debug --bundles deb
+	npm run tauri -- build --debug --bundles deb rpm
 	tests/package/deb.sh
+	tests/package/rpm.sh
+
+## The GitHub workflows: the GitHub workflow schema (check-jsonschema, offline), then the keys that
+## matter (tests/workflows/check.py: the three OSes, their bundles, pinned actions, release tags).
+test-workflows:
+	.venv/bin/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
+	.venv/bin/python tests/workflows/check.py

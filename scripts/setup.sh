@@ -14,12 +14,13 @@ with_test_tools=false
 [[ "${1:-}" == "--test" ]] && with_test_tools=true
 
 # Tauri's Linux build and runtime needs, the e2e test tools (Xvfb, WebKitWebDriver, D-Bus), and
-# what the scripts and Python tests use (x11-utils: xwininfo, for the package install test).
+# what the scripts and Python tests use (x11-utils: xwininfo, for the package install tests; rpm,
+# rpm2cpio and cpio: reading and unpacking the .rpm, which Debian cannot install).
 DEBIAN_PACKAGES=(
   libwebkit2gtk-4.1-dev build-essential curl wget file libxdo-dev libssl-dev
   libayatana-appindicator3-dev librsvg2-dev pkg-config xvfb xauth imagemagick webkit2gtk-driver
   gnome-keyring dbus libsecret-tools fonts-dejavu-core
-  unzip jq bc python3-venv procps x11-utils
+  unzip jq bc python3-venv procps x11-utils rpm rpm2cpio cpio
 )
 NODE_MIN_MAJOR=20
 NODE_MIN_MINOR=19
@@ -87,16 +88,21 @@ install_npm_packages() {
 }
 
 install_python_venv() {
-  local requirements=tests/python/requirements.txt
-  [[ -f "$requirements" ]] || return 0
+  # The Python clients the tests run, and the workflow checker (check-jsonschema).
+  local requirements=(tests/python/requirements.txt tests/workflows/requirements.txt)
   local stamp=.venv/.requirements-installed
   if [[ ! -x .venv/bin/python ]]; then
     say "Creating the Python virtual environment .venv"
     python3 -m venv .venv
   fi
-  if [[ ! -f "$stamp" || "$requirements" -nt "$stamp" ]]; then
-    say "Installing Python packages from $requirements"
-    .venv/bin/python -m pip install --quiet --disable-pip-version-check -r "$requirements"
+  local file stale=false
+  [[ -f "$stamp" ]] || stale=true
+  for file in "${requirements[@]}"; do
+    if [[ "$file" -nt "$stamp" ]]; then stale=true; fi
+  done
+  if $stale; then
+    say "Installing Python packages from ${requirements[*]}"
+    .venv/bin/python -m pip install --quiet --disable-pip-version-check "${requirements[@]/#/--requirement=}"
     touch "$stamp"
   fi
 }

@@ -12,10 +12,10 @@
 #     usr/share/applications, icons under usr/share/icons/hicolor;
 #   - the install (apt-get install ./file.deb): dpkg owns /usr/bin/annolab-exporter, the installed
 #     desktop entry has Name=AnnoLab Exporter, Exec and Icon that resolve;
-#   - the launch: /usr/bin/annolab-exporter, under its own virtual X display (xvfb-run) and private
-#     D-Bus session (so tauri-plugin-single-instance never hands over to another running copy) and
-#     with scratch XDG folders, maps a top-level X window titled "AnnoLab Exporter" within 30 s
-#     (xwininfo), and is then stopped (SIGTERM, SIGKILL if needed).
+#   - the launch (tests/package/launch.sh): /usr/bin/annolab-exporter, under its own virtual X
+#     display (xvfb-run) and private D-Bus session (so tauri-plugin-single-instance never hands over
+#     to another running copy) and with scratch XDG folders, maps a top-level X window titled
+#     "AnnoLab Exporter" within 30 s (xwininfo), and is then stopped (SIGTERM, SIGKILL if needed).
 # The package is always removed at the end (trap), also on failure. Any failed check exits non-zero
 # with a message; nothing is ever skipped. Needs root (or sudo) to install.
 set -euo pipefail
@@ -23,84 +23,12 @@ set -euo pipefail
 readonly PACKAGE=anno-lab-exporter       # Tauri derives it from productName (kebab case)
 readonly BINARY=/usr/bin/annolab-exporter
 readonly TITLE="AnnoLab Exporter"
-readonly WINDOW_TIMEOUT=30               # seconds until the window must be mapped
-readonly STOP_TIMEOUT=10                 # seconds between SIGTERM and SIGKILL
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 ok() { printf '    ok: %s\n' "$*"; }
 fail() { printf '\033[31mFAIL:\033[0m %s\n' "$*" >&2; exit 1; }
 
-# --- Part 2, run by part 1 inside `dbus-run-session -- xvfb-run ...`: launch and look. ----------
-if [[ "${1:-}" == "--launch-inside-display" ]]; then
-  scratch="$2"
-  [[ -n "${DISPLAY:-}" ]] || fail "no DISPLAY: this mode runs under xvfb-run"
-  [[ -n "${DBUS_SESSION_BUS_ADDRESS:-}" ]] || fail "no D-Bus session: this mode runs under dbus-run-session"
-  export XDG_CONFIG_HOME="$scratch/config" XDG_DATA_HOME="$scratch/data" XDG_CACHE_HOME="$scratch/cache"
-  mkdir -p "$XDG_CONFIG_HOME" "$XDG_DATA_HOME" "$XDG_CACHE_HOME"
-  log="$scratch/app.log"
-
-  # Its own process group (setsid without a fork: a background job is no group leader), so
-  # stopping it also stops the WebKit processes it started.
-  setsid "$BINARY" >"$log" 2>&1 &
-  pid=$!
-
-  stop_app() {
-    kill -0 "$pid" 2>/dev/null || return 0
-    kill -TERM -- "-$pid" 2>/dev/null || true
-    for ((i = 0; i < STOP_TIMEOUT * 10; i++)); do
-      kill -0 "$pid" 2>/dev/null || break
-      sleep 0.1
-    done
-    if kill -0 "$pid" 2>/dev/null; then
-      echo "    the app ignored SIGTERM for ${STOP_TIMEOUT} s: SIGKILL"
-      kill -KILL -- "-$pid" 2>/dev/null || true
-    fi
-    wait "$pid" 2>/dev/null || true
-    # Whatever is left of its process group (WebKit helpers) goes too.
-    pkill -KILL -g "$pid" 2>/dev/null || true
-  }
-  show_log() {
-    echo "--- app output (last 40 lines of $log) ---" >&2
-    tail -n 40 "$log" >&2 || true
-    echo "---" >&2
-  }
-  trap stop_app EXIT
-
-  window=""
-  start=$SECONDS
-  while ((SECONDS - start < WINDOW_TIMEOUT)); do
-    if ! kill -0 "$pid" 2>/dev/null; then
-      status=0
-      wait "$pid" || status=$?
-      show_log
-      fail "$BINARY exited (status $status) before its window appeared"
-    fi
-    # Direct children of the root window are the top-level windows (there is no window manager).
-    # Lines look like:  0x1a00003 "AnnoLab Exporter": ("annolab-exporter" "Annolab-exporter")  ...
-    window="$(xwininfo -root -children 2>/dev/null |
-      awk -v t="\"$TITLE\":" 'index($0, t) && $1 ~ /^0x/ { print $1; exit }')" || true
-    if [[ -n "$window" ]] && xwininfo -id "$window" 2>/dev/null | grep 'Map State: IsViewable' >/dev/null; then
-      break
-    fi
-    window=""
-    sleep 0.5
-  done
-  if [[ -z "$window" ]]; then
-    echo "--- top-level windows on $DISPLAY ---" >&2
-    xwininfo -root -children >&2 || true
-    show_log
-    fail "no mapped top-level window titled \"$TITLE\" within ${WINDOW_TIMEOUT} s"
-  fi
-  geometry="$(xwininfo -id "$window" | awk '/-geometry/ { print $2 }')"
-  ok "window $window \"$TITLE\" mapped after $((SECONDS - start)) s (geometry $geometry)"
-
-  stop_app
-  trap - EXIT
-  ok "app stopped"
-  exit 0
-fi
-
-# --- Part 1: check, install, launch (part 2), remove. ------------------------------------------
+# --- Check, install, launch (tests/package/launch.sh), remove. ---------------------------------
 cd "$(dirname "$0")/../.."
 root="$PWD"
 
@@ -148,7 +76,9 @@ summary="${description%%$'\n'*}"
 (($(field Description | wc -l) > 1)) || fail "no long Description (bundle.longDescription)"
 ok "Description: $summary"
 mapfile -t depends < <(field Depends | tr ',' '\n' | sed -E 's/^ +//; s/ +$//' | grep -v '^$')
-printf '%s\n' "${depends[@]}" | grep -Eq '^libwebkit2gtk-4\.1-0( |$)' ||
+# grep -q reads from a process substitution, not a pipe: under pipefail a writer that outlives grep
+# would fail the check with SIGPIPE.
+grep -Eq '^libwebkit2gtk-4\.1-0( |$)' < <(printf '%s\n' "${depends[@]}") ||
   fail "Depends ('$(field Depends)') lacks libwebkit2gtk-4.1-0"
 duplicates="$(printf '%s\n' "${depends[@]}" | sed -E 's/[ (].*//' | sort | uniq -d | paste -sd, -)"
 [[ -z "$duplicates" ]] || fail "Depends lists $duplicates more than once: $(field Depends)"
@@ -229,6 +159,5 @@ compgen -G "/usr/share/icons/hicolor/*/apps/$icon.png" >/dev/null ||
 ok "desktop entry: Name=$(entry Name), Exec=$(entry Exec), Icon=$icon, Categories=$(entry Categories)"
 
 say "Starting $BINARY under Xvfb with a private D-Bus session"
-NO_AT_BRIDGE=1 dbus-run-session -- xvfb-run -a -s "-screen 0 1280x800x24" \
-  "$root/tests/package/deb.sh" --launch-inside-display "$scratch" ||
+"$root/tests/package/launch.sh" "$BINARY" "$scratch" ||
   fail "the installed app did not start and show its window"
