@@ -187,10 +187,10 @@ pub fn pdf_file_name(instrument: &Instrument) -> String {
     )
 }
 
-/// The documented name with the type exactly as it is, whatever it holds (but `/`, which would
-/// make it a folder): what a server that never cleans its names sends.
+/// The documented name with the type exactly as it is, whatever it holds (a `/` too, which
+/// then reads as a folder): what a server that never cleans its names sends.
 pub fn raw_pdf_file_name(instrument: &Instrument) -> String {
-    format!("{}_{}-{}_{}.pdf", instrument.type_name.replace('/', "_"), instrument.start_page_number, instrument.end_page_number, instrument.id)
+    format!("{}_{}-{}_{}.pdf", instrument.type_name, instrument.start_page_number, instrument.end_page_number, instrument.id)
 }
 
 /// Replaces characters no common file system accepts (`<>:"/\|?*`, controls) with `_`, trims

@@ -96,9 +96,10 @@ impl Project {
             };
             let mut source = source;
             if !self.type_names.is_empty() {
+                // In turn, in project order, so that every name is served once the project has as
+                // many instruments as names.
                 for instrument in &mut source.instruments {
-                    let demo_type = TYPES.iter().position(|(name, _)| *name == instrument.type_name).unwrap_or_default() as u64;
-                    let turn = (demo_type + instrument.id) % self.type_names.len() as u64;
+                    let turn = (instrument.id - FIRST_INSTRUMENT_ID) % self.type_names.len() as u64;
                     instrument.type_name = self.type_names[turn as usize].clone();
                 }
             }

@@ -33,6 +33,9 @@ pub const MAX_PATH: usize = 259;
 /// needs extended-length paths: see docs/platforms.md, "Path length").
 const MIN_NAME_CHARS: usize = 40;
 
+/// The folder of the instrument PDFs in an export.
+const PDFS: &str = "pdfs";
+
 const RESERVED: &[&str] = &[
     "CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$", "COM0", "COM1", "COM2", "COM3", "COM4", "COM5", "COM6", "COM7", "COM8", "COM9", "COM¹",
     "COM²", "COM³", "LPT0", "LPT1", "LPT2", "LPT3", "LPT4", "LPT5", "LPT6", "LPT7", "LPT8", "LPT9", "LPT¹", "LPT²", "LPT³",
@@ -99,8 +102,17 @@ impl Placement {
 
     /// The relative path (`/`-separated) at which the entry `entry` (a safe relative path, as
     /// checked by `extract::safe_relative_path`) is written.
+    ///
+    /// An instrument PDF is documented as `pdfs/<Type>_<start>-<end>_<id>.pdf`, one level deep:
+    /// one found deeper under `pdfs/` is a type name with a `/` in it (`Assignment / Assumption`),
+    /// so its parts are joined with `_` into one name in `pdfs/`, as a server that cleans its
+    /// names would have sent it.
     pub fn file(&mut self, entry: &Path) -> String {
-        let parts: Vec<String> = entry.components().map(|c| c.as_os_str().to_string_lossy().nfc().collect()).collect();
+        let mut parts: Vec<String> = entry.components().map(|c| c.as_os_str().to_string_lossy().nfc().collect()).collect();
+        if parts.len() > 2 && parts[0] == PDFS && parts.last().is_some_and(|name| crate::extract::pdf_instrument_id(name).is_some()) {
+            let name = parts[1..].join("_");
+            parts = vec![PDFS.to_owned(), name];
+        }
         let Some((name, folders)) = parts.split_last() else { return self.unique_file("", "_") };
         let folder = self.folder(folders);
         self.unique_file(&folder, name)
@@ -343,6 +355,15 @@ mod tests {
         assert_eq!(placement.file(Path::new("notes.txt")), "notes.txt");
         assert_eq!(placement.file(Path::new("NOTES.TXT")), "NOTES (2).TXT");
         assert_eq!(placement.file(Path::new("PDFS/other_1-1_6.pdf")), "PDFS/other_1-1_6.pdf");
+    }
+
+    #[test]
+    fn a_slash_in_a_type_name_does_not_make_a_folder() {
+        let mut placement = Placement::new(200);
+        assert_eq!(placement.file(Path::new("pdfs/Assignment / Assumption_1-1_5.pdf")), "pdfs/Assignment _ Assumption_1-1_5.pdf");
+        assert_eq!(placement.file(Path::new("pdfs/a/b/c_2-3_6.pdf")), "pdfs/a_b_c_2-3_6.pdf");
+        // Only instrument PDFs: other entries keep their folders.
+        assert_eq!(placement.file(Path::new("pdfs/notes/readme.txt")), "pdfs/notes/readme.txt");
     }
 
     #[test]

@@ -30,6 +30,7 @@ fn hostile_type_names() -> Vec<String> {
         "AUX",
         "Assignment.",
         "Release ",
+        "Assignment / Assumption",
         "Übertragung der Eigentumsrechte",
         long.trim_end(),
     ]
@@ -87,6 +88,7 @@ async fn hostile_and_long_type_names_export_every_pdf_under_a_legal_name_that_ke
         found.insert(pdf_instrument_id(name).unwrap_or_else(|| panic!("{name:?} lost its id")));
     }
     assert_eq!(found, ids, "every instrument has its PDF");
+    assert!(names.iter().any(|n| n.starts_with("Assignment _ Assumption_")), "a / in a type makes no folder: {names:?}");
 
     // The manifest names each entry as sent beside the file written for it.
     let renamed = &finished.manifest.renamed;
