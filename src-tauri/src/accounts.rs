@@ -72,12 +72,7 @@ impl Accounts {
 
     pub fn list(&self) -> Result<ProfilesView, CommandError> {
         let saved = self.profiles.list()?;
-        let mut profiles = vec![ProfileView {
-            name: DEMO_PROFILE.to_owned(),
-            server: String::new(),
-            demo: true,
-            has_key: true,
-        }];
+        let mut profiles = vec![ProfileView { name: DEMO_PROFILE.to_owned(), server: String::new(), demo: true, has_key: true }];
         profiles.extend(saved.iter().map(|profile| ProfileView {
             name: profile.name.clone(),
             server: profile.server.clone(),
@@ -85,11 +80,7 @@ impl Accounts {
             // A keychain that cannot be read shows as "no key"; using the profile then says why.
             has_key: matches!(self.keychain.load(&profile.name), Ok(Some(_))),
         }));
-        let selected = self
-            .settings
-            .selected_profile()
-            .filter(|name| profiles.iter().any(|p| &p.name == name))
-            .unwrap_or_else(|| DEMO_PROFILE.to_owned());
+        let selected = self.settings.selected_profile().filter(|name| profiles.iter().any(|p| &p.name == name)).unwrap_or_else(|| DEMO_PROFILE.to_owned());
         Ok(ProfilesView { profiles, selected })
     }
 
@@ -163,10 +154,7 @@ impl Accounts {
         if profile == DEMO_PROFILE {
             return self.demo.client().await;
         }
-        let saved = self
-            .profiles
-            .get(profile)?
-            .ok_or_else(|| export_engine::EngineError::ProfileNotFound { name: profile.to_owned() })?;
+        let saved = self.profiles.get(profile)?.ok_or_else(|| export_engine::EngineError::ProfileNotFound { name: profile.to_owned() })?;
         let key = resolve_key(profile, &self.keychain)?;
         Ok(Client::new(ServerUrl::parse(&saved.server)?, key)?)
     }

@@ -6,8 +6,8 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use export_engine::browse::{Browser, Details, Facets, GroupBy, Groups, Page, Query};
 use export_engine::Library;
+use export_engine::browse::{Browser, Details, Facets, GroupBy, Groups, Page, Query};
 use serde::Serialize;
 use ts_rs::TS;
 

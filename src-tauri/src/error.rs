@@ -57,10 +57,7 @@ impl From<EngineError> for CommandError {
             EngineError::NoKey { profile } => {
                 format!("No API key is stored for profile {profile:?}. Add it under Profiles.")
             }
-            EngineError::JobNotFound { .. } => {
-                "That export is no longer in the library or the job list; refresh and try again."
-                    .to_owned()
-            }
+            EngineError::JobNotFound { .. } => "That export is no longer in the library or the job list; refresh and try again.".to_owned(),
             other => other.to_string(),
         };
         Self { code: error.code().to_owned(), message, field }

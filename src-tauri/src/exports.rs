@@ -52,18 +52,10 @@ pub struct JobView {
 
 impl JobView {
     fn from_record(job: &JobRecord) -> Self {
-        let reached = [
-            Phase::Requested,
-            Phase::Processing,
-            Phase::Downloading,
-            Phase::Verifying,
-            Phase::Extracting,
-            Phase::Indexing,
-            Phase::Ready,
-        ]
-        .into_iter()
-        .filter(|phase| job.times.get(*phase).is_some())
-        .collect();
+        let reached = [Phase::Requested, Phase::Processing, Phase::Downloading, Phase::Verifying, Phase::Extracting, Phase::Indexing, Phase::Ready]
+            .into_iter()
+            .filter(|phase| job.times.get(*phase).is_some())
+            .collect();
         JobView {
             id: job.id.clone(),
             profile: job.profile.clone(),
@@ -234,11 +226,7 @@ impl Exports {
                 }
                 Err(error) => {
                     tracing::warn!(job = %id, "cannot resume an interrupted export: {}", error.message);
-                    let failed = JobRecord {
-                        state: JobState::Failed,
-                        error: Some(JobFailure { code: error.code, message: error.message }),
-                        ..job
-                    };
+                    let failed = JobRecord { state: JobState::Failed, error: Some(JobFailure { code: error.code, message: error.message }), ..job };
                     if let Err(error) = store.save(&failed) {
                         tracing::warn!(job = %id, "cannot record the failure: {error}");
                     }
@@ -311,10 +299,8 @@ impl Exports {
             // Recorded as running but not running here: it stopped with the last app session
             // and could not resume.
             view.status = JobState::Failed;
-            view.error = Some(JobFailure {
-                code: "interrupted".to_owned(),
-                message: "This export stopped when the app last closed. Retry to resume it.".to_owned(),
-            });
+            view.error =
+                Some(JobFailure { code: "interrupted".to_owned(), message: "This export stopped when the app last closed. Retry to resume it.".to_owned() });
         }
         view
     }

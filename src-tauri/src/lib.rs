@@ -170,9 +170,7 @@ fn notify_ended(app: &AppHandle, view: &JobView) {
     let what = format!("{} / {}", view.request.owner, view.request.project);
     let (title, body) = match view.status {
         export_engine::JobState::Done => ("Export ready", format!("{what}: {} instruments", view.instruments)),
-        export_engine::JobState::Failed => {
-            ("Export failed", view.error.as_ref().map(|e| e.message.clone()).unwrap_or_default())
-        }
+        export_engine::JobState::Failed => ("Export failed", view.error.as_ref().map(|e| e.message.clone()).unwrap_or_default()),
         _ => return,
     };
     if let Err(error) = app.notification().builder().title(title).body(body).show() {
@@ -280,23 +278,13 @@ mod commands {
     }
 
     #[tauri::command]
-    pub async fn export_check_project(
-        accounts: State<'_, Arc<Accounts>>,
-        profile: String,
-        owner: String,
-        project: String,
-    ) -> Result<ProjectCheck> {
+    pub async fn export_check_project(accounts: State<'_, Arc<Accounts>>, profile: String, owner: String, project: String) -> Result<ProjectCheck> {
         let found = accounts.client(&profile).await?.project(owner.trim(), project.trim()).await?;
         Ok(ProjectCheck { id: found.id, name: found.name, owner: found.group_name })
     }
 
     #[tauri::command]
-    pub async fn export_start(
-        exports: State<'_, Arc<Exports>>,
-        profile: String,
-        input: ExportInput,
-        on_event: Channel<JobView>,
-    ) -> Result<JobView> {
+    pub async fn export_start(exports: State<'_, Arc<Exports>>, profile: String, input: ExportInput, on_event: Channel<JobView>) -> Result<JobView> {
         exports.start(&profile, input, watcher(on_event)).await
     }
 
@@ -438,7 +426,13 @@ mod commands {
     /// The PDFs to drag out for `ids`, and a preview picture (the app icon, written once to
     /// the cache folder, since the drag needs a file).
     #[tauri::command]
-    pub fn browse_drag_items(app: AppHandle, accounts: State<'_, Arc<Accounts>>, browsers: State<'_, Arc<Browsers>>, dir: String, ids: Vec<u64>) -> Result<DragItems> {
+    pub fn browse_drag_items(
+        app: AppHandle,
+        accounts: State<'_, Arc<Accounts>>,
+        browsers: State<'_, Arc<Browsers>>,
+        dir: String,
+        ids: Vec<u64>,
+    ) -> Result<DragItems> {
         use tauri::Manager;
         let files = browsers.pdf_paths(&accounts.settings().library(), &dir, &ids)?;
         let icon = app
@@ -471,9 +465,7 @@ mod commands {
     }
 
     async fn blocking<T: Send + 'static>(work: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
-        tauri::async_runtime::spawn_blocking(work)
-            .await
-            .map_err(|e| CommandError::new("io_error", format!("A background task failed: {e}")))?
+        tauri::async_runtime::spawn_blocking(work).await.map_err(|e| CommandError::new("io_error", format!("A background task failed: {e}")))?
     }
 
     fn watcher(channel: Channel<JobView>) -> Watcher {

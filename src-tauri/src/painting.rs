@@ -64,8 +64,7 @@ pub fn choose(override_value: Option<&str>, has_render_node: bool) -> Choice {
 pub fn has_render_node(dri: &Path) -> bool {
     let Ok(entries) = std::fs::read_dir(dri) else { return false };
     entries.flatten().any(|entry| {
-        entry.file_name().to_string_lossy().starts_with("renderD")
-            && std::fs::OpenOptions::new().read(true).write(true).open(entry.path()).is_ok()
+        entry.file_name().to_string_lossy().starts_with("renderD") && std::fs::OpenOptions::new().read(true).write(true).open(entry.path()).is_ok()
     })
 }
 

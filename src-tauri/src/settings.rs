@@ -88,10 +88,7 @@ impl Settings {
         let mut file = self.read();
         change(&mut file);
         if let Some(dir) = self.path.parent() {
-            std::fs::create_dir_all(dir).map_err(|source| EngineError::Io {
-                context: format!("could not create {}", dir.display()),
-                source,
-            })?;
+            std::fs::create_dir_all(dir).map_err(|source| EngineError::Io { context: format!("could not create {}", dir.display()), source })?;
         }
         write_json_atomic(&self.path, &*file)
     }

@@ -13,10 +13,7 @@ pub enum SandboxStatus {
     Starting,
     /// The server answers at `api_url` (loopback) and serves `project`.
     #[serde(rename_all = "camelCase")]
-    Running {
-        api_url: String,
-        project: DemoProject,
-    },
+    Running { api_url: String, project: DemoProject },
     /// The server could not start; `error` says why.
     Failed { error: CommandError },
 }
@@ -34,11 +31,7 @@ pub struct DemoProject {
 
 impl From<&annolab_sandbox::ProjectInfo> for DemoProject {
     fn from(project: &annolab_sandbox::ProjectInfo) -> Self {
-        Self {
-            owner: project.owner.clone(),
-            name: project.name.clone(),
-            instrument_count: project.instrument_count,
-        }
+        Self { owner: project.owner.clone(), name: project.name.clone(), instrument_count: project.instrument_count }
     }
 }
 
@@ -52,11 +45,7 @@ mod tests {
     fn running_status_has_the_shape_the_ui_reads() {
         let status = SandboxStatus::Running {
             api_url: "http://127.0.0.1:4000".into(),
-            project: DemoProject {
-                owner: "Group Name owning project".into(),
-                name: "Example Project Name".into(),
-                instrument_count: 120,
-            },
+            project: DemoProject { owner: "Group Name owning project".into(), name: "Example Project Name".into(), instrument_count: 120 },
         };
         assert_eq!(
             serde_json::to_value(status).unwrap(),
@@ -74,16 +63,8 @@ mod tests {
 
     #[test]
     fn failed_status_carries_a_stable_code_and_a_message() {
-        let status = SandboxStatus::Failed {
-            error: CommandError::new(codes::SANDBOX_START_FAILED, "no port"),
-        };
-        assert_eq!(
-            serde_json::to_value(status).unwrap(),
-            json!({"state": "failed", "error": {"code": "sandbox_start_failed", "message": "no port"}})
-        );
-        assert_eq!(
-            serde_json::to_value(SandboxStatus::Starting).unwrap(),
-            json!({"state": "starting"})
-        );
+        let status = SandboxStatus::Failed { error: CommandError::new(codes::SANDBOX_START_FAILED, "no port") };
+        assert_eq!(serde_json::to_value(status).unwrap(), json!({"state": "failed", "error": {"code": "sandbox_start_failed", "message": "no port"}}));
+        assert_eq!(serde_json::to_value(SandboxStatus::Starting).unwrap(), json!({"state": "starting"}));
     }
 }

@@ -67,12 +67,7 @@ struct Inner {
 impl DemoWorkspace {
     /// A workspace whose sandbox is about to start.
     pub fn new() -> Self {
-        Self {
-            inner: Mutex::new(Inner {
-                status: SandboxStatus::Starting,
-                sandbox: None,
-            }),
-        }
+        Self { inner: Mutex::new(Inner { status: SandboxStatus::Starting, sandbox: None }) }
     }
 
     /// Starts the demo sandbox on loopback and records the outcome.
@@ -89,8 +84,7 @@ impl DemoWorkspace {
             }
             Err(err) => {
                 tracing::error!("demo sandbox failed to start: {err}");
-                self.record_failure(err.to_string().trim_end_matches('.').to_owned())
-                    .await;
+                self.record_failure(err.to_string().trim_end_matches('.').to_owned()).await;
             }
         }
     }
@@ -110,10 +104,7 @@ impl DemoWorkspace {
                 Ok(Client::new(server, ApiKey::new(sandbox.key())?)?)
             }
             (None, SandboxStatus::Failed { error }) => Err(error.clone()),
-            (None, _) => Err(CommandError::new(
-                codes::DEMO_NOT_READY,
-                "The demo workspace is still starting; try again in a moment.",
-            )),
+            (None, _) => Err(CommandError::new(codes::DEMO_NOT_READY, "The demo workspace is still starting; try again in a moment.")),
         }
     }
 
@@ -127,10 +118,7 @@ impl DemoWorkspace {
 
     async fn record_running(&self, sandbox: Sandbox) {
         let mut inner = self.inner.lock().await;
-        inner.status = SandboxStatus::Running {
-            api_url: sandbox.api_url(),
-            project: DemoProject::from(sandbox.project()),
-        };
+        inner.status = SandboxStatus::Running { api_url: sandbox.api_url(), project: DemoProject::from(sandbox.project()) };
         inner.sandbox = Some(sandbox);
     }
 
@@ -139,9 +127,7 @@ impl DemoWorkspace {
             "The demo workspace could not start: {reason}. Restart the app; if it keeps failing, \
              check that this computer allows programs to listen on 127.0.0.1."
         );
-        self.inner.lock().await.status = SandboxStatus::Failed {
-            error: CommandError::new(codes::SANDBOX_START_FAILED, message),
-        };
+        self.inner.lock().await.status = SandboxStatus::Failed { error: CommandError::new(codes::SANDBOX_START_FAILED, message) };
     }
 }
 
@@ -189,10 +175,6 @@ mod tests {
             panic!("expected failed");
         };
         assert_eq!(error.code, codes::SANDBOX_START_FAILED);
-        assert!(
-            error.message.contains("address in use"),
-            "{}",
-            error.message
-        );
+        assert!(error.message.contains("address in use"), "{}", error.message);
     }
 }

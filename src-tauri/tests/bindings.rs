@@ -28,11 +28,7 @@ fn committed_typescript_bindings_match_the_rust_types() {
     }
 
     let committed = read_ts_files(&committed_dir);
-    let stale: Vec<&String> = fresh
-        .keys()
-        .chain(committed.keys())
-        .filter(|name| fresh.get(*name) != committed.get(*name))
-        .collect();
+    let stale: Vec<&String> = fresh.keys().chain(committed.keys()).filter(|name| fresh.get(*name) != committed.get(*name)).collect();
     assert!(
         stale.is_empty(),
         "ui/src/lib/bindings is stale ({stale:?} differ). Regenerate it with \
@@ -48,11 +44,7 @@ fn read_ts_files(dir: &Path) -> BTreeMap<String, String> {
         .map(|entry| entry.expect("read a folder entry").path())
         .filter(|path| path.extension().is_some_and(|ext| ext == "ts"))
         .map(|path| {
-            let name = path
-                .file_name()
-                .expect("a file name")
-                .to_string_lossy()
-                .into_owned();
+            let name = path.file_name().expect("a file name").to_string_lossy().into_owned();
             let text = fs::read_to_string(&path).expect("read a binding");
             (name, text)
         })

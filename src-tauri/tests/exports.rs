@@ -68,10 +68,7 @@ async fn a_demo_export_streams_every_phase_to_its_watcher_and_ends_ready() {
 
     let done = last(&seen).unwrap();
     assert_eq!((done.status, done.phase), (JobState::Done, Phase::Ready), "{:?}", done.error);
-    assert_eq!(
-        done.reached,
-        [Phase::Requested, Phase::Processing, Phase::Downloading, Phase::Verifying, Phase::Extracting, Phase::Indexing, Phase::Ready]
-    );
+    assert_eq!(done.reached, [Phase::Requested, Phase::Processing, Phase::Downloading, Phase::Verifying, Phase::Extracting, Phase::Indexing, Phase::Ready]);
     assert!(done.instruments > 0);
     let dir = done.export_dir.clone().expect("a finished job names its folder");
     assert!(std::path::Path::new(&dir).join("manifest.json").is_file());
@@ -118,11 +115,8 @@ async fn a_cancelled_download_ends_cancelled_and_retry_exports_afresh() {
 async fn a_job_interrupted_before_the_demo_moved_port_resumes_on_the_new_one() {
     let app = app_with_demo(Vec::new()).await;
     // A job recorded by an earlier launch, whose demo server listened elsewhere.
-    let stale = annolab_api::Client::new(
-        annolab_api::ServerUrl::parse("http://127.0.0.1:9").unwrap(),
-        annolab_api::ApiKey::new("old-demo-key").unwrap(),
-    )
-    .unwrap();
+    let stale =
+        annolab_api::Client::new(annolab_api::ServerUrl::parse("http://127.0.0.1:9").unwrap(), annolab_api::ApiKey::new("old-demo-key").unwrap()).unwrap();
     let engine = Engine::new(stale, annolab_api::Storage::new().unwrap(), app.settings.library());
     let request = ExportRequest::parse(demo_input(Some("Airframe Inventory"))).unwrap();
     let job = engine.create_job(request, None, Some(DEMO_PROFILE.to_owned())).unwrap();

@@ -14,7 +14,9 @@ pub enum ApiError {
     MissingKey,
     #[error("The API key contains spaces or control characters; paste it again.")]
     MalformedKey,
-    #[error("AnnoLab rejected the API key (401): {message} Check that the key is current and was pasted whole (in the app: Profiles; on the command line: `annolab-export login`).")]
+    #[error(
+        "AnnoLab rejected the API key (401): {message} Check that the key is current and was pasted whole (in the app: Profiles; on the command line: `annolab-export login`)."
+    )]
     Unauthorized { message: String },
     #[error("AnnoLab refused access (403): {message} Exports need a key with Read permission.")]
     Forbidden { message: String },

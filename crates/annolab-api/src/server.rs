@@ -104,7 +104,14 @@ mod tests {
 
     #[test]
     fn the_key_only_travels_over_https_or_to_this_machine() {
-        for ok in ["https://api.annolab.ai", "https://api.annolab.ai/", "http://127.0.0.1:8080", "http://localhost:1", "http://[::1]:9", "https://eu.example.com/annolab"] {
+        for ok in [
+            "https://api.annolab.ai",
+            "https://api.annolab.ai/",
+            "http://127.0.0.1:8080",
+            "http://localhost:1",
+            "http://[::1]:9",
+            "https://eu.example.com/annolab",
+        ] {
             assert!(ServerUrl::parse(ok).is_ok(), "{ok}");
         }
         assert!(matches!(ServerUrl::parse("http://api.annolab.ai"), Err(ApiError::InsecureServer { .. })));

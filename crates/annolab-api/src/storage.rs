@@ -115,7 +115,12 @@ fn open(response: reqwest::Response, offset: u64) -> Result<StorageBody, Retry> 
         }
         StatusCode::FORBIDDEN => Err(Retry::No(ApiError::SignedUrlExpired)),
         s if s.is_redirection() => {
-            let host = response.headers().get(LOCATION).and_then(|v| v.to_str().ok()).and_then(|l| reqwest::Url::parse(l).ok()).and_then(|u| u.host_str().map(str::to_owned));
+            let host = response
+                .headers()
+                .get(LOCATION)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|l| reqwest::Url::parse(l).ok())
+                .and_then(|u| u.host_str().map(str::to_owned));
             Err(Retry::No(ApiError::RedirectOffHost { host: host.unwrap_or_else(|| "unknown".into()) }))
         }
         s if s.is_server_error() || s == StatusCode::TOO_MANY_REQUESTS => {

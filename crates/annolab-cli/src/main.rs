@@ -174,11 +174,7 @@ async fn session(cli: &Cli, demo: bool, profile_override: Option<&str>, server_o
         None => profiles.default_name()?,
     };
     let stored = profiles.get(&name)?;
-    let server = server_override
-        .or(cli.server.as_deref())
-        .map(str::to_owned)
-        .or_else(|| stored.map(|p| p.server))
-        .unwrap_or_else(|| DEFAULT_SERVER.to_owned());
+    let server = server_override.or(cli.server.as_deref()).map(str::to_owned).or_else(|| stored.map(|p| p.server)).unwrap_or_else(|| DEFAULT_SERVER.to_owned());
     let key = resolve_key(&name, &Keychain)?;
     let client = Client::new(ServerUrl::parse(&server)?, key)?;
     Ok(Session { engine: Engine::new(client, Storage::new()?, library), profile: name, _sandbox: None })

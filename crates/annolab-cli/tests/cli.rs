@@ -172,7 +172,9 @@ async fn awkward_folders_and_windows_hostile_type_names_export_every_pdf() {
     let long = "Assignment and Assumption of Lease and Security Agreement ".repeat(6);
     let home = Home::with_sandbox(|c| {
         c.sources = annolab_sandbox::SourceSet::Generated { instruments: 24 };
-        c.type_names = ["Lease: Aircraft", "Bill of Sale?", "Lien <Mechanic>", "Power of Attorney|Limited", "AUX", "Release ", long.trim_end()].map(str::to_owned).to_vec();
+        c.type_names = ["Lease: Aircraft", "Bill of Sale?", "Lien <Mechanic>", "Power of Attorney|Limited", "AUX", "Release ", long.trim_end()]
+            .map(str::to_owned)
+            .to_vec();
     })
     .await;
     let awkward = home.dir.path().join("Title Work #7 (Überprüfung) – 東京");
@@ -345,10 +347,14 @@ async fn killed_during_download_then_resumed_ends_identical() {
 async fn killed_during_extraction_then_resumed_ends_identical() {
     // Extraction runs beside the download: killed once some PDFs are written and more bytes are
     // still to come (a paced download keeps it in the act).
-    killed_when("downloading", |home| extracted_so_far(home) >= 10, |c: &mut SandboxConfig| {
-        c.sources = annolab_sandbox::SourceSet::Generated { instruments: 400 };
-        c.faults = vec![Fault::Bandwidth(512 * 1024)];
-    })
+    killed_when(
+        "downloading",
+        |home| extracted_so_far(home) >= 10,
+        |c: &mut SandboxConfig| {
+            c.sources = annolab_sandbox::SourceSet::Generated { instruments: 400 };
+            c.faults = vec![Fault::Bandwidth(512 * 1024)];
+        },
+    )
     .await;
 }
 

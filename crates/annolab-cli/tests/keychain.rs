@@ -30,17 +30,15 @@ async fn login_export_and_logout_through_the_secret_service() {
     login.stdin.take().unwrap().write_all(format!("{key}\n").as_bytes()).unwrap();
     let login = login.wait_with_output().unwrap();
     let said = String::from_utf8_lossy(&login.stderr);
-    assert!(
-        login.status.success(),
-        "login failed (a Secret Service must be running and unlocked: `make test` provides one): {said}"
-    );
+    assert!(login.status.success(), "login failed (a Secret Service must be running and unlocked: `make test` provides one): {said}");
     assert!(said.contains("Saved it in the keychain") && said.contains("Group Name owning project"), "{said}");
 
     let profiles = cli().arg("profiles").output().unwrap();
     assert!(String::from_utf8_lossy(&profiles.stdout).contains("key in keychain"));
 
     // The export finds the key in the keychain: none is in the environment.
-    let export = cli().args(["export", "--owner", "Group Name owning project", "--project", "Example Project Name", "--source", "Test_PDF.pdf"]).output().unwrap();
+    let export =
+        cli().args(["export", "--owner", "Group Name owning project", "--project", "Example Project Name", "--source", "Test_PDF.pdf"]).output().unwrap();
     assert!(export.status.success(), "{}", String::from_utf8_lossy(&export.stderr));
 
     let config = std::fs::read_to_string(home.path().join("config/profiles.json")).unwrap();

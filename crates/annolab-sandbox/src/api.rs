@@ -13,13 +13,13 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde_json::{Value, json};
 
+use crate::ApiKey;
 use crate::archive::{self, ArchiveShape};
 use crate::faults::Faults;
 use crate::jobs::{Build, JobStatus, Jobs};
 use crate::project::Project;
 use crate::request::{ExportRequest, ProjectExportRequest, SearchRequest};
 use crate::storage::Signer;
-use crate::ApiKey;
 
 /// Request bodies are small JSON objects; anything larger is refused before it is read.
 pub const BODY_LIMIT: usize = 64 * 1024;
@@ -128,9 +128,7 @@ fn find_project<'a>(state: &'a ApiState, owner: &str, name: &str) -> Result<&'a 
 
 fn body_bytes(body: Result<Bytes, BytesRejection>) -> Result<Bytes, ApiError> {
     body.map_err(|rejection| match rejection.status() {
-        StatusCode::PAYLOAD_TOO_LARGE => {
-            ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, format!("The request body is larger than {} KiB.", BODY_LIMIT / 1024))
-        }
+        StatusCode::PAYLOAD_TOO_LARGE => ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, format!("The request body is larger than {} KiB.", BODY_LIMIT / 1024)),
         _ => ApiError::bad_request("The request body could not be read."),
     })
 }

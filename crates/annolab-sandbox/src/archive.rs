@@ -144,7 +144,10 @@ pub fn write_project(path: &Path, project: &Project, request: &ProjectExportRequ
     if request.include_sources {
         zip.start_file(format!("{prefix}.sources.jsonl"), jsonl)?;
         for source in project.sources().filter(|s| wanted(s)) {
-            line(&mut zip, serde_json::json!({"sourceId": source.id, "sourceName": source.name, "directoryName": DIRECTORY, "type": "pdf", "text": "", "pageCount": source.pages}))?;
+            line(
+                &mut zip,
+                serde_json::json!({"sourceId": source.id, "sourceName": source.name, "directoryName": DIRECTORY, "type": "pdf", "text": "", "pageCount": source.pages}),
+            )?;
         }
     }
     if request.include_text_bounds {
@@ -178,13 +181,7 @@ pub fn write_project(path: &Path, project: &Project, request: &ProjectExportRequ
 /// `<Instrument Type>_<page start>-<page end>_<instrument id>.pdf`, as documented, with the type
 /// made safe for Windows, macOS and Linux file systems whatever it holds.
 pub fn pdf_file_name(instrument: &Instrument) -> String {
-    format!(
-        "{}_{}-{}_{}.pdf",
-        safe_type_name(&instrument.type_name),
-        instrument.start_page_number,
-        instrument.end_page_number,
-        instrument.id
-    )
+    format!("{}_{}-{}_{}.pdf", safe_type_name(&instrument.type_name), instrument.start_page_number, instrument.end_page_number, instrument.id)
 }
 
 /// The documented name with the type exactly as it is, whatever it holds (a `/` too, which
@@ -197,10 +194,8 @@ pub fn raw_pdf_file_name(instrument: &Instrument) -> String {
 /// leading and trailing spaces and dots, and keeps the name well under the 255-byte limit.
 pub fn safe_type_name(type_name: &str) -> String {
     const MAX_BYTES: usize = 120;
-    let mut safe: String = type_name
-        .chars()
-        .map(|c| if c.is_control() || matches!(c, '<' | '>' | ':' | '"' | '/' | '\\' | '|' | '?' | '*') { '_' } else { c })
-        .collect();
+    let mut safe: String =
+        type_name.chars().map(|c| if c.is_control() || matches!(c, '<' | '>' | ':' | '"' | '/' | '\\' | '|' | '?' | '*') { '_' } else { c }).collect();
     safe = safe.trim_matches(|c: char| c == ' ' || c == '.').to_owned();
     if safe.len() > MAX_BYTES {
         let mut end = MAX_BYTES;
@@ -223,11 +218,8 @@ struct MalformedLines {
     written: u64,
 }
 
-const MALFORMED: &[&str] = &[
-    r#"{"id": 1, "typeName": "Bill of Sale", "startPageNumber": "#,
-    "this line is not JSON at all",
-    r#"{"id": 402970,, "typeName": "Lease"}"#,
-];
+const MALFORMED: &[&str] =
+    &[r#"{"id": 1, "typeName": "Bill of Sale", "startPageNumber": "#, "this line is not JSON at all", r#"{"id": 402970,, "typeName": "Lease"}"#];
 
 impl MalformedLines {
     fn new(count: u64) -> Self {

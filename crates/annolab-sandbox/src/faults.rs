@@ -162,9 +162,7 @@ impl FromStr for Fault {
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let (name, value) = s.split_once('=').unwrap_or((s, ""));
-        let count = |what: &str| -> Result<u64, String> {
-            value.parse().map_err(|_| format!("{name} takes {what}, as in {name}=3; got {value:?}"))
-        };
+        let count = |what: &str| -> Result<u64, String> { value.parse().map_err(|_| format!("{name} takes {what}, as in {name}=3; got {value:?}")) };
         match name {
             "rate-limit" => {
                 let (n, secs) = value.split_once(':').unwrap_or((value, "1"));

@@ -116,14 +116,7 @@ impl Jobs {
 
     pub fn create(&self, project_id: u64, duration: Duration, planned_error: Option<String>) -> Arc<Job> {
         let id = self.next_id.fetch_add(1, Ordering::SeqCst);
-        let job = Arc::new(Job {
-            id,
-            project_id,
-            created: Instant::now(),
-            duration,
-            planned_error,
-            build: Mutex::new(Build::Running),
-        });
+        let job = Arc::new(Job { id, project_id, created: Instant::now(), duration, planned_error, build: Mutex::new(Build::Running) });
         let mut table = self.table.lock().unwrap_or_else(|p| p.into_inner());
         table.insert(id, Arc::clone(&job));
         self.forget_old_archives(&mut table);
@@ -140,11 +133,8 @@ impl Jobs {
     }
 
     fn forget_old_archives(&self, table: &mut BTreeMap<u64, Arc<Job>>) {
-        let done: Vec<u64> = table
-            .iter()
-            .filter(|(_, job)| matches!(*job.build.lock().unwrap_or_else(|p| p.into_inner()), Build::Done { .. }))
-            .map(|(id, _)| *id)
-            .collect();
+        let done: Vec<u64> =
+            table.iter().filter(|(_, job)| matches!(*job.build.lock().unwrap_or_else(|p| p.into_inner()), Build::Done { .. })).map(|(id, _)| *id).collect();
         for id in done.iter().take(done.len().saturating_sub(ARCHIVES_KEPT)) {
             if let Some(job) = table.get(id) {
                 job.finish_build(Build::Failed("This export has expired; request a new one.".to_owned()));

@@ -247,10 +247,8 @@ impl Drop for Sandbox {
 pub fn load_sources(dir: &Path) -> Result<SourceSet, SandboxError> {
     let fail = |reason: String| SandboxError::Sources { dir: dir.to_path_buf(), reason };
     let entries = std::fs::read_dir(dir).map_err(|e| fail(e.to_string()))?;
-    let mut paths: Vec<PathBuf> = entries
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.is_file() && p.extension().is_some_and(|e| e.eq_ignore_ascii_case("pdf")))
-        .collect();
+    let mut paths: Vec<PathBuf> =
+        entries.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.is_file() && p.extension().is_some_and(|e| e.eq_ignore_ascii_case("pdf"))).collect();
     paths.sort();
     if paths.is_empty() {
         return Err(fail("the folder holds no .pdf files".to_owned()));

@@ -51,14 +51,7 @@ pub struct Project {
 
 impl Project {
     pub fn demo(sources: SourceSet) -> Self {
-        Project {
-            owner: DEMO_OWNER.to_owned(),
-            name: DEMO_PROJECT.to_owned(),
-            id: DEMO_PROJECT_ID,
-            group_id: DEMO_GROUP_ID,
-            sources,
-            type_names: Vec::new(),
-        }
+        Project { owner: DEMO_OWNER.to_owned(), name: DEMO_PROJECT.to_owned(), id: DEMO_PROJECT_ID, group_id: DEMO_GROUP_ID, sources, type_names: Vec::new() }
     }
 
     /// The same project with these instrument types in place of the demo's (see `type_names`).
@@ -191,10 +184,7 @@ pub struct User {
 impl Instrument {
     /// Tag types that count for the tag filter: the instrument's own and its source file's.
     pub fn tag_types<'a>(&'a self, source: &'a Source) -> impl Iterator<Item = &'a str> {
-        self.canonical_tags
-            .iter()
-            .map(|t| t.type_name.as_str())
-            .chain(source.tag_types.iter().map(String::as_str))
+        self.canonical_tags.iter().map(|t| t.type_name.as_str()).chain(source.tag_types.iter().map(String::as_str))
     }
 
     pub fn page_count(&self) -> u32 {
@@ -224,22 +214,12 @@ const AIRFRAMES: &[(&str, &str, &str)] = &[
     ("Beech", "B200", "BB-"),
 ];
 
-const ENGINES: &[(&str, &str)] = &[
-    ("Lycoming", "IO-360-A1B6"),
-    ("Continental", "IO-550-N"),
-    ("Lycoming", "O-360-A4M"),
-    ("Pratt & Whitney Canada", "PT6A-42"),
-];
+const ENGINES: &[(&str, &str)] = &[("Lycoming", "IO-360-A1B6"), ("Continental", "IO-550-N"), ("Lycoming", "O-360-A4M"), ("Pratt & Whitney Canada", "PT6A-42")];
 
 const REVIEWERS: &[(u64, &str)] = &[(77, "dana.reviewer"), (81, "sam.examiner"), (90, "lee.titles")];
 
-const PARTIES: &[&str] = &[
-    "Skyline Aviation LLC",
-    "Blue Ridge Aircraft Leasing Inc.",
-    "First Aviation Credit Union",
-    "Prairie Flight Services",
-    "Harbor Air Charter Co.",
-];
+const PARTIES: &[&str] =
+    &["Skyline Aviation LLC", "Blue Ridge Aircraft Leasing Inc.", "First Aviation Credit Union", "Prairie Flight Services", "Harbor Air Charter Co."];
 
 impl Source {
     /// The `index`-th generated source, its instruments numbered from `first_id`, at most `cap`.
@@ -252,9 +232,7 @@ impl Source {
             (DEMO_SOURCE.to_owned(), vec![(0usize, 2u32), (4, 1), (1, 4), (0, 3), (6, 1)])
         } else {
             let count = 3 + mix(k, 1) % 4;
-            let layout = (0..count)
-                .map(|j| ((mix(k, 10 + j) % TYPES.len() as u64) as usize, 1 + (mix(k, 20 + j) % 4) as u32))
-                .collect();
+            let layout = (0..count).map(|j| ((mix(k, 10 + j) % TYPES.len() as u64) as usize, 1 + (mix(k, 20 + j) % 4) as u32)).collect();
             (format!("{}_Aircraft_Records_{:05}.pdf", aircraft.registration, k), layout)
         };
         let layout: Vec<_> = layout.into_iter().take(cap.min(usize::MAX as u64) as usize).collect();
@@ -321,9 +299,7 @@ impl Source {
 
     /// The instrument covering a 1-based page, if any.
     pub fn instrument_at(&self, page: u32) -> Option<&Instrument> {
-        self.instruments
-            .iter()
-            .find(|i| (i.start_page_number..=i.end_page_number).contains(&page))
+        self.instruments.iter().find(|i| (i.start_page_number..=i.end_page_number).contains(&page))
     }
 }
 
@@ -384,21 +360,14 @@ impl Aircraft {
                 // Numeric on purpose: the real API mixes strings and numbers in `value`.
                 ("Total Time", Value::from(self.engine_hours)),
             ],
-            _ => vec![
-                ("Make", text(self.make)),
-                ("Model", text(self.model)),
-                ("Serial Number", text(&self.serial)),
-            ],
+            _ => vec![("Make", text(self.make)), ("Model", text(self.model)), ("Serial Number", text(&self.serial))],
         };
         CanonicalTag {
             tag_type: "Instrument".to_owned(),
             type_name: type_name.to_owned(),
             domain_entity_id: if type_name == "Engine Inventory" { 41 } else { 39 },
             annotation_id: instrument_id,
-            attributes: attributes
-                .into_iter()
-                .map(|(name, value)| Attribute { name: name.to_owned(), value })
-                .collect(),
+            attributes: attributes.into_iter().map(|(name, value)| Attribute { name: name.to_owned(), value }).collect(),
         }
     }
 }
@@ -438,14 +407,7 @@ fn reviewer(id: u64) -> Option<User> {
 }
 
 fn review_time(id: u64) -> String {
-    format!(
-        "2024-{:02}-{:02}T{:02}:{:02}:{:02}Z",
-        1 + mix(id, 42) % 12,
-        1 + mix(id, 43) % 28,
-        mix(id, 44) % 24,
-        mix(id, 45) % 60,
-        mix(id, 46) % 60
-    )
+    format!("2024-{:02}-{:02}T{:02}:{:02}:{:02}Z", 1 + mix(id, 42) % 12, 1 + mix(id, 43) % 28, mix(id, 44) % 24, mix(id, 45) % 60, mix(id, 46) % 60)
 }
 
 /// splitmix64 of a pair: a cheap, stable hash so the project is the same everywhere.
@@ -496,14 +458,8 @@ mod tests {
 
     #[test]
     fn generation_is_deterministic() {
-        let a: Vec<String> = Project::demo(SourceSet::Generated { instruments: 200 })
-            .instruments()
-            .map(|(_, i)| serde_json::to_string(&i).unwrap())
-            .collect();
-        let b: Vec<String> = Project::demo(SourceSet::Generated { instruments: 200 })
-            .instruments()
-            .map(|(_, i)| serde_json::to_string(&i).unwrap())
-            .collect();
+        let a: Vec<String> = Project::demo(SourceSet::Generated { instruments: 200 }).instruments().map(|(_, i)| serde_json::to_string(&i).unwrap()).collect();
+        let b: Vec<String> = Project::demo(SourceSet::Generated { instruments: 200 }).instruments().map(|(_, i)| serde_json::to_string(&i).unwrap()).collect();
         assert_eq!(a, b);
     }
 }

@@ -118,9 +118,7 @@ impl SearchRequest {
 
 fn object(body: &[u8]) -> Result<Map<String, Value>, BadRequest> {
     if body.iter().all(u8::is_ascii_whitespace) {
-        return Err(BadRequest(
-            "The request body is empty; send a JSON object with projectOwner and projectName".to_owned(),
-        ));
+        return Err(BadRequest("The request body is empty; send a JSON object with projectOwner and projectName".to_owned()));
     }
     match serde_json::from_slice::<Value>(body) {
         Ok(Value::Object(map)) => Ok(map),
@@ -218,9 +216,7 @@ mod tests {
 
     #[test]
     fn the_newer_tag_filter_form_parses() {
-        let request =
-            parse(r#"{"projectOwner":"o","projectName":"p","tagFilter":{"includeTypes":["A","B"],"excludeTypes":["C"]}}"#)
-                .unwrap();
+        let request = parse(r#"{"projectOwner":"o","projectName":"p","tagFilter":{"includeTypes":["A","B"],"excludeTypes":["C"]}}"#).unwrap();
         assert_eq!(request.filter.include_types, ["A", "B"]);
         assert_eq!(request.filter.exclude_types, ["C"]);
         assert!(!request.include_files);

@@ -171,12 +171,7 @@ async fn download(
 
 /// Streams `len` bytes of `file` in large chunks, optionally failing at `cut_at` and pacing to
 /// `rate` bytes per second.
-fn archive_stream(
-    file: tokio::fs::File,
-    len: u64,
-    cut_at: Option<u64>,
-    rate: Option<u64>,
-) -> impl futures_util::Stream<Item = Result<Bytes, std::io::Error>> {
+fn archive_stream(file: tokio::fs::File, len: u64, cut_at: Option<u64>, rate: Option<u64>) -> impl futures_util::Stream<Item = Result<Bytes, std::io::Error>> {
     let started = tokio::time::Instant::now();
     let chunk = rate.map_or(CHUNK, |r| (r as usize / 20).clamp(1024, CHUNK));
     futures_util::stream::unfold((file, 0u64), move |(mut file, sent)| async move {
@@ -245,11 +240,7 @@ fn parse_range(value: &[u8], size: u64) -> RangeRequest {
             (start, end)
         }
     };
-    if size == 0 || parsed.0 >= size {
-        RangeRequest::Unsatisfiable
-    } else {
-        RangeRequest::Satisfiable(parsed.0, parsed.1)
-    }
+    if size == 0 || parsed.0 >= size { RangeRequest::Unsatisfiable } else { RangeRequest::Satisfiable(parsed.0, parsed.1) }
 }
 
 fn storage_error(status: StatusCode, code: &str, message: &str) -> Response {

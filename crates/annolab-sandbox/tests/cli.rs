@@ -12,7 +12,19 @@ fn help_documents_every_flag_and_fault() {
     let output = sandbox().arg("--help").output().unwrap();
     assert!(output.status.success());
     let help = String::from_utf8(output.stdout).unwrap();
-    for flag in ["--port", "--key", "--key-without-read", "--instruments", "--job-seconds", "--sources", "--fault", "--url-ttl", "--page-kib", "--storage-port", "--public-url"] {
+    for flag in [
+        "--port",
+        "--key",
+        "--key-without-read",
+        "--instruments",
+        "--job-seconds",
+        "--sources",
+        "--fault",
+        "--url-ttl",
+        "--page-kib",
+        "--storage-port",
+        "--public-url",
+    ] {
         assert!(help.contains(flag), "--help lacks {flag}");
     }
     for fault in ["rate-limit=", "poll-5xx=", "cut-download=", "url-ttl=", "job-error=", "bandwidth=", "malformed-lines=", "hostile-entries"] {
@@ -22,11 +34,7 @@ fn help_documents_every_flag_and_fault() {
 
 #[test]
 fn it_prints_where_it_listens_once_ready() {
-    let mut child = sandbox()
-        .args(["--port", "0", "--key", "k", "--instruments", "12"])
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = sandbox().args(["--port", "0", "--key", "k", "--instruments", "12"]).stdout(Stdio::piped()).spawn().unwrap();
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     let first = lines.next().unwrap().unwrap();
     let url = first.strip_prefix("listening on ").unwrap_or_else(|| panic!("{first}"));

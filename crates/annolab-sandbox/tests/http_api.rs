@@ -58,7 +58,18 @@ async fn instruments_are_complete_objects() {
     let mut reviewed = false;
     let mut unreviewed = false;
     for instrument in &export.instruments {
-        for field in ["id", "sourceReferenceId", "sourceName", "startPageNumber", "endPageNumber", "typeName", "canonicalTags", "annotations", "reviewedBy", "reviewedAt"] {
+        for field in [
+            "id",
+            "sourceReferenceId",
+            "sourceName",
+            "startPageNumber",
+            "endPageNumber",
+            "typeName",
+            "canonicalTags",
+            "annotations",
+            "reviewedBy",
+            "reviewedAt",
+        ] {
             assert!(instrument.get(field).is_some(), "{field} missing in {instrument}");
         }
         for tag in instrument["canonicalTags"].as_array().unwrap() {
@@ -84,9 +95,7 @@ async fn tag_filters_over_http_follow_the_documented_rules() {
             sandbox.export(&body).await.instruments
         }
     };
-    let own_tags = |i: &Value| -> Vec<String> {
-        i["canonicalTags"].as_array().unwrap().iter().map(|t| t["typeName"].as_str().unwrap().to_owned()).collect()
-    };
+    let own_tags = |i: &Value| -> Vec<String> { i["canonicalTags"].as_array().unwrap().iter().map(|t| t["typeName"].as_str().unwrap().to_owned()).collect() };
     let all = export(json!({})).await;
     let airframe_old = export(json!({"canonicalTagTypes": ["Airframe Inventory"]})).await;
     let airframe_new = export(json!({"includeTypes": ["Airframe Inventory"]})).await;
@@ -142,7 +151,9 @@ async fn auth_errors_are_401_and_403_with_a_message() {
         (Some("Api-Key no-read"), StatusCode::FORBIDDEN, "does not have Read permission"),
     ];
     for (auth, status, message) in cases {
-        for (method, path) in [("POST", "/v1/export/instruments"), ("GET", "/v1/export/status/341"), ("GET", "/v1/project/a/b"), ("POST", "/v1/instrument/search")] {
+        for (method, path) in
+            [("POST", "/v1/export/instruments"), ("GET", "/v1/export/status/341"), ("GET", "/v1/project/a/b"), ("POST", "/v1/instrument/search")]
+        {
             let response = sandbox.request_with_auth(method, path, *auth, Some(doc_body())).await;
             assert_eq!(response.status(), *status, "{method} {path} with {auth:?}");
             support::assert_message(response, message).await;
@@ -164,7 +175,10 @@ async fn bad_bodies_get_400_naming_the_field() {
         (r#"{"projectOwner": "Group Name owning project"}"#, "projectName is required"),
         (r#"{"projectOwner": 1, "projectName": "p"}"#, "projectOwner must be a string"),
         (r#"{"projectOwner": "o", "projectName": "p", "includeFiles": "true"}"#, "includeFiles must be a boolean"),
-        (r#"{"projectOwner": "o", "projectName": "p", "tagFilter": {"canonicalTagTypes": "Airframe Inventory"}}"#, "tagFilter.canonicalTagTypes must be a list of strings"),
+        (
+            r#"{"projectOwner": "o", "projectName": "p", "tagFilter": {"canonicalTagTypes": "Airframe Inventory"}}"#,
+            "tagFilter.canonicalTagTypes must be a list of strings",
+        ),
     ];
     for (body, message) in cases {
         let response = sandbox.post_raw("/v1/export/instruments", body).await;
@@ -229,7 +243,12 @@ async fn search_pages_through_the_same_instruments_an_export_holds() {
     }
     assert!(page >= 2);
     assert_eq!(found, exported);
-    let beyond: Value = sandbox.post("/v1/instrument/search", &json!({"projectOwner": DEMO_EXPORT.0, "projectName": DEMO_EXPORT.1, "page": 1_000_000_000_000u64})).await.json().await.unwrap();
+    let beyond: Value = sandbox
+        .post("/v1/instrument/search", &json!({"projectOwner": DEMO_EXPORT.0, "projectName": DEMO_EXPORT.1, "page": 1_000_000_000_000u64}))
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(beyond["results"], json!([]));
     assert_eq!(beyond["hasMorePages"], false);
 }
@@ -451,6 +470,12 @@ async fn the_sdks_project_export_is_served_too() {
     names.sort();
     assert_eq!(
         names,
-        ["Example Project Name.annotations.jsonl", "Example Project Name.layers.jsonl", "Example Project Name.relations.jsonl", "Example Project Name.sources.jsonl", "Uploads/Test_PDF.pdf"]
+        [
+            "Example Project Name.annotations.jsonl",
+            "Example Project Name.layers.jsonl",
+            "Example Project Name.relations.jsonl",
+            "Example Project Name.sources.jsonl",
+            "Uploads/Test_PDF.pdf"
+        ]
     );
 }

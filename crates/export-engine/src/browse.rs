@@ -71,7 +71,9 @@ pub enum SortBy {
     ReviewedAt,
     HasPdf,
     Problems,
-    Attribute { name: String },
+    Attribute {
+        name: String,
+    },
 }
 
 /// One instrument as a table row.
@@ -276,7 +278,9 @@ impl Browser {
             GroupBy::Attribute { name } => {
                 let join = sql.bind(SqlValue::Text(name.clone()));
                 let (from, filter) = filter(&mut sql, query);
-                format!("SELECT a.value AS value, count(DISTINCT i.id) AS n FROM {from} JOIN attributes a ON a.instrument_id = i.id AND a.name = {join}{filter} GROUP BY a.value")
+                format!(
+                    "SELECT a.value AS value, count(DISTINCT i.id) AS n FROM {from} JOIN attributes a ON a.instrument_id = i.id AND a.name = {join}{filter} GROUP BY a.value"
+                )
             }
         };
         let text = format!("SELECT value, n, count(*) OVER () FROM ({grouped}) ORDER BY n DESC, value LIMIT {limit}");
@@ -301,7 +305,11 @@ impl Browser {
         let json = if self.raw_in_table { "i.raw, 0" } else { "i.json_offset, i.json_length" };
         let text = format!("SELECT {ROW_COLUMNS}, i.pdf_path, {json} FROM instruments i WHERE i.id = ?1");
         let found = self.db.prepare_cached(&text)?.query_row([id as i64], |r| {
-            let at = if self.raw_in_table { JsonAt::Table(r.get(12)?) } else { JsonAt::File { offset: r.get::<_, i64>(12)? as u64, length: r.get::<_, i64>(13)? as u64 } };
+            let at = if self.raw_in_table {
+                JsonAt::Table(r.get(12)?)
+            } else {
+                JsonAt::File { offset: r.get::<_, i64>(12)? as u64, length: r.get::<_, i64>(13)? as u64 }
+            };
             Ok((read_row(r, 0)?, r.get::<_, Option<String>>(11)?, at))
         });
         let (row, pdf, at) = match found {
@@ -629,7 +637,8 @@ fn upgrade(db: &Connection) -> Result<bool, EngineError> {
         tx.execute_batch(crate::index::TAGS_INDEXES)?;
         tx.commit()?;
     }
-    let raw_in_table: bool = db.query_row("SELECT count(*) FROM pragma_table_info('instruments') WHERE name = 'raw'", [], |r| r.get::<_, i64>(0).map(|n| n > 0))?;
+    let raw_in_table: bool =
+        db.query_row("SELECT count(*) FROM pragma_table_info('instruments') WHERE name = 'raw'", [], |r| r.get::<_, i64>(0).map(|n| n > 0))?;
     let has_rows_index: bool = db.query_row("SELECT count(*) FROM sqlite_master WHERE name = 'instruments_rows'", [], |r| r.get::<_, i64>(0).map(|n| n > 0))?;
     if raw_in_table && !has_rows_index {
         db.execute_batch(crate::index::ROW_INDEX)?;
@@ -692,10 +701,7 @@ fn merge(documents: Vec<Document>) -> Result<Document, EngineError> {
         }
     }
     let kids: Vec<Object> = pages.iter().map(|&id| Object::Reference(id)).collect();
-    merged.objects.insert(
-        tree_id,
-        Object::Dictionary(lopdf::dictionary! { "Type" => "Pages", "Kids" => kids, "Count" => pages.len() as i64 }),
-    );
+    merged.objects.insert(tree_id, Object::Dictionary(lopdf::dictionary! { "Type" => "Pages", "Kids" => kids, "Count" => pages.len() as i64 }));
     merged.objects.insert(catalog_id, Object::Dictionary(lopdf::dictionary! { "Type" => "Catalog", "Pages" => tree_id }));
     merged.trailer.set("Root", catalog_id);
     merged.max_id = next_id + 1;

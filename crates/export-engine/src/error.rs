@@ -11,7 +11,8 @@ use crate::request::RequestError;
 #[cfg(windows)]
 const KEYCHAIN_HINT: &str = "Windows Credential Manager did not answer: sign in to Windows normally (not as a temporary profile) and try again";
 #[cfg(target_os = "macos")]
-const KEYCHAIN_HINT: &str = "The login keychain did not answer: open Keychain Access, check that the login keychain exists and is unlocked, and allow AnnoLab Exporter when asked";
+const KEYCHAIN_HINT: &str =
+    "The login keychain did not answer: open Keychain Access, check that the login keychain exists and is unlocked, and allow AnnoLab Exporter when asked";
 #[cfg(not(any(windows, target_os = "macos")))]
 const KEYCHAIN_HINT: &str = "Start and unlock a Secret Service (GNOME Keyring, KeePassXC)";
 /// How to unlock this OS's keychain.
@@ -42,7 +43,11 @@ pub enum EngineError {
     #[error("Not enough free disk space in {path:?}: the export needs {needed} bytes, {available} are free. Free some space or choose another library folder.")]
     NotEnoughSpace { needed: u64, available: u64, path: PathBuf },
     #[error("{context}: {source}")]
-    Io { context: String, #[source] source: std::io::Error },
+    Io {
+        context: String,
+        #[source]
+        source: std::io::Error,
+    },
     #[error("The export index could not be written: {0}")]
     Index(#[from] rusqlite::Error),
     #[error("{path:?} is damaged ({reason}); delete it and export again.")]
@@ -67,11 +72,15 @@ pub enum EngineError {
     NoPdf { id: u64 },
     #[error("Choose at least one instrument with a PDF to merge.")]
     NothingToMerge,
-    #[error("Instrument {id}'s JSON cannot be shown: {path:?} is missing or was changed after the export was made. The table still works; export again to see every field.")]
+    #[error(
+        "Instrument {id}'s JSON cannot be shown: {path:?} is missing or was changed after the export was made. The table still works; export again to see every field."
+    )]
     ExportChanged { path: PathBuf, id: u64 },
     #[error("The PDF {path:?} cannot be read ({reason}); the rest of the export is unaffected.")]
     UnreadablePdf { path: PathBuf, reason: String },
-    #[error("Could not {action} {path:?}: a file in it is open in another program (a PDF viewer, Explorer's preview, a virus scanner). Close it and try again; nothing was changed.")]
+    #[error(
+        "Could not {action} {path:?}: a file in it is open in another program (a PDF viewer, Explorer's preview, a virus scanner). Close it and try again; nothing was changed."
+    )]
     FileInUse { action: &'static str, path: PathBuf },
     #[error("The export was cancelled.")]
     Cancelled,
@@ -99,9 +108,7 @@ impl EngineError {
             | EngineError::JobBusy { .. }
             | EngineError::InstrumentNotFound { .. }
             | EngineError::NoPdf { .. }
-            | EngineError::NothingToMerge => {
-                FailureKind::Usage
-            }
+            | EngineError::NothingToMerge => FailureKind::Usage,
             EngineError::Api(api) => match api.code() {
                 ErrorCode::Usage => FailureKind::Usage,
                 ErrorCode::Auth => FailureKind::Auth,

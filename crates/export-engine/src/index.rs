@@ -69,8 +69,7 @@ CREATE TABLE problems (
 /// Prefix indexes for 1 to 3 characters: what a person has typed after a keystroke or three is
 /// answered from the index instead of by merging every term that starts that way. Contentless:
 /// matches are found by rowid and highlighted by the browser, so FTS5 keeps no copy of the text.
-const SEARCH_SCHEMA: &str =
-    "CREATE VIRTUAL TABLE search USING fts5(type_name, source_name, tag_types, attributes, annotations, prefix='1 2 3', content='');";
+const SEARCH_SCHEMA: &str = "CREATE VIRTUAL TABLE search USING fts5(type_name, source_name, tag_types, attributes, annotations, prefix='1 2 3', content='');";
 
 /// Which instrument carries which tag type, for the tag type filter and its counts.
 pub(crate) const TAGS_SCHEMA: &str = "CREATE TABLE instrument_tags (instrument_id INTEGER NOT NULL, tag_type TEXT NOT NULL);";
@@ -111,10 +110,10 @@ pub fn build(
 
     let mut indexed = Indexed::default();
     let mut linked = std::collections::HashSet::new();
-    let reader = BufReader::with_capacity(1 << 20, File::open(&source).map_err(|source_err| EngineError::Io {
-        context: format!("could not read {}", source.display()),
-        source: source_err,
-    })?);
+    let reader = BufReader::with_capacity(
+        1 << 20,
+        File::open(&source).map_err(|source_err| EngineError::Io { context: format!("could not read {}", source.display()), source: source_err })?,
+    );
     let tx = db.transaction()?;
     {
         let mut insert = tx.prepare(
@@ -283,7 +282,8 @@ impl SearchWriter {
             .spawn(move || -> Result<(), EngineError> {
                 let tx = db.transaction()?;
                 {
-                    let mut insert = tx.prepare("INSERT INTO search (rowid, type_name, source_name, tag_types, attributes, annotations) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?;
+                    let mut insert =
+                        tx.prepare("INSERT INTO search (rowid, type_name, source_name, tag_types, attributes, annotations) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?;
                     for batch in batches {
                         for SearchDocument { id, columns: [a, b, c, d, e] } in batch {
                             insert.execute(params![id, a, b, c, d, e])?;
@@ -380,10 +380,7 @@ impl<'a> Fields<'a> {
             end: object.get("endPageNumber").and_then(Value::as_u64),
             type_name: object.get("typeName").and_then(Value::as_str),
             tag_types,
-            reviewed_by: reviewer
-                .and_then(|r| r.get("email").or_else(|| r.get("username")))
-                .and_then(Value::as_str)
-                .map(str::to_owned),
+            reviewed_by: reviewer.and_then(|r| r.get("email").or_else(|| r.get("username"))).and_then(Value::as_str).map(str::to_owned),
             reviewed_at: object.get("reviewedAt").and_then(Value::as_str),
             attributes,
             annotation_values,
@@ -470,9 +467,5 @@ pub struct SearchHit {
 /// What a person types, as an FTS5 query: every word must match, as a prefix, and FTS5's own
 /// syntax characters are taken literally, so no input is a syntax error.
 pub fn fts_query(text: &str) -> String {
-    text.split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(|w| format!("\"{w}\"*"))
-        .collect::<Vec<_>>()
-        .join(" ")
+    text.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(|w| format!("\"{w}\"*")).collect::<Vec<_>>().join(" ")
 }

@@ -114,12 +114,8 @@ impl JobStore {
     /// Every job, newest first. A damaged record is skipped, not fatal.
     pub fn list(&self) -> Vec<JobRecord> {
         let Ok(entries) = std::fs::read_dir(&self.dir) else { return Vec::new() };
-        let mut jobs: Vec<JobRecord> = entries
-            .filter_map(Result::ok)
-            .map(|e| e.path())
-            .filter(|p| p.extension().is_some_and(|e| e == "json"))
-            .filter_map(|p| read(&p).ok())
-            .collect();
+        let mut jobs: Vec<JobRecord> =
+            entries.filter_map(Result::ok).map(|e| e.path()).filter(|p| p.extension().is_some_and(|e| e == "json")).filter_map(|p| read(&p).ok()).collect();
         jobs.sort_by(|a, b| b.id.cmp(&a.id));
         jobs
     }

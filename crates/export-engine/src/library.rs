@@ -158,20 +158,14 @@ impl Library {
         let job = key.trim_start_matches("job");
         self.list()
             .into_iter()
-            .find(|e| {
-                e.dir.file_name().is_some_and(|n| n == key) || e.manifest.remote_job_id.to_string() == job || e.manifest.job_id == key
-            })
+            .find(|e| e.dir.file_name().is_some_and(|n| n == key) || e.manifest.remote_job_id.to_string() == job || e.manifest.job_id == key)
             .ok_or_else(|| EngineError::JobNotFound { id: key.to_owned() })
     }
 }
 
 fn subdirs(dir: &Path) -> Vec<PathBuf> {
     let Ok(entries) = std::fs::read_dir(dir) else { return Vec::new() };
-    entries
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| p.is_dir() && !p.file_name().is_some_and(|n| n.to_string_lossy().starts_with('.')))
-        .collect()
+    entries.filter_map(Result::ok).map(|e| e.path()).filter(|p| p.is_dir() && !p.file_name().is_some_and(|n| n.to_string_lossy().starts_with('.'))).collect()
 }
 
 #[cfg(test)]

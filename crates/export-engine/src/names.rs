@@ -37,8 +37,8 @@ const MIN_NAME_CHARS: usize = 40;
 const PDFS: &str = "pdfs";
 
 const RESERVED: &[&str] = &[
-    "CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$", "COM0", "COM1", "COM2", "COM3", "COM4", "COM5", "COM6", "COM7", "COM8", "COM9", "COM¹",
-    "COM²", "COM³", "LPT0", "LPT1", "LPT2", "LPT3", "LPT4", "LPT5", "LPT6", "LPT7", "LPT8", "LPT9", "LPT¹", "LPT²", "LPT³",
+    "CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$", "COM0", "COM1", "COM2", "COM3", "COM4", "COM5", "COM6", "COM7", "COM8", "COM9", "COM¹", "COM²", "COM³",
+    "LPT0", "LPT1", "LPT2", "LPT3", "LPT4", "LPT5", "LPT6", "LPT7", "LPT8", "LPT9", "LPT¹", "LPT²", "LPT³",
 ];
 
 /// `name` as one legal file name of at most `max_chars` characters (never more than
@@ -216,9 +216,7 @@ fn split_tail(name: &str) -> (&str, &str) {
         return name.split_at(at);
     }
     match name.rfind('.') {
-        Some(at) if at > 0 && name.len() - at <= 11 && name[at + 1..].chars().all(|c| c.is_ascii_alphanumeric()) && at + 1 < name.len() => {
-            name.split_at(at)
-        }
+        Some(at) if at > 0 && name.len() - at <= 11 && name[at + 1..].chars().all(|c| c.is_ascii_alphanumeric()) && at + 1 < name.len() => name.split_at(at),
         _ => (name, ""),
     }
 }

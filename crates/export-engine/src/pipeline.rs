@@ -8,6 +8,7 @@ use std::sync::Arc;
 use annolab_api::{Client, Storage};
 use tokio_util::sync::CancellationToken;
 
+use crate::download::Arrivals;
 use crate::error::EngineError;
 use crate::extract::{self, Limits};
 use crate::fsutil::{now_rfc3339, now_stamp};
@@ -17,7 +18,6 @@ use crate::library::Library;
 use crate::manifest::{Counts, Manifest, PhaseTimes};
 use crate::progress::{Phase, Progress, ProgressSink};
 use crate::request::ExportRequest;
-use crate::download::Arrivals;
 use crate::stream::{self, Stopped};
 use crate::{download, poll, verify};
 

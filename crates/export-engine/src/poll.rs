@@ -22,12 +22,7 @@ pub fn interval(elapsed: Duration) -> Duration {
 }
 
 /// Polls until the job is `finished`; returns its signed download URL.
-pub async fn until_finished(
-    client: &Client,
-    status_url: &str,
-    progress: &dyn ProgressSink,
-    cancel: &CancellationToken,
-) -> Result<String, EngineError> {
+pub async fn until_finished(client: &Client, status_url: &str, progress: &dyn ProgressSink, cancel: &CancellationToken) -> Result<String, EngineError> {
     let started = Instant::now();
     let mut polls = 0u32;
     loop {
@@ -44,14 +39,13 @@ pub async fn until_finished(
         progress.emit(Progress::Polled { polls, elapsed_ms: started.elapsed().as_millis() as u64, server_status: word.to_owned() });
         match status.status {
             JobState::Finished => {
-                return status.download_url.filter(|u| !u.is_empty()).ok_or_else(|| EngineError::UnexpectedResponse {
-                    what: "the job finished without a downloadUrl".to_owned(),
-                });
+                return status
+                    .download_url
+                    .filter(|u| !u.is_empty())
+                    .ok_or_else(|| EngineError::UnexpectedResponse { what: "the job finished without a downloadUrl".to_owned() });
             }
             JobState::Errored => {
-                return Err(EngineError::ExportErrored {
-                    message: status.error.unwrap_or_else(|| "AnnoLab did not say why.".to_owned()),
-                });
+                return Err(EngineError::ExportErrored { message: status.error.unwrap_or_else(|| "AnnoLab did not say why.".to_owned()) });
             }
             JobState::Running(_) => {}
         }

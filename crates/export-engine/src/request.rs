@@ -43,9 +43,14 @@ pub struct ExportRequest {
 pub enum TagFilter {
     None,
     /// `{"canonicalTagTypes": [...]}`
-    Canonical { types: Vec<String> },
+    Canonical {
+        types: Vec<String>,
+    },
     /// `{"includeTypes": [...], "excludeTypes": [...]}`
-    IncludeExclude { include: Vec<String>, exclude: Vec<String> },
+    IncludeExclude {
+        include: Vec<String>,
+        exclude: Vec<String>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -18,8 +18,8 @@ use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
 use zip::read::{ZipFile, ZipFileEntry};
-use zip::unstable::stream::{ZipStreamReader, ZipStreamVisitor};
 use zip::result::{ZipError, ZipResult};
+use zip::unstable::stream::{ZipStreamReader, ZipStreamVisitor};
 
 use crate::download::Arrivals;
 use crate::error::EngineError;

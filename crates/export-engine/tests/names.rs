@@ -160,7 +160,13 @@ mod held_open {
     }
 
     fn request() -> ExportRequest {
-        ExportRequest::parse(ExportInput { owner: "Group Name owning project".into(), project: "Example Project Name".into(), include_files: true, ..Default::default() }).unwrap()
+        ExportRequest::parse(ExportInput {
+            owner: "Group Name owning project".into(),
+            project: "Example Project Name".into(),
+            include_files: true,
+            ..Default::default()
+        })
+        .unwrap()
     }
 
     #[tokio::test]

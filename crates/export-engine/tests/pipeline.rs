@@ -8,7 +8,7 @@ use std::time::Duration;
 use annolab_api::{ApiKey, Client, RetryPolicy, ServerUrl, Storage};
 use annolab_sandbox::{Fault, Sandbox, SandboxConfig};
 use export_engine::download::{self, Arrivals};
-use export_engine::{Engine, EngineError, ExportInput, ExportRequest, JobState, Library, Phase, Progress, ProblemKind, ProgressSink};
+use export_engine::{Engine, EngineError, ExportInput, ExportRequest, JobState, Library, Phase, ProblemKind, Progress, ProgressSink};
 use tokio_util::sync::CancellationToken;
 
 const KEY: &str = "engine-test-key-5f1d";
@@ -59,7 +59,8 @@ impl Scenario {
 }
 
 fn demo(configure: impl FnOnce(&mut ExportInput)) -> ExportInput {
-    let mut input = ExportInput { owner: "Group Name owning project".into(), project: "Example Project Name".into(), include_files: true, ..Default::default() };
+    let mut input =
+        ExportInput { owner: "Group Name owning project".into(), project: "Example Project Name".into(), include_files: true, ..Default::default() };
     configure(&mut input);
     input
 }
@@ -104,10 +105,14 @@ async fn a_clean_export_lands_in_the_library_with_every_phase() {
     let job = scenario.engine.create_job(ExportRequest::parse(demo(|_| {})).unwrap(), None, Some("demo".into())).unwrap();
     let finished = scenario.engine.run(job.clone(), recorder.clone(), CancellationToken::new()).await.unwrap();
 
-    assert_eq!(recorder.phases(), [Phase::Requested, Phase::Processing, Phase::Downloading, Phase::Verifying, Phase::Extracting, Phase::Indexing, Phase::Ready]);
+    assert_eq!(
+        recorder.phases(),
+        [Phase::Requested, Phase::Processing, Phase::Downloading, Phase::Verifying, Phase::Extracting, Phase::Indexing, Phase::Ready]
+    );
     // Verified and extracted while the bytes arrived: the verify phase has nothing left to count
     // (after the download, it would count the entries from the first).
-    let verified: Vec<(u64, u64)> = recorder.0.lock().unwrap().iter().filter_map(|p| if let Progress::Verified { entries, total } = p { Some((*entries, *total)) } else { None }).collect();
+    let verified: Vec<(u64, u64)> =
+        recorder.0.lock().unwrap().iter().filter_map(|p| if let Progress::Verified { entries, total } = p { Some((*entries, *total)) } else { None }).collect();
     assert_eq!(verified, [(241, 241)]);
     let dir = &finished.dir;
     assert!(dir.starts_with(scenario.library.path().join("Group Name owning project").join("Example Project Name")));
@@ -142,12 +147,13 @@ async fn every_filter_form_reaches_the_server() {
     let include = scenario.export(demo(|i| i.include_tags = vec!["Airframe Inventory".into()])).await.unwrap();
     assert_eq!(canonical.manifest.counts.instruments, include.manifest.counts.instruments);
     assert!(include.manifest.counts.instruments < 240);
-    let excluded = scenario.export(demo(|i| {
-        i.include_tags = vec!["Airframe Inventory".into()];
-        i.exclude_tags = vec!["Engine Inventory".into()];
-    }))
-    .await
-    .unwrap();
+    let excluded = scenario
+        .export(demo(|i| {
+            i.include_tags = vec!["Airframe Inventory".into()];
+            i.exclude_tags = vec!["Engine Inventory".into()];
+        }))
+        .await
+        .unwrap();
     assert!(excluded.manifest.counts.instruments < include.manifest.counts.instruments);
     let source = scenario.export(demo(|i| i.source = Some("Test_PDF.pdf".into()))).await.unwrap();
     assert_eq!(source.manifest.counts.instruments, 5);
@@ -325,9 +331,10 @@ async fn a_part_file_stopped_after_its_last_byte_is_the_download_and_a_longer_on
     // part file longer than the object.
     for part in [archive.clone(), longer] {
         std::fs::write(download::part_path(&zip), &part).unwrap();
-        let downloaded = download::download(&Storage::new().unwrap(), url.clone(), &zip, &NoRefresh, &Arrivals::default(), &|_: Progress| {}, &CancellationToken::new())
-            .await
-            .unwrap();
+        let downloaded =
+            download::download(&Storage::new().unwrap(), url.clone(), &zip, &NoRefresh, &Arrivals::default(), &|_: Progress| {}, &CancellationToken::new())
+                .await
+                .unwrap();
         assert_eq!((downloaded.bytes, downloaded.sha256.as_str()), (archive.len() as u64, expected.as_str()));
         assert_eq!(std::fs::read(&zip).unwrap(), archive);
         assert!(!download::part_path(&zip).exists());

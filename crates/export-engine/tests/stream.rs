@@ -11,8 +11,8 @@ use export_engine::download::Arrivals;
 use export_engine::extract::{self, Limits};
 use export_engine::stream::{Stopped, Streamed, extract_while_downloading};
 use tokio_util::sync::CancellationToken;
-use zip::write::SimpleFileOptions;
 use zip::CompressionMethod;
+use zip::write::SimpleFileOptions;
 
 /// An archive like an export's: a deflated instruments.json, then stored PDFs.
 fn export_archive() -> Vec<u8> {

@@ -89,11 +89,7 @@ pub async fn wait_for_download(app: &App, timeout: Duration) -> Result<(), Strin
 pub async fn show_newest_job(app: &App) -> Result<(), String> {
     let job = app.find("[data-testid=job]").await?;
     let arg = serde_json::to_value(&job).map_err(|e| e.to_string())?;
-    app.client()
-        .execute("arguments[0].scrollIntoView({block: 'center'})", vec![arg])
-        .await
-        .map(drop)
-        .map_err(|e| format!("cannot scroll to the job: {e}"))
+    app.client().execute("arguments[0].scrollIntoView({block: 'center'})", vec![arg]).await.map(drop).map_err(|e| format!("cannot scroll to the job: {e}"))
 }
 
 /// The phases the newest job's steps mark as reached.

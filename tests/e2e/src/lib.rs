@@ -73,10 +73,7 @@ impl App {
 
         let mut capabilities = serde_json::Map::new();
         capabilities.insert("browserName".into(), "wry".into());
-        capabilities.insert(
-            "tauri:options".into(),
-            serde_json::json!({ "application": app_binary }),
-        );
+        capabilities.insert("tauri:options".into(), serde_json::json!({ "application": app_binary }));
         let builder = ClientBuilder::rustls().map(|mut builder| {
             builder.capabilities(capabilities);
             builder
@@ -89,10 +86,7 @@ impl App {
             Ok(client) => App { client, driver, home },
             Err(err) => {
                 drop(driver);
-                panic!(
-                    "tauri-driver could not open a session on {}: {err}",
-                    app_binary.display()
-                )
+                panic!("tauri-driver could not open a session on {}: {err}", app_binary.display())
             }
         }
     }
@@ -109,12 +103,7 @@ impl App {
     /// The element matching `css`, waiting up to 30 s for it to appear.
     pub async fn find(&self, css: &str) -> Result<Element, String> {
         let locator = Locator::Css(css);
-        self.client
-            .wait()
-            .at_most(Duration::from_secs(30))
-            .for_element(locator)
-            .await
-            .map_err(|err| format!("no element `{css}` after 30 s: {err}"))
+        self.client.wait().at_most(Duration::from_secs(30)).for_element(locator).await.map_err(|err| format!("no element `{css}` after 30 s: {err}"))
     }
 
     pub async fn click(&self, css: &str) -> Result<(), String> {
@@ -190,12 +179,7 @@ impl App {
     }
 
     /// Waits up to `timeout` for the element matching `css` to show exactly `text`.
-    pub async fn wait_for_text(
-        &self,
-        css: &str,
-        text: &str,
-        timeout: Duration,
-    ) -> Result<(), String> {
+    pub async fn wait_for_text(&self, css: &str, text: &str, timeout: Duration) -> Result<(), String> {
         let deadline = Instant::now() + timeout;
         let mut last = String::from("<not found>");
         while Instant::now() < deadline {
@@ -209,9 +193,7 @@ impl App {
             }
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
-        Err(format!(
-            "`{css}` still shows {last:?} after {timeout:?}, expected {text:?}"
-        ))
+        Err(format!("`{css}` still shows {last:?} after {timeout:?}, expected {text:?}"))
     }
 
     /// Waits up to `timeout` for the element matching `css` to show text containing `part`.
@@ -233,11 +215,7 @@ impl App {
     /// The trimmed text of the element matching `css`, waiting up to 30 s for it to appear.
     pub async fn text(&self, css: &str) -> Result<String, String> {
         let element = self.find(css).await?;
-        element
-            .text()
-            .await
-            .map(|text| text.trim().to_owned())
-            .map_err(|err| format!("cannot read `{css}`: {err}"))
+        element.text().await.map(|text| text.trim().to_owned()).map_err(|err| format!("cannot read `{css}`: {err}"))
     }
 
     /// Saves a PNG of the window's content under `target/e2e-screenshots/<name>.png`.
@@ -298,12 +276,7 @@ impl Driver {
             dir
         };
         let child = Command::new(program)
-            .args([
-                "--port",
-                &port.to_string(),
-                "--native-port",
-                &native_port.to_string(),
-            ])
+            .args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
             .env("XDG_DATA_HOME", xdg("data"))
             .env("XDG_CONFIG_HOME", xdg("config"))
             .env("XDG_CACHE_HOME", xdg("cache"))
@@ -330,10 +303,7 @@ impl Driver {
             }
             std::thread::sleep(Duration::from_millis(100));
         }
-        panic!(
-            "tauri-driver did not listen on port {} within {timeout:?}",
-            self.port
-        );
+        panic!("tauri-driver did not listen on port {} within {timeout:?}", self.port);
     }
 }
 
@@ -341,9 +311,7 @@ impl Drop for Driver {
     fn drop(&mut self) {
         // SIGTERM, not SIGKILL: tauri-driver then stops WebKitWebDriver and the app as well.
         #[cfg(unix)]
-        let _ = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status();
+        let _ = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status();
         #[cfg(not(unix))]
         let _ = self.child.kill();
         let deadline = Instant::now() + Duration::from_secs(10);
@@ -363,9 +331,7 @@ fn workspace_root() -> PathBuf {
 }
 
 fn target_dir() -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| workspace_root().join("target"))
+    std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| workspace_root().join("target"))
 }
 
 fn scratch_dir() -> PathBuf {
@@ -376,11 +342,7 @@ fn scratch_dir() -> PathBuf {
 pub fn app_binary() -> PathBuf {
     let path = std::env::var_os("ANNOLAB_APP")
         .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            target_dir()
-                .join("debug")
-                .join(format!("annolab-exporter{}", std::env::consts::EXE_SUFFIX))
-        });
+        .unwrap_or_else(|| target_dir().join("debug").join(format!("annolab-exporter{}", std::env::consts::EXE_SUFFIX)));
     assert!(
         path.is_file(),
         "the app binary {} is missing. Build it the way `make test` does: \
@@ -401,11 +363,8 @@ fn tauri_driver() -> PathBuf {
     if local.is_file() {
         return local;
     }
-    let on_path = std::env::var_os("PATH").and_then(|paths| {
-        std::env::split_paths(&paths)
-            .map(|dir| dir.join("tauri-driver"))
-            .find(|candidate| candidate.is_file())
-    });
+    let on_path =
+        std::env::var_os("PATH").and_then(|paths| std::env::split_paths(&paths).map(|dir| dir.join("tauri-driver")).find(|candidate| candidate.is_file()));
     on_path.unwrap_or_else(|| {
         panic!(
             "tauri-driver is not installed. Run `make setup` (it runs \
@@ -415,8 +374,7 @@ fn tauri_driver() -> PathBuf {
 }
 
 fn require_display() {
-    let has_display = std::env::var_os("DISPLAY").is_some_and(|d| !d.is_empty())
-        || std::env::var_os("WAYLAND_DISPLAY").is_some_and(|d| !d.is_empty());
+    let has_display = std::env::var_os("DISPLAY").is_some_and(|d| !d.is_empty()) || std::env::var_os("WAYLAND_DISPLAY").is_some_and(|d| !d.is_empty());
     assert!(
         has_display,
         "no display: the end-to-end tests open a real window. Run them with `make test`, or wrap \
@@ -441,8 +399,5 @@ fn wait_until_app_gone(binary: &Path) {
 }
 
 fn free_port() -> u16 {
-    TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
-        .and_then(|listener| listener.local_addr())
-        .map(|addr| addr.port())
-        .expect("find a free loopback port")
+    TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).and_then(|listener| listener.local_addr()).map(|addr| addr.port()).expect("find a free loopback port")
 }

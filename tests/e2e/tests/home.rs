@@ -8,13 +8,7 @@ use annolab_e2e::App;
 async fn home_shows_the_product_and_the_running_demo_workspace() {
     let app = App::launch().await;
     let outcome = home_scenario(&app).await;
-    let screenshot = app
-        .screenshot(if outcome.is_ok() {
-            "home"
-        } else {
-            "home-failure"
-        })
-        .await;
+    let screenshot = app.screenshot(if outcome.is_ok() { "home" } else { "home-failure" }).await;
     app.close().await;
     if let Err(problem) = outcome {
         panic!("{problem} (screenshot: {})", screenshot.display());
@@ -22,14 +16,8 @@ async fn home_shows_the_product_and_the_running_demo_workspace() {
 }
 
 async fn home_scenario(app: &App) -> Result<(), String> {
-    app.wait_for_text("header h1", "AnnoLab Exporter", Duration::from_secs(30))
-        .await?;
-    app.wait_for_text(
-        "[data-testid=sandbox-state]",
-        "Running",
-        Duration::from_secs(60),
-    )
-    .await?;
+    app.wait_for_text("header h1", "AnnoLab Exporter", Duration::from_secs(30)).await?;
+    app.wait_for_text("[data-testid=sandbox-state]", "Running", Duration::from_secs(60)).await?;
 
     let project = app.text("[data-testid=project-name]").await?;
     let owner = app.text("[data-testid=project-owner]").await?;

@@ -64,9 +64,9 @@ async fn measure(app: &App, instruments: u64) -> Result<(), String> {
         Some(list) => list.split_whitespace().collect(),
         // Prefixes of words in the demo, then a second and third pass in other orders: 26
         // keystrokes that change the count, enough for a 95th percentile that is not the maximum.
-        None => "s se ser l le lea leas air airf cess n1 n12 piper lycoming s l le air cess n1 n12 piper lycoming s le airf cess n12 piper"
-            .split(' ')
-            .collect(),
+        None => {
+            "s se ser l le lea leas air airf cess n1 n12 piper lycoming s l le air cess n1 n12 piper lycoming s le airf cess n12 piper".split(' ').collect()
+        }
     };
     words.push("");
     let mut times = Vec::new();
@@ -79,12 +79,16 @@ async fn measure(app: &App, instruments: u64) -> Result<(), String> {
         let ipc = invoked(app, &dir, word).await?;
         let ms = typed(app, word, expected).await?;
         // Where the keystroke's time went, from the app's own User Timing entries.
-        let parts = app.client().execute(
-            "const last = (n) => performance.getEntriesByName(n).at(-1); \
+        let parts = app
+            .client()
+            .execute(
+                "const last = (n) => performance.getEntriesByName(n).at(-1); \
              const sent = last('search sent')?.startTime ?? NaN, query = last('table 0: query'), redraw = last('table 0: redraw'); \
              return [query.startTime - sent, query.duration, redraw.duration].map((v) => Math.round(v));",
-            vec![],
-        ).await.map_err(|e| e.to_string())?;
+                vec![],
+            )
+            .await
+            .map_err(|e| e.to_string())?;
         println!(
             "search {word:<10} -> {expected:>8} rows: {ms:>6.1} ms = to the query {} + query {} + redraw {} + paint (the command alone: {ipc:.1} ms)",
             parts[0], parts[1], parts[2]
