@@ -11,15 +11,15 @@ CARGO_TEST_FLAGS := --workspace --locked --features annolab-exporter/custom-prot
 # tests use a real Secret Service (a private, unlocked GNOME Keyring on that session).
 HEADLESS := NO_AT_BRIDGE=1 dbus-run-session -- scripts/with-keyring.sh xvfb-run -a -s "-screen 0 1280x800x24"
 
-.PHONY: run test package bench setup setup-test ui test-rust test-ui test-python test-package test-workflows
+.PHONY: run test package bench setup setup-test ui lint test-rust test-ui test-python test-package test-workflows
 
 ## Install what is missing, then build and launch the app (with UI hot reload).
 run: setup
 	npm run tauri dev
 
-## Install what is missing, then run every test: the GitHub workflows' check, Rust (with e2e), UI,
+## Install what is missing, then run every test: the lint gates, the GitHub workflows' check, Rust (with e2e), UI,
 ## Python clients, and the .deb and .rpm install tests.
-test: setup-test test-workflows ui test-rust test-ui test-python test-package
+test: setup-test lint test-workflows ui test-rust test-ui test-python test-package
 
 ## Install what is missing, then build the release installers (.deb and .rpm; the Tauri bundler
 ## writes the .rpm itself, no rpmbuild needed). Windows and macOS: see docs/packaging.md.
@@ -48,6 +48,13 @@ setup-test:
 ## Build the UI into ui/dist (embedded into the app by the custom-protocol build).
 ui:
 	npm run build:ui
+
+## The gates every commit passes: rustfmt (rustfmt.toml) and clippy with every warning an error,
+## on every target of every crate. (The UI's gate, svelte-check with warnings failing, runs in
+## test-ui.) The app embeds ui/dist, so the UI is built first.
+lint: setup-test ui
+	cargo fmt --all -- --check
+	cargo clippy --workspace --all-targets --locked --features annolab-exporter/custom-protocol -- -D warnings
 
 test-rust: ui
 	$(HEADLESS) cargo test $(CARGO_TEST_FLAGS)

@@ -78,15 +78,24 @@ impl App {
             builder.capabilities(capabilities);
             builder
         });
+        // An app that quits at once (it handed over to another instance, or could not start)
+        // leaves WebKitWebDriver waiting for it forever: bound the wait, and say so.
         let client = match builder {
-            Ok(builder) => builder.connect(&driver.url()).await,
+            Ok(builder) => tokio::time::timeout(SESSION_TIMEOUT, builder.connect(&driver.url())).await,
             Err(err) => panic!("cannot set up the WebDriver client's TLS: {err}"),
         };
         match client {
-            Ok(client) => App { client, driver, home },
-            Err(err) => {
+            Ok(Ok(client)) => App { client, driver, home },
+            Ok(Err(err)) => {
                 drop(driver);
                 panic!("tauri-driver could not open a session on {}: {err}", app_binary.display())
+            }
+            Err(_) => {
+                drop(driver);
+                panic!(
+                    "tauri-driver opened no session on {} within {SESSION_TIMEOUT:?}: the app quit or hung at start (see its output above)",
+                    app_binary.display()
+                )
             }
         }
     }
@@ -384,18 +393,43 @@ fn require_display() {
 
 /// The app allows one instance per user: a launch while the last one is still exiting would
 /// hand over to it and quit. Waits (up to 60 s: a loaded machine exits slowly) until no process
-/// runs `binary`, and otherwise names the processes that are left.
+/// runs `binary` and no process holds the single-instance name on the session bus, and
+/// otherwise names what is left.
+///
+/// Both: an exiting process loses its command line (so `pgrep -f` no longer sees it) before it
+/// closes its sockets, and in that moment a new launch found the old one's D-Bus name, tried to
+/// hand over to it and quit ("Message recipient disconnected from message bus without replying").
 fn wait_until_app_gone(binary: &Path) {
     let deadline = Instant::now() + Duration::from_secs(60);
     while Instant::now() < deadline {
-        let running = Command::new("pgrep").arg("-f").arg(binary).stdout(Stdio::null()).status();
-        match running {
-            Ok(status) if status.success() => std::thread::sleep(Duration::from_millis(100)),
-            _ => return,
+        let running = Command::new("pgrep").arg("-f").arg(binary).stdout(Stdio::null()).status().is_ok_and(|s| s.success());
+        if !running && !single_instance_name_held() {
+            return;
         }
+        std::thread::sleep(Duration::from_millis(100));
     }
     let left = Command::new("pgrep").arg("-af").arg(binary).output().map(|o| String::from_utf8_lossy(&o.stdout).into_owned()).unwrap_or_default();
-    panic!("an earlier {} is still running after 60 s:\n{left}", binary.display());
+    panic!("an earlier {} is still running after 60 s (or holds {SINGLE_INSTANCE_NAME} on the session bus):\n{left}", binary.display());
+}
+
+/// How long a WebDriver session may take to open (the app's start on a loaded machine included).
+const SESSION_TIMEOUT: Duration = Duration::from_secs(90);
+
+/// What tauri-plugin-single-instance owns on the session bus: `<identifier>.SingleInstance`.
+const SINGLE_INSTANCE_NAME: &str = "ai.annolab.exporter.SingleInstance";
+
+/// True while a process owns the app's single-instance name on this session bus (false where
+/// there is no session bus or no `dbus-send` to ask with).
+fn single_instance_name_held() -> bool {
+    if std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_none() {
+        return false;
+    }
+    let asked = Command::new("dbus-send")
+        .args(["--session", "--print-reply", "--dest=org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus.NameHasOwner"])
+        .arg(format!("string:{SINGLE_INSTANCE_NAME}"))
+        .stderr(Stdio::null())
+        .output();
+    asked.is_ok_and(|o| o.status.success() && String::from_utf8_lossy(&o.stdout).contains("boolean true"))
 }
 
 fn free_port() -> u16 {
