@@ -187,7 +187,10 @@ fn show_main_window(app: &AppHandle) {
 }
 
 /// The commands the UI may call, each a one-line adapter over a library call. Each is also
-/// listed in build.rs and allowed in capabilities/default.json.
+/// listed in build.rs, allowed in capabilities/default.json and called from ui/src/lib/backend.ts
+/// (tests/commands.rs checks the four agree). Every one is `async`: Tauri runs a synchronous
+/// command on the main thread, where it would freeze the window; those that touch the disk,
+/// the keychain, a dialog or the file manager hand that work to `blocking`.
 mod commands {
     use std::path::Path;
     use std::sync::Arc;
@@ -214,24 +217,30 @@ mod commands {
         Ok(workspace.status().await)
     }
 
+    // The profile commands read the keychain (which may wait on an unlock prompt) and write the
+    // config folder: they run on a blocking thread, off the main thread and the runtime's workers.
     #[tauri::command]
-    pub fn profiles_list(accounts: State<'_, Arc<Accounts>>) -> Result<ProfilesView> {
-        accounts.list()
+    pub async fn profiles_list(accounts: State<'_, Arc<Accounts>>) -> Result<ProfilesView> {
+        let accounts = Arc::clone(&accounts);
+        blocking(move || accounts.list()).await
     }
 
     #[tauri::command]
-    pub fn profile_save(accounts: State<'_, Arc<Accounts>>, input: ProfileInput) -> Result<ProfilesView> {
-        accounts.save(input)
+    pub async fn profile_save(accounts: State<'_, Arc<Accounts>>, input: ProfileInput) -> Result<ProfilesView> {
+        let accounts = Arc::clone(&accounts);
+        blocking(move || accounts.save(input)).await
     }
 
     #[tauri::command]
-    pub fn profile_remove(accounts: State<'_, Arc<Accounts>>, name: String) -> Result<ProfilesView> {
-        accounts.remove(&name)
+    pub async fn profile_remove(accounts: State<'_, Arc<Accounts>>, name: String) -> Result<ProfilesView> {
+        let accounts = Arc::clone(&accounts);
+        blocking(move || accounts.remove(&name)).await
     }
 
     #[tauri::command]
-    pub fn profile_select(accounts: State<'_, Arc<Accounts>>, name: String) -> Result<ProfilesView> {
-        accounts.select(&name)
+    pub async fn profile_select(accounts: State<'_, Arc<Accounts>>, name: String) -> Result<ProfilesView> {
+        let accounts = Arc::clone(&accounts);
+        blocking(move || accounts.select(&name)).await
     }
 
     #[tauri::command]
@@ -240,7 +249,7 @@ mod commands {
     }
 
     #[tauri::command]
-    pub fn export_validate(input: ExportInput) -> Result<()> {
+    pub async fn export_validate(input: ExportInput) -> Result<()> {
         Exports::validate(input).map(drop)
     }
 
@@ -294,12 +303,12 @@ mod commands {
     }
 
     #[tauri::command]
-    pub fn job_watch(exports: State<'_, Arc<Exports>>, id: String, on_event: Channel<JobView>) -> Result<JobView> {
+    pub async fn job_watch(exports: State<'_, Arc<Exports>>, id: String, on_event: Channel<JobView>) -> Result<JobView> {
         exports.watch(&id, watcher(on_event))
     }
 
     #[tauri::command]
-    pub fn job_cancel(exports: State<'_, Arc<Exports>>, id: String) -> Result<JobView> {
+    pub async fn job_cancel(exports: State<'_, Arc<Exports>>, id: String) -> Result<JobView> {
         exports.cancel(&id)
     }
 
@@ -308,51 +317,73 @@ mod commands {
         exports.retry(&id, watcher(on_event)).await
     }
 
+    // The library commands read every export's manifest, delete whole exports (thousands of
+    // files) or open a dialog or the file manager: all of it on a blocking thread.
     #[tauri::command]
-    pub fn library_list(accounts: State<'_, Arc<Accounts>>) -> Result<LibraryView> {
-        Ok(LibraryView::of(&accounts.settings().library()))
-    }
-
-    #[tauri::command]
-    pub fn library_open(app: AppHandle, accounts: State<'_, Arc<Accounts>>, dir: String) -> Result<()> {
-        use tauri_plugin_opener::OpenerExt;
-        let entry = accounts.settings().library().entry(Path::new(&dir))?;
-        app.opener().open_path(entry.dir.display().to_string(), None::<&str>).map_err(open_failed)
-    }
-
-    #[tauri::command]
-    pub fn library_reveal(app: AppHandle, accounts: State<'_, Arc<Accounts>>, dir: String) -> Result<()> {
-        use tauri_plugin_opener::OpenerExt;
-        let entry = accounts.settings().library().entry(Path::new(&dir))?;
-        app.opener().reveal_item_in_dir(&entry.dir).map_err(open_failed)
-    }
-
-    #[tauri::command]
-    pub fn library_delete(accounts: State<'_, Arc<Accounts>>, browsers: State<'_, Arc<Browsers>>, dir: String) -> Result<LibraryView> {
+    pub async fn library_list(accounts: State<'_, Arc<Accounts>>) -> Result<LibraryView> {
         let library = accounts.settings().library();
-        browsers.close(&library.entry(Path::new(&dir))?.dir);
-        library.delete(Path::new(&dir))?;
-        Ok(LibraryView::of(&library))
+        blocking(move || Ok(LibraryView::of(&library))).await
+    }
+
+    #[tauri::command]
+    pub async fn library_open(app: AppHandle, accounts: State<'_, Arc<Accounts>>, dir: String) -> Result<()> {
+        use tauri_plugin_opener::OpenerExt;
+        let library = accounts.settings().library();
+        blocking(move || {
+            let entry = library.entry(Path::new(&dir))?;
+            app.opener().open_path(entry.dir.display().to_string(), None::<&str>).map_err(open_failed)
+        })
+        .await
+    }
+
+    #[tauri::command]
+    pub async fn library_reveal(app: AppHandle, accounts: State<'_, Arc<Accounts>>, dir: String) -> Result<()> {
+        use tauri_plugin_opener::OpenerExt;
+        let library = accounts.settings().library();
+        blocking(move || {
+            let entry = library.entry(Path::new(&dir))?;
+            app.opener().reveal_item_in_dir(&entry.dir).map_err(open_failed)
+        })
+        .await
+    }
+
+    #[tauri::command]
+    pub async fn library_delete(accounts: State<'_, Arc<Accounts>>, browsers: State<'_, Arc<Browsers>>, dir: String) -> Result<LibraryView> {
+        let (library, browsers) = (accounts.settings().library(), Arc::clone(&browsers));
+        blocking(move || {
+            browsers.close(&library.entry(Path::new(&dir))?.dir);
+            library.delete(Path::new(&dir))?;
+            Ok(LibraryView::of(&library))
+        })
+        .await
     }
 
     /// Asks for a new library folder. Exports already made stay where they are.
     #[tauri::command]
     pub async fn library_choose_folder(app: AppHandle, accounts: State<'_, Arc<Accounts>>) -> Result<LibraryView> {
         use tauri_plugin_dialog::DialogExt;
-        let current = accounts.settings().library();
-        let chosen = app.dialog().file().set_title("Choose the library folder").set_directory(current.root()).blocking_pick_folder();
-        let Some(path) = chosen.and_then(|p| p.into_path().ok()) else {
-            return Ok(LibraryView::of(&current));
-        };
-        accounts.settings().set_library_root(path)?;
-        let library = accounts.settings().library();
-        crate::allow_library_assets(&app, &library);
-        Ok(LibraryView::of(&library))
+        let accounts = Arc::clone(&accounts);
+        // The dialog waits for the user: a blocking thread waits with it, not a runtime worker.
+        blocking(move || {
+            let current = accounts.settings().library();
+            let chosen = app.dialog().file().set_title("Choose the library folder").set_directory(current.root()).blocking_pick_folder();
+            let Some(path) = chosen.and_then(|p| p.into_path().ok()) else {
+                return Ok(LibraryView::of(&current));
+            };
+            accounts.settings().set_library_root(path)?;
+            let library = accounts.settings().library();
+            crate::allow_library_assets(&app, &library);
+            Ok(LibraryView::of(&library))
+        })
+        .await
     }
 
+    // The browse commands open and query an export's index on disk, under a lock another
+    // command (a CSV being saved) may hold: on a blocking thread, so the runtime never waits.
     #[tauri::command]
     pub async fn browse_open(accounts: State<'_, Arc<Accounts>>, browsers: State<'_, Arc<Browsers>>, dir: String) -> Result<ExportOverview> {
-        browsers.overview(&accounts.settings().library(), &dir)
+        let (library, browsers) = (accounts.settings().library(), Arc::clone(&browsers));
+        blocking(move || browsers.overview(&library, &dir)).await
     }
 
     #[tauri::command]
@@ -364,7 +395,8 @@ mod commands {
         offset: u64,
         limit: u64,
     ) -> Result<Page> {
-        browsers.page(&accounts.settings().library(), &dir, &query, offset, limit)
+        let (library, browsers) = (accounts.settings().library(), Arc::clone(&browsers));
+        blocking(move || browsers.page(&library, &dir, &query, offset, limit)).await
     }
 
     #[tauri::command]
@@ -376,7 +408,8 @@ mod commands {
         by: GroupBy,
         limit: u64,
     ) -> Result<Groups> {
-        browsers.groups(&accounts.settings().library(), &dir, &query, &by, limit)
+        let (library, browsers) = (accounts.settings().library(), Arc::clone(&browsers));
+        blocking(move || browsers.groups(&library, &dir, &query, &by, limit)).await
     }
 
     #[tauri::command]
@@ -387,12 +420,14 @@ mod commands {
         containing: String,
         limit: u64,
     ) -> Result<Groups> {
-        browsers.sources(&accounts.settings().library(), &dir, &containing, limit)
+        let (library, browsers) = (accounts.settings().library(), Arc::clone(&browsers));
+        blocking(move || browsers.sources(&library, &dir, &containing, limit)).await
     }
 
     #[tauri::command]
     pub async fn browse_details(accounts: State<'_, Arc<Accounts>>, browsers: State<'_, Arc<Browsers>>, dir: String, id: u64) -> Result<Details> {
-        browsers.details(&accounts.settings().library(), &dir, id)
+        let (library, browsers) = (accounts.settings().library(), Arc::clone(&browsers));
+        blocking(move || browsers.details(&library, &dir, id)).await
     }
 
     /// Saves the table (all matching rows, as sorted) as CSV into the export's `saved/` folder.
@@ -410,23 +445,43 @@ mod commands {
     }
 
     #[tauri::command]
-    pub fn browse_open_file(app: AppHandle, accounts: State<'_, Arc<Accounts>>, browsers: State<'_, Arc<Browsers>>, dir: String, file: String) -> Result<()> {
+    pub async fn browse_open_file(
+        app: AppHandle,
+        accounts: State<'_, Arc<Accounts>>,
+        browsers: State<'_, Arc<Browsers>>,
+        dir: String,
+        file: String,
+    ) -> Result<()> {
         use tauri_plugin_opener::OpenerExt;
-        let file = browsers.file_in_export(&accounts.settings().library(), &dir, &file)?;
-        app.opener().open_path(file.display().to_string(), None::<&str>).map_err(open_failed)
+        let (library, browsers) = (accounts.settings().library(), Arc::clone(&browsers));
+        blocking(move || {
+            let file = browsers.file_in_export(&library, &dir, &file)?;
+            app.opener().open_path(file.display().to_string(), None::<&str>).map_err(open_failed)
+        })
+        .await
     }
 
     #[tauri::command]
-    pub fn browse_reveal_file(app: AppHandle, accounts: State<'_, Arc<Accounts>>, browsers: State<'_, Arc<Browsers>>, dir: String, file: String) -> Result<()> {
+    pub async fn browse_reveal_file(
+        app: AppHandle,
+        accounts: State<'_, Arc<Accounts>>,
+        browsers: State<'_, Arc<Browsers>>,
+        dir: String,
+        file: String,
+    ) -> Result<()> {
         use tauri_plugin_opener::OpenerExt;
-        let file = browsers.file_in_export(&accounts.settings().library(), &dir, &file)?;
-        app.opener().reveal_item_in_dir(&file).map_err(open_failed)
+        let (library, browsers) = (accounts.settings().library(), Arc::clone(&browsers));
+        blocking(move || {
+            let file = browsers.file_in_export(&library, &dir, &file)?;
+            app.opener().reveal_item_in_dir(&file).map_err(open_failed)
+        })
+        .await
     }
 
     /// The PDFs to drag out for `ids`, and a preview picture (the app icon, written once to
     /// the cache folder, since the drag needs a file).
     #[tauri::command]
-    pub fn browse_drag_items(
+    pub async fn browse_drag_items(
         app: AppHandle,
         accounts: State<'_, Arc<Accounts>>,
         browsers: State<'_, Arc<Browsers>>,
@@ -434,18 +489,22 @@ mod commands {
         ids: Vec<u64>,
     ) -> Result<DragItems> {
         use tauri::Manager;
-        let files = browsers.pdf_paths(&accounts.settings().library(), &dir, &ids)?;
-        let icon = app
-            .path()
-            .app_cache_dir()
-            .map(|dir| dir.join("drag-icon.png"))
-            .map_err(|e| CommandError::new("io_error", format!("No cache folder for the drag picture: {e}")))?;
-        if !icon.is_file() {
-            let _ = std::fs::create_dir_all(icon.parent().unwrap_or(&icon));
-            std::fs::write(&icon, include_bytes!("../../icons/64x64.png"))
-                .map_err(|e| CommandError::new("io_error", format!("Could not write {}: {e}", icon.display())))?;
-        }
-        Ok(DragItems { files: files.iter().map(|f| f.display().to_string()).collect(), icon: icon.display().to_string() })
+        let (library, browsers) = (accounts.settings().library(), Arc::clone(&browsers));
+        blocking(move || {
+            let files = browsers.pdf_paths(&library, &dir, &ids)?;
+            let icon = app
+                .path()
+                .app_cache_dir()
+                .map(|dir| dir.join("drag-icon.png"))
+                .map_err(|e| CommandError::new("io_error", format!("No cache folder for the drag picture: {e}")))?;
+            if !icon.is_file() {
+                let _ = std::fs::create_dir_all(icon.parent().unwrap_or(&icon));
+                std::fs::write(&icon, include_bytes!("../../icons/64x64.png"))
+                    .map_err(|e| CommandError::new("io_error", format!("Could not write {}: {e}", icon.display())))?;
+            }
+            Ok(DragItems { files: files.iter().map(|f| f.display().to_string()).collect(), icon: icon.display().to_string() })
+        })
+        .await
     }
 
     /// Asks for a folder and copies the PDFs of `ids` into it. `None` when the user cancels.
@@ -458,12 +517,18 @@ mod commands {
         ids: Vec<u64>,
     ) -> Result<Option<Saved>> {
         use tauri_plugin_dialog::DialogExt;
-        let chosen = app.dialog().file().set_title("Copy the PDFs to…").blocking_pick_folder();
-        let Some(folder) = chosen.and_then(|p| p.into_path().ok()) else { return Ok(None) };
         let (library, browsers) = (accounts.settings().library(), Arc::clone(&browsers));
-        blocking(move || browsers.copy_pdfs(&library, &dir, &ids, &folder)).await.map(Some)
+        // The dialog waits for the user: a blocking thread waits with it, not a runtime worker.
+        blocking(move || {
+            let chosen = app.dialog().file().set_title("Copy the PDFs to…").blocking_pick_folder();
+            let Some(folder) = chosen.and_then(|p| p.into_path().ok()) else { return Ok(None) };
+            browsers.copy_pdfs(&library, &dir, &ids, &folder).map(Some)
+        })
+        .await
     }
 
+    /// Runs `work` (disk, keychain, a dialog, the file manager) on Tokio's blocking threads, so
+    /// it holds neither the main thread nor one of the runtime's few workers.
     async fn blocking<T: Send + 'static>(work: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
         tauri::async_runtime::spawn_blocking(work).await.map_err(|e| CommandError::new("io_error", format!("A background task failed: {e}")))?
     }
