@@ -10,7 +10,7 @@ use export_engine::{Keychain, Profile, Profiles, resolve_key};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use crate::error::codes;
+use crate::error::AppErrorCode;
 use crate::settings::Settings;
 use crate::{CommandError, DemoWorkspace};
 
@@ -188,7 +188,7 @@ fn parse_input(input: &ProfileInput) -> Result<(String, ServerUrl, Option<ApiKey
 }
 
 fn invalid(message: &str) -> CommandError {
-    CommandError::new(codes::INVALID_PROFILE, message)
+    CommandError::new(AppErrorCode::InvalidProfile, message)
 }
 
 #[cfg(test)]

@@ -12,7 +12,7 @@ use serde::Serialize;
 use ts_rs::TS;
 
 use crate::CommandError;
-use crate::error::codes;
+use crate::error::AppErrorCode;
 
 /// What the browser shows about an export when it opens.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
@@ -148,5 +148,5 @@ fn lock(browser: &Mutex<Browser>) -> std::sync::MutexGuard<'_, Browser> {
 }
 
 fn outside(file: &str) -> CommandError {
-    CommandError::new(codes::FILE_NOT_IN_EXPORT, format!("{file} is not a file of this export."))
+    CommandError::new(AppErrorCode::FileNotInExport, format!("{file} is not a file of this export."))
 }

@@ -1,17 +1,18 @@
 //! Errors as the UI receives them: a stable `code` to branch on, a `message` for people, and for
 //! form input the `field` it is about.
 
-use export_engine::EngineError;
-use serde::Serialize;
+use export_engine::{EngineError, EngineErrorCode, ErrorCode};
+use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 /// An error the UI can show and act on. The UI matches on `code`, never on `message`.
 ///
-/// Codes are the engine's and the API client's stable identifiers (`unauthorized`,
-/// `invalid_request`, `network_gave_up`...) plus the app's own in [`codes`].
+/// Codes are the engine's and the API client's ([`ErrorCode`]: `unauthorized`,
+/// `invalid_request`, `network_gave_up`...) plus the app's own ([`AppErrorCode`]); TypeScript
+/// sees their union, so a `switch` on a misspelt code fails `svelte-check`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 pub struct CommandError {
-    pub code: String,
+    pub code: Code,
     pub message: String,
     /// The form field an input error is about (`owner`, `project`, `tags`, `name`, `server`, `key`).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -19,25 +20,85 @@ pub struct CommandError {
     pub field: Option<String>,
 }
 
+/// The code the UI receives: the app's own, or the engine's (the API client's included). It
+/// travels as the bare code string.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(untagged)]
+pub enum Code {
+    // First, so that reading a code back finds the app's own before the engine's catch-all.
+    App(AppErrorCode),
+    Engine(ErrorCode),
+}
+
+impl Code {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Code::App(code) => code.as_str(),
+            Code::Engine(code) => code.as_str(),
+        }
+    }
+
+    /// A code as job records keep it; one this version does not know is `unknown`.
+    pub fn parse(text: &str) -> Code {
+        serde_json::from_value(serde_json::Value::String(text.to_owned())).unwrap_or(Code::Engine(ErrorCode::Engine(EngineErrorCode::Unknown)))
+    }
+}
+
+impl From<AppErrorCode> for Code {
+    fn from(code: AppErrorCode) -> Self {
+        Code::App(code)
+    }
+}
+
+impl From<ErrorCode> for Code {
+    fn from(code: ErrorCode) -> Self {
+        Code::Engine(code)
+    }
+}
+
+impl PartialEq<AppErrorCode> for Code {
+    fn eq(&self, other: &AppErrorCode) -> bool {
+        *self == Code::App(*other)
+    }
+}
+
 /// The app's own error codes. Add codes; never rename one, since the UI depends on the spelling.
-pub mod codes {
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum AppErrorCode {
     /// The embedded demo sandbox could not start (for example no free loopback port).
-    pub const SANDBOX_START_FAILED: &str = "sandbox_start_failed";
+    SandboxStartFailed,
     /// The demo workspace is still starting; try again in a moment.
-    pub const DEMO_NOT_READY: &str = "demo_not_ready";
+    DemoNotReady,
     /// A profile's name, server or key is not acceptable.
-    pub const INVALID_PROFILE: &str = "invalid_profile";
+    InvalidProfile,
     /// The job is not running in this app, so it cannot be cancelled or watched live.
-    pub const JOB_NOT_RUNNING: &str = "job_not_running";
+    JobNotRunning,
     /// A file the UI asked to open or reveal is not inside the export it named.
-    pub const FILE_NOT_IN_EXPORT: &str = "file_not_in_export";
+    FileNotInExport,
     /// The file manager or default app could not be opened.
-    pub const OPEN_FAILED: &str = "open_failed";
+    OpenFailed,
+    /// The export stopped when the app last closed; retrying resumes it.
+    Interrupted,
+}
+
+impl AppErrorCode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AppErrorCode::SandboxStartFailed => "sandbox_start_failed",
+            AppErrorCode::DemoNotReady => "demo_not_ready",
+            AppErrorCode::InvalidProfile => "invalid_profile",
+            AppErrorCode::JobNotRunning => "job_not_running",
+            AppErrorCode::FileNotInExport => "file_not_in_export",
+            AppErrorCode::OpenFailed => "open_failed",
+            AppErrorCode::Interrupted => "interrupted",
+        }
+    }
 }
 
 impl CommandError {
-    pub fn new(code: &str, message: impl Into<String>) -> Self {
-        Self { code: code.to_owned(), message: message.into(), field: None }
+    pub fn new(code: impl Into<Code>, message: impl Into<String>) -> Self {
+        Self { code: code.into(), message: message.into(), field: None }
     }
 
     pub fn on_field(mut self, field: &str) -> Self {
@@ -60,13 +121,13 @@ impl From<EngineError> for CommandError {
             EngineError::JobNotFound { .. } => "That export is no longer in the library or the job list; refresh and try again.".to_owned(),
             other => other.to_string(),
         };
-        Self { code: error.code().to_owned(), message, field }
+        Self { code: error.code().into(), message, field }
     }
 }
 
 impl From<annolab_api::ApiError> for CommandError {
     fn from(error: annolab_api::ApiError) -> Self {
-        Self::new(error.id(), error.to_string())
+        Self::new(ErrorCode::Api(error.code()), error.to_string())
     }
 }
 
@@ -77,3 +138,21 @@ impl std::fmt::Display for CommandError {
 }
 
 impl std::error::Error for CommandError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_read_back_as_what_was_written() {
+        for code in [
+            Code::App(AppErrorCode::Interrupted),
+            Code::Engine(ErrorCode::Engine(EngineErrorCode::FileInUse)),
+            Code::Engine(ErrorCode::Api(annolab_api::ApiErrorCode::Unauthorized)),
+        ] {
+            assert_eq!(serde_json::to_value(code).unwrap(), serde_json::Value::String(code.as_str().to_owned()));
+            assert_eq!(Code::parse(code.as_str()), code);
+        }
+        assert_eq!(Code::parse("from_a_newer_version").as_str(), "unknown");
+    }
+}

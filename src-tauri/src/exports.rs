@@ -14,7 +14,7 @@ use ts_rs::TS;
 
 use crate::CommandError;
 use crate::accounts::{Accounts, DEMO_PROFILE};
-use crate::error::codes;
+use crate::error::{AppErrorCode, Code};
 
 /// How many notices (retries, bad lines) a job keeps to show.
 const NOTICES_KEPT: usize = 5;
@@ -28,7 +28,7 @@ pub struct JobView {
     pub request: ExportRequest,
     pub phase: Phase,
     pub status: JobState,
-    pub error: Option<JobFailure>,
+    pub error: Option<CommandError>,
     /// The phases this job has entered, in order.
     pub reached: Vec<Phase>,
     /// When the job was requested (UTC, RFC 3339).
@@ -62,7 +62,7 @@ impl JobView {
             request: job.request.clone(),
             phase: job.phase,
             status: job.state,
-            error: job.error.clone(),
+            error: job.error.as_ref().map(|f| CommandError::new(Code::parse(&f.code), f.message.clone())),
             reached,
             requested_at: job.times.requested.clone(),
             polls: 0,
@@ -226,7 +226,8 @@ impl Exports {
                 }
                 Err(error) => {
                     tracing::warn!(job = %id, "cannot resume an interrupted export: {}", error.message);
-                    let failed = JobRecord { state: JobState::Failed, error: Some(JobFailure { code: error.code, message: error.message }), ..job };
+                    let failed =
+                        JobRecord { state: JobState::Failed, error: Some(JobFailure { code: error.code.as_str().to_owned(), message: error.message }), ..job };
                     if let Err(error) = store.save(&failed) {
                         tracing::warn!(job = %id, "cannot record the failure: {error}");
                     }
@@ -282,7 +283,7 @@ impl Exports {
                 Err(error) => {
                     let error = CommandError::from(error);
                     view.status = JobState::Failed;
-                    view.error = Some(JobFailure { code: error.code, message: error.message });
+                    view.error = Some(error);
                 }
             }
             if let Some(watcher) = watcher {
@@ -299,8 +300,7 @@ impl Exports {
             // Recorded as running but not running here: it stopped with the last app session
             // and could not resume.
             view.status = JobState::Failed;
-            view.error =
-                Some(JobFailure { code: "interrupted".to_owned(), message: "This export stopped when the app last closed. Retry to resume it.".to_owned() });
+            view.error = Some(CommandError::new(AppErrorCode::Interrupted, "This export stopped when the app last closed. Retry to resume it."));
         }
         view
     }
@@ -319,7 +319,7 @@ fn lock(table: &Table) -> std::sync::MutexGuard<'_, HashMap<String, Live>> {
 }
 
 fn not_running(id: &str) -> CommandError {
-    CommandError::new(codes::JOB_NOT_RUNNING, format!("Export {id} is not running in this app."))
+    CommandError::new(AppErrorCode::JobNotRunning, format!("Export {id} is not running in this app."))
 }
 
 /// Feeds the engine's progress into the job's live view and on to its watcher.

@@ -205,10 +205,11 @@ mod commands {
 
     use crate::accounts::{Accounts, KeyCheck, ProfileInput, ProfilesView};
     use crate::browse::{Browsers, DragItems, ExportOverview, Saved};
-    use crate::error::codes;
+    use crate::error::AppErrorCode;
     use crate::exports::{Exports, JobView, Watcher};
     use crate::library::LibraryView;
     use crate::{CommandError, DemoWorkspace, SandboxStatus};
+    use export_engine::{EngineErrorCode, ErrorCode};
 
     type Result<T> = std::result::Result<T, CommandError>;
 
@@ -496,11 +497,11 @@ mod commands {
                 .path()
                 .app_cache_dir()
                 .map(|dir| dir.join("drag-icon.png"))
-                .map_err(|e| CommandError::new("io_error", format!("No cache folder for the drag picture: {e}")))?;
+                .map_err(|e| CommandError::new(ErrorCode::Engine(EngineErrorCode::IoError), format!("No cache folder for the drag picture: {e}")))?;
             if !icon.is_file() {
                 let _ = std::fs::create_dir_all(icon.parent().unwrap_or(&icon));
                 std::fs::write(&icon, include_bytes!("../../icons/64x64.png"))
-                    .map_err(|e| CommandError::new("io_error", format!("Could not write {}: {e}", icon.display())))?;
+                    .map_err(|e| CommandError::new(ErrorCode::Engine(EngineErrorCode::IoError), format!("Could not write {}: {e}", icon.display())))?;
             }
             Ok(DragItems { files: files.iter().map(|f| f.display().to_string()).collect(), icon: icon.display().to_string() })
         })
@@ -530,7 +531,9 @@ mod commands {
     /// Runs `work` (disk, keychain, a dialog, the file manager) on Tokio's blocking threads, so
     /// it holds neither the main thread nor one of the runtime's few workers.
     async fn blocking<T: Send + 'static>(work: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
-        tauri::async_runtime::spawn_blocking(work).await.map_err(|e| CommandError::new("io_error", format!("A background task failed: {e}")))?
+        tauri::async_runtime::spawn_blocking(work)
+            .await
+            .map_err(|e| CommandError::new(ErrorCode::Engine(EngineErrorCode::IoError), format!("A background task failed: {e}")))?
     }
 
     fn watcher(channel: Channel<JobView>) -> Watcher {
@@ -541,7 +544,7 @@ mod commands {
     }
 
     fn open_failed(error: tauri_plugin_opener::Error) -> CommandError {
-        CommandError::new(codes::OPEN_FAILED, format!("Could not open the file manager or default app: {error}"))
+        CommandError::new(AppErrorCode::OpenFailed, format!("Could not open the file manager or default app: {error}"))
     }
 }
 

@@ -9,7 +9,7 @@ use annolab_api::{ApiKey, Client, ServerUrl};
 use annolab_sandbox::{Fault, Sandbox, SandboxConfig};
 use tokio::sync::Mutex;
 
-use crate::error::codes;
+use crate::error::AppErrorCode;
 use crate::{CommandError, DemoProject, SandboxStatus};
 
 /// How the demo sandbox is run: where it keeps archives, and faults to inject (for trying the
@@ -104,7 +104,7 @@ impl DemoWorkspace {
                 Ok(Client::new(server, ApiKey::new(sandbox.key())?)?)
             }
             (None, SandboxStatus::Failed { error }) => Err(error.clone()),
-            (None, _) => Err(CommandError::new(codes::DEMO_NOT_READY, "The demo workspace is still starting; try again in a moment.")),
+            (None, _) => Err(CommandError::new(AppErrorCode::DemoNotReady, "The demo workspace is still starting; try again in a moment.")),
         }
     }
 
@@ -127,7 +127,7 @@ impl DemoWorkspace {
             "The demo workspace could not start: {reason}. Restart the app; if it keeps failing, \
              check that this computer allows programs to listen on 127.0.0.1."
         );
-        self.inner.lock().await.status = SandboxStatus::Failed { error: CommandError::new(codes::SANDBOX_START_FAILED, message) };
+        self.inner.lock().await.status = SandboxStatus::Failed { error: CommandError::new(AppErrorCode::SandboxStartFailed, message) };
     }
 }
 
@@ -174,7 +174,7 @@ mod tests {
         let SandboxStatus::Failed { error } = workspace.status().await else {
             panic!("expected failed");
         };
-        assert_eq!(error.code, codes::SANDBOX_START_FAILED);
+        assert_eq!(error.code, AppErrorCode::SandboxStartFailed);
         assert!(error.message.contains("address in use"), "{}", error.message);
     }
 }

@@ -103,12 +103,12 @@ async fn a_cancelled_download_ends_cancelled_and_retry_exports_afresh() {
     app.exports.cancel(&job.id).unwrap();
     until("the job ends", || last(&seen).is_some_and(|v| v.status != JobState::Running)).await;
     assert_eq!(last(&seen).unwrap().status, JobState::Cancelled);
-    assert_eq!(app.exports.cancel(&job.id).unwrap_err().code, "job_not_running");
+    assert_eq!(app.exports.cancel(&job.id).unwrap_err().code.as_str(), "job_not_running");
 
     app.demo.stop().await;
     let (watcher, _) = recorder();
     let error = app.exports.retry(&job.id, watcher).await.unwrap_err();
-    assert_eq!(error.code, "demo_not_ready", "a stopped demo cannot take the retry: {}", error.message);
+    assert_eq!(error.code.as_str(), "demo_not_ready", "a stopped demo cannot take the retry: {}", error.message);
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -45,9 +45,9 @@ pub enum ApiError {
     RedirectOffHost { host: String },
 }
 
-/// Stable codes for front ends: the UI and the CLI's exit codes match on these, never on text.
+/// What kind of failure, for the CLI's exit codes and the engine's own kinds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ErrorCode {
+pub enum ApiErrorKind {
     Usage,
     Auth,
     NotFound,
@@ -56,38 +56,90 @@ pub enum ErrorCode {
     Download,
 }
 
-impl ApiError {
-    pub fn code(&self) -> ErrorCode {
+/// The stable code of each [`ApiError`]: front ends match on it, never on the message. The
+/// spelling (snake case) is what the UI receives and job records keep: add codes, never rename.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ApiErrorCode {
+    InvalidServerUrl,
+    InsecureServer,
+    MissingKey,
+    MalformedKey,
+    Unauthorized,
+    Forbidden,
+    NotFound,
+    BadRequest,
+    ServerError,
+    RateLimited,
+    NetworkGaveUp,
+    UnexpectedResponse,
+    StatusUrlOffServer,
+    SignedUrlExpired,
+    DownloadRefused,
+    RangeBeyondEnd,
+    RedirectOffHost,
+}
+
+impl ApiErrorCode {
+    /// The code as the UI and job records spell it.
+    pub fn as_str(self) -> &'static str {
         match self {
-            ApiError::InvalidServerUrl { .. } | ApiError::InsecureServer { .. } | ApiError::MalformedKey | ApiError::BadRequest { .. } => ErrorCode::Usage,
-            ApiError::MissingKey | ApiError::Unauthorized { .. } | ApiError::Forbidden { .. } => ErrorCode::Auth,
-            ApiError::NotFound { .. } => ErrorCode::NotFound,
-            ApiError::RateLimited { .. } | ApiError::NetworkGaveUp { .. } => ErrorCode::Network,
-            ApiError::Server { .. } | ApiError::UnexpectedResponse { .. } | ApiError::StatusUrlOffServer { .. } => ErrorCode::Server,
-            ApiError::SignedUrlExpired | ApiError::Download { .. } | ApiError::RangeBeyondEnd { .. } | ApiError::RedirectOffHost { .. } => ErrorCode::Download,
+            ApiErrorCode::InvalidServerUrl => "invalid_server_url",
+            ApiErrorCode::InsecureServer => "insecure_server",
+            ApiErrorCode::MissingKey => "missing_key",
+            ApiErrorCode::MalformedKey => "malformed_key",
+            ApiErrorCode::Unauthorized => "unauthorized",
+            ApiErrorCode::Forbidden => "forbidden",
+            ApiErrorCode::NotFound => "not_found",
+            ApiErrorCode::BadRequest => "bad_request",
+            ApiErrorCode::ServerError => "server_error",
+            ApiErrorCode::RateLimited => "rate_limited",
+            ApiErrorCode::NetworkGaveUp => "network_gave_up",
+            ApiErrorCode::UnexpectedResponse => "unexpected_response",
+            ApiErrorCode::StatusUrlOffServer => "status_url_off_server",
+            ApiErrorCode::SignedUrlExpired => "signed_url_expired",
+            ApiErrorCode::DownloadRefused => "download_refused",
+            ApiErrorCode::RangeBeyondEnd => "range_beyond_end",
+            ApiErrorCode::RedirectOffHost => "redirect_off_host",
+        }
+    }
+}
+
+impl ApiError {
+    pub fn kind(&self) -> ApiErrorKind {
+        match self {
+            ApiError::InvalidServerUrl { .. } | ApiError::InsecureServer { .. } | ApiError::MalformedKey | ApiError::BadRequest { .. } => ApiErrorKind::Usage,
+            ApiError::MissingKey | ApiError::Unauthorized { .. } | ApiError::Forbidden { .. } => ApiErrorKind::Auth,
+            ApiError::NotFound { .. } => ApiErrorKind::NotFound,
+            ApiError::RateLimited { .. } | ApiError::NetworkGaveUp { .. } => ApiErrorKind::Network,
+            ApiError::Server { .. } | ApiError::UnexpectedResponse { .. } | ApiError::StatusUrlOffServer { .. } => ApiErrorKind::Server,
+            ApiError::SignedUrlExpired | ApiError::Download { .. } | ApiError::RangeBeyondEnd { .. } | ApiError::RedirectOffHost { .. } => {
+                ApiErrorKind::Download
+            }
         }
     }
 
-    /// A short stable identifier, e.g. for `{code, message}` sent to the UI.
-    pub fn id(&self) -> &'static str {
+    /// The stable code, e.g. for `{code, message}` sent to the UI.
+    pub fn code(&self) -> ApiErrorCode {
         match self {
-            ApiError::InvalidServerUrl { .. } => "invalid_server_url",
-            ApiError::InsecureServer { .. } => "insecure_server",
-            ApiError::MissingKey => "missing_key",
-            ApiError::MalformedKey => "malformed_key",
-            ApiError::Unauthorized { .. } => "unauthorized",
-            ApiError::Forbidden { .. } => "forbidden",
-            ApiError::NotFound { .. } => "not_found",
-            ApiError::BadRequest { .. } => "bad_request",
-            ApiError::Server { .. } => "server_error",
-            ApiError::RateLimited { .. } => "rate_limited",
-            ApiError::NetworkGaveUp { .. } => "network_gave_up",
-            ApiError::UnexpectedResponse { .. } => "unexpected_response",
-            ApiError::StatusUrlOffServer { .. } => "status_url_off_server",
-            ApiError::SignedUrlExpired => "signed_url_expired",
-            ApiError::Download { .. } => "download_refused",
-            ApiError::RangeBeyondEnd { .. } => "range_beyond_end",
-            ApiError::RedirectOffHost { .. } => "redirect_off_host",
+            ApiError::InvalidServerUrl { .. } => ApiErrorCode::InvalidServerUrl,
+            ApiError::InsecureServer { .. } => ApiErrorCode::InsecureServer,
+            ApiError::MissingKey => ApiErrorCode::MissingKey,
+            ApiError::MalformedKey => ApiErrorCode::MalformedKey,
+            ApiError::Unauthorized { .. } => ApiErrorCode::Unauthorized,
+            ApiError::Forbidden { .. } => ApiErrorCode::Forbidden,
+            ApiError::NotFound { .. } => ApiErrorCode::NotFound,
+            ApiError::BadRequest { .. } => ApiErrorCode::BadRequest,
+            ApiError::Server { .. } => ApiErrorCode::ServerError,
+            ApiError::RateLimited { .. } => ApiErrorCode::RateLimited,
+            ApiError::NetworkGaveUp { .. } => ApiErrorCode::NetworkGaveUp,
+            ApiError::UnexpectedResponse { .. } => ApiErrorCode::UnexpectedResponse,
+            ApiError::StatusUrlOffServer { .. } => ApiErrorCode::StatusUrlOffServer,
+            ApiError::SignedUrlExpired => ApiErrorCode::SignedUrlExpired,
+            ApiError::Download { .. } => ApiErrorCode::DownloadRefused,
+            ApiError::RangeBeyondEnd { .. } => ApiErrorCode::RangeBeyondEnd,
+            ApiError::RedirectOffHost { .. } => ApiErrorCode::RedirectOffHost,
         }
     }
 }

@@ -12,7 +12,7 @@ mod server;
 mod storage;
 
 pub use client::Client;
-pub use error::{ApiError, ErrorCode};
+pub use error::{ApiError, ApiErrorCode, ApiErrorKind};
 pub use json::{ExportJob, ExportStarted, ExportStatus, Group, JobState, KeyInfo, ProjectSummary};
 pub use retry::RetryPolicy;
 pub use server::{ApiKey, DEFAULT_SERVER, ServerUrl};

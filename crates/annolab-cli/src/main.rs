@@ -327,7 +327,7 @@ impl LibraryExt for Library {
 
 impl From<EngineError> for Failure {
     fn from(error: EngineError) -> Self {
-        Failure { kind: error.kind(), code: error.code(), message: error.to_string() }
+        Failure { kind: error.kind(), code: error.code().as_str(), message: error.to_string() }
     }
 }
 

@@ -3,7 +3,8 @@
 
 use std::path::PathBuf;
 
-use annolab_api::{ApiError, ErrorCode};
+use annolab_api::{ApiError, ApiErrorCode, ApiErrorKind};
+use serde::{Deserialize, Serialize};
 
 use crate::request::RequestError;
 
@@ -109,12 +110,12 @@ impl EngineError {
             | EngineError::InstrumentNotFound { .. }
             | EngineError::NoPdf { .. }
             | EngineError::NothingToMerge => FailureKind::Usage,
-            EngineError::Api(api) => match api.code() {
-                ErrorCode::Usage => FailureKind::Usage,
-                ErrorCode::Auth => FailureKind::Auth,
-                ErrorCode::NotFound => FailureKind::NotFound,
-                ErrorCode::Network | ErrorCode::Download => FailureKind::Network,
-                ErrorCode::Server => FailureKind::ExportErrored,
+            EngineError::Api(api) => match api.kind() {
+                ApiErrorKind::Usage => FailureKind::Usage,
+                ApiErrorKind::Auth => FailureKind::Auth,
+                ApiErrorKind::NotFound => FailureKind::NotFound,
+                ApiErrorKind::Network | ApiErrorKind::Download => FailureKind::Network,
+                ApiErrorKind::Server => FailureKind::ExportErrored,
             },
             EngineError::ExportErrored { .. } | EngineError::UnexpectedResponse { .. } => FailureKind::ExportErrored,
             EngineError::BadArchive { .. } | EngineError::ArchiveTooLarge { .. } | EngineError::ZipBomb { .. } => FailureKind::BadArchive,
@@ -131,34 +132,152 @@ impl EngineError {
         }
     }
 
-    /// A stable identifier for `{code, message}`.
-    pub fn code(&self) -> &'static str {
+    /// The stable code front ends match on (the UI, job records, the CLI's `--json`).
+    pub fn code(&self) -> ErrorCode {
+        let own = match self {
+            EngineError::Api(api) => return ErrorCode::Api(api.code()),
+            EngineError::Request(_) => EngineErrorCode::InvalidRequest,
+            EngineError::ExportErrored { .. } => EngineErrorCode::ExportErrored,
+            EngineError::UnexpectedResponse { .. } => EngineErrorCode::UnexpectedResponse,
+            EngineError::BadArchive { .. } => EngineErrorCode::BadArchive,
+            EngineError::ArchiveTooLarge { .. } => EngineErrorCode::ArchiveTooLarge,
+            EngineError::ZipBomb { .. } => EngineErrorCode::ZipBomb,
+            EngineError::NotEnoughSpace { .. } => EngineErrorCode::NotEnoughSpace,
+            EngineError::Io { .. } => EngineErrorCode::IoError,
+            EngineError::Index(_) => EngineErrorCode::IndexError,
+            EngineError::CorruptState { .. } => EngineErrorCode::CorruptState,
+            EngineError::ExportChanged { .. } => EngineErrorCode::ExportChanged,
+            EngineError::DestinationNotEmpty { .. } => EngineErrorCode::DestinationNotEmpty,
+            EngineError::JobNotFound { .. } => EngineErrorCode::JobNotFound,
+            EngineError::JobBusy { .. } => EngineErrorCode::JobBusy,
+            EngineError::InstrumentNotFound { .. } => EngineErrorCode::InstrumentNotFound,
+            EngineError::NoPdf { .. } => EngineErrorCode::NoPdf,
+            EngineError::NothingToMerge => EngineErrorCode::NothingToMerge,
+            EngineError::UnreadablePdf { .. } => EngineErrorCode::UnreadablePdf,
+            EngineError::FileInUse { .. } => EngineErrorCode::FileInUse,
+            EngineError::Cancelled => EngineErrorCode::Cancelled,
+            EngineError::KeychainUnavailable { .. } => EngineErrorCode::KeychainUnavailable,
+            EngineError::KeychainLocked { .. } => EngineErrorCode::KeychainLocked,
+            EngineError::ProfileNotFound { .. } => EngineErrorCode::ProfileNotFound,
+            EngineError::NoKey { .. } => EngineErrorCode::NoKey,
+        };
+        ErrorCode::Engine(own)
+    }
+}
+
+/// The code of any engine failure: one of the API client's, or one of the engine's own. It
+/// travels as the bare code string (`"unauthorized"`, `"zip_bomb"`).
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum ErrorCode {
+    Api(ApiErrorCode),
+    Engine(EngineErrorCode),
+}
+
+impl ErrorCode {
+    pub fn as_str(self) -> &'static str {
         match self {
-            EngineError::Request(_) => "invalid_request",
-            EngineError::Api(api) => api.id(),
-            EngineError::ExportErrored { .. } => "export_errored",
-            EngineError::UnexpectedResponse { .. } => "unexpected_response",
-            EngineError::BadArchive { .. } => "bad_archive",
-            EngineError::ArchiveTooLarge { .. } => "archive_too_large",
-            EngineError::ZipBomb { .. } => "zip_bomb",
-            EngineError::NotEnoughSpace { .. } => "not_enough_space",
-            EngineError::Io { .. } => "io_error",
-            EngineError::Index(_) => "index_error",
-            EngineError::CorruptState { .. } => "corrupt_state",
-            EngineError::ExportChanged { .. } => "export_changed",
-            EngineError::DestinationNotEmpty { .. } => "destination_not_empty",
-            EngineError::JobNotFound { .. } => "job_not_found",
-            EngineError::JobBusy { .. } => "job_busy",
-            EngineError::InstrumentNotFound { .. } => "instrument_not_found",
-            EngineError::NoPdf { .. } => "no_pdf",
-            EngineError::NothingToMerge => "nothing_to_merge",
-            EngineError::UnreadablePdf { .. } => "unreadable_pdf",
-            EngineError::FileInUse { .. } => "file_in_use",
-            EngineError::Cancelled => "cancelled",
-            EngineError::KeychainUnavailable { .. } => "keychain_unavailable",
-            EngineError::KeychainLocked { .. } => "keychain_locked",
-            EngineError::ProfileNotFound { .. } => "profile_not_found",
-            EngineError::NoKey { .. } => "no_key",
+            ErrorCode::Api(code) => code.as_str(),
+            ErrorCode::Engine(code) => code.as_str(),
         }
+    }
+}
+
+impl std::fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The engine's own codes, one per [`EngineError`] variant that is not the API client's. Add
+/// codes, never rename one: the UI and job records depend on the spelling.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EngineErrorCode {
+    InvalidRequest,
+    ExportErrored,
+    UnexpectedResponse,
+    BadArchive,
+    ArchiveTooLarge,
+    ZipBomb,
+    NotEnoughSpace,
+    IoError,
+    IndexError,
+    CorruptState,
+    ExportChanged,
+    DestinationNotEmpty,
+    JobNotFound,
+    JobBusy,
+    InstrumentNotFound,
+    NoPdf,
+    NothingToMerge,
+    UnreadablePdf,
+    FileInUse,
+    Cancelled,
+    KeychainUnavailable,
+    KeychainLocked,
+    ProfileNotFound,
+    NoKey,
+    /// A code this version does not know (a job record written by a newer one), as front ends
+    /// read it back.
+    Unknown,
+}
+
+impl EngineErrorCode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EngineErrorCode::InvalidRequest => "invalid_request",
+            EngineErrorCode::ExportErrored => "export_errored",
+            EngineErrorCode::UnexpectedResponse => "unexpected_response",
+            EngineErrorCode::BadArchive => "bad_archive",
+            EngineErrorCode::ArchiveTooLarge => "archive_too_large",
+            EngineErrorCode::ZipBomb => "zip_bomb",
+            EngineErrorCode::NotEnoughSpace => "not_enough_space",
+            EngineErrorCode::IoError => "io_error",
+            EngineErrorCode::IndexError => "index_error",
+            EngineErrorCode::CorruptState => "corrupt_state",
+            EngineErrorCode::ExportChanged => "export_changed",
+            EngineErrorCode::DestinationNotEmpty => "destination_not_empty",
+            EngineErrorCode::JobNotFound => "job_not_found",
+            EngineErrorCode::JobBusy => "job_busy",
+            EngineErrorCode::InstrumentNotFound => "instrument_not_found",
+            EngineErrorCode::NoPdf => "no_pdf",
+            EngineErrorCode::NothingToMerge => "nothing_to_merge",
+            EngineErrorCode::UnreadablePdf => "unreadable_pdf",
+            EngineErrorCode::FileInUse => "file_in_use",
+            EngineErrorCode::Cancelled => "cancelled",
+            EngineErrorCode::KeychainUnavailable => "keychain_unavailable",
+            EngineErrorCode::KeychainLocked => "keychain_locked",
+            EngineErrorCode::ProfileNotFound => "profile_not_found",
+            EngineErrorCode::NoKey => "no_key",
+            EngineErrorCode::Unknown => "unknown",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_spelled_the_same_in_json_and_in_as_str() {
+        let samples = [
+            EngineError::Cancelled,
+            EngineError::NothingToMerge,
+            EngineError::FileInUse { action: "delete", path: "x".into() },
+            EngineError::NotEnoughSpace { needed: 1, available: 0, path: "x".into() },
+            EngineError::Api(ApiError::MissingKey),
+            EngineError::Api(ApiError::Server { status: 500, message: String::new() }),
+            EngineError::Api(ApiError::Download { status: 403, message: String::new() }),
+        ];
+        for error in samples {
+            let code = error.code();
+            assert_eq!(serde_json::to_value(code).unwrap(), serde_json::Value::String(code.as_str().to_owned()));
+            assert_eq!(serde_json::from_value::<ErrorCode>(code.as_str().into()).unwrap(), code);
+        }
+        assert_eq!(EngineError::Api(ApiError::Server { status: 500, message: String::new() }).code().as_str(), "server_error");
+        assert_eq!(EngineError::Api(ApiError::Download { status: 403, message: String::new() }).code().as_str(), "download_refused");
     }
 }

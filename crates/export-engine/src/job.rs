@@ -61,6 +61,7 @@ impl JobState {
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct JobFailure {
+    /// The engine's code, or the front end's own (the app records `interrupted`).
     pub code: String,
     pub message: String,
 }

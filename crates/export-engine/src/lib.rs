@@ -24,7 +24,7 @@ pub mod request;
 pub mod stream;
 pub mod verify;
 
-pub use error::{EngineError, FailureKind};
+pub use error::{EngineError, EngineErrorCode, ErrorCode, FailureKind};
 pub use fsutil::write_json_atomic;
 pub use job::{JobRecord, JobState, JobStore};
 pub use library::{Library, LibraryEntry};

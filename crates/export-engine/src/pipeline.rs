@@ -105,7 +105,7 @@ impl Engine {
             }
             Err(error) => {
                 job.state = JobState::Failed;
-                job.error = Some(JobFailure { code: error.code().to_owned(), message: error.to_string() });
+                job.error = Some(JobFailure { code: error.code().as_str().to_owned(), message: error.to_string() });
                 if matches!(error, EngineError::BadArchive { .. }) {
                     // A damaged download is not worth resuming: the next try starts it afresh.
                     let _ = std::fs::remove_file(self.zip_path(&job));

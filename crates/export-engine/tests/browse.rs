@@ -316,7 +316,7 @@ async fn an_instruments_json_changed_after_indexing_is_reported_not_shown_as_ano
 
     let error = browser.details(rows[1].id).unwrap_err();
     assert!(matches!(error, EngineError::ExportChanged { id, .. } if id == rows[1].id), "{error}");
-    assert_eq!(error.code(), "export_changed");
+    assert_eq!(error.code().as_str(), "export_changed");
     assert!(error.to_string().contains("export again"), "{error}");
     assert!(browser.page(&Query::default(), 0, 10).is_ok(), "the table still works");
     std::fs::remove_file(dir.join("instruments.json")).unwrap();

@@ -181,7 +181,7 @@ mod held_open {
 
         let error = engine.run(job.clone(), Arc::new(|_: Progress| {}), CancellationToken::new()).await.unwrap_err();
         assert!(matches!(&error, EngineError::FileInUse { .. }), "{error:?}");
-        assert_eq!(error.code(), "file_in_use");
+        assert_eq!(error.code().as_str(), "file_in_use");
         assert!(error.to_string().contains("Close it and try again"), "{error}");
         assert!(library.list().is_empty(), "nothing is published");
 

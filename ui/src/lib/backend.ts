@@ -41,6 +41,7 @@ export type {
   SandboxStatus,
   Suggestions,
 };
+export type { Code } from "./bindings/Code";
 export type { DemoProject } from "./bindings/DemoProject";
 export type { ExportRequest } from "./bindings/ExportRequest";
 export type { LibraryItem } from "./bindings/LibraryItem";
