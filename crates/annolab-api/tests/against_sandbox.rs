@@ -4,16 +4,10 @@ use std::time::Duration;
 
 use annolab_api::json::{ExportRequestBody, TagFilterBody};
 use annolab_api::{ApiError, ApiKey, Client, JobState, RetryPolicy, ServerUrl, Storage};
-use annolab_sandbox::{ApiKey as SandboxKey, Fault, Sandbox, SandboxConfig};
+use annolab_sandbox::{ApiKey as SandboxKey, Fault, Sandbox};
+use test_support::instant_sandbox;
 
 const KEY: &str = "client-test-key";
-
-async fn sandbox(configure: impl FnOnce(&mut SandboxConfig)) -> Sandbox {
-    let mut config = SandboxConfig::with_key(KEY);
-    config.job_time = Duration::ZERO;
-    configure(&mut config);
-    Sandbox::start(config).await.unwrap()
-}
 
 fn client(sandbox: &Sandbox, key: &str) -> Client {
     let fast = RetryPolicy { attempts: 4, base_delay: Duration::from_millis(10), max_delay: Duration::from_millis(50) };
@@ -43,7 +37,7 @@ async fn wait_finished(client: &Client, status_url: &str) -> String {
 
 #[tokio::test]
 async fn a_whole_export_round_trip() {
-    let sandbox = sandbox(|_| {}).await;
+    let sandbox = instant_sandbox(KEY, |_| {}).await;
     let client = client(&sandbox, KEY);
     let info = client.key_info().await.unwrap();
     assert!(info.groups.iter().any(|g| g.group_name == "Group Name owning project"));
@@ -69,7 +63,7 @@ async fn a_whole_export_round_trip() {
 
 #[tokio::test]
 async fn errors_carry_the_servers_message_and_map_to_actionable_variants() {
-    let sandbox = sandbox(|c| c.keys.push(SandboxKey { key: "no-read".into(), read: false })).await;
+    let sandbox = instant_sandbox(KEY, |c| c.keys.push(SandboxKey { key: "no-read".into(), read: false })).await;
     let wrong = client(&sandbox, "wrong-key").key_info().await.unwrap_err();
     assert!(matches!(&wrong, ApiError::Unauthorized { message } if message == "Invalid API key."), "{wrong:?}");
     assert!(wrong.to_string().contains("Check that the key is current"));
@@ -83,7 +77,7 @@ async fn errors_carry_the_servers_message_and_map_to_actionable_variants() {
 
 #[tokio::test]
 async fn rate_limits_and_failing_polls_are_retried_transparently() {
-    let sandbox = sandbox(|c| c.faults.push(Fault::RateLimit { requests: 2, retry_after_secs: 0 })).await;
+    let sandbox = instant_sandbox(KEY, |c| c.faults.push(Fault::RateLimit { requests: 2, retry_after_secs: 0 })).await;
     let client = client(&sandbox, KEY);
     let started = client.start_export(&doc_request()).await.unwrap();
     sandbox.faults().fail_next_polls(3);
@@ -92,7 +86,7 @@ async fn rate_limits_and_failing_polls_are_retried_transparently() {
 
 #[tokio::test]
 async fn retries_stop_at_the_budget_with_a_clear_error() {
-    let sandbox = sandbox(|_| {}).await;
+    let sandbox = instant_sandbox(KEY, |_| {}).await;
     let client = client(&sandbox, KEY);
     let started = client.start_export(&doc_request()).await.unwrap();
     sandbox.faults().fail_next_polls(10);
@@ -116,14 +110,14 @@ async fn an_unreachable_server_gives_up_naming_the_host() {
 
 #[tokio::test]
 async fn a_status_url_off_the_api_server_never_gets_the_key() {
-    let sandbox = sandbox(|_| {}).await;
+    let sandbox = instant_sandbox(KEY, |_| {}).await;
     let error = client(&sandbox, KEY).export_status(&format!("{}/v1/export/status/341", sandbox.storage_url())).await.unwrap_err();
     assert!(matches!(error, ApiError::StatusUrlOffServer { .. }), "{error:?}");
 }
 
 #[tokio::test]
 async fn an_expired_signed_url_is_reported_as_such() {
-    let sandbox = sandbox(|c| c.faults.push(Fault::UrlTtl(1))).await;
+    let sandbox = instant_sandbox(KEY, |c| c.faults.push(Fault::UrlTtl(1))).await;
     let client = client(&sandbox, KEY);
     let started = client.start_export(&doc_request()).await.unwrap();
     let url = wait_finished(&client, &started.export_status_url).await;

@@ -146,7 +146,7 @@ async fn run(cli: &Cli, output: &Output) -> Result<(), Failure> {
         }
         Command::Search { export, query, limit } => {
             let entry = library(cli)?.find(export)?;
-            output.hits(&export_engine::index::search(&entry.dir, query, *limit)?);
+            output.hits(&export_engine::browse::Browser::open(&entry.dir)?.search(query, *limit as u64)?);
             Ok(())
         }
     }

@@ -17,7 +17,7 @@ use std::process::ExitCode;
 use std::sync::Mutex;
 use std::time::Duration;
 
-use export_engine::index::SearchHit;
+use export_engine::browse::SearchHit;
 use export_engine::{FailureKind, Finished, JobRecord, LibraryEntry, Phase, Profile, Progress, ProgressSink};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::json;

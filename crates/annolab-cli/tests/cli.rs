@@ -4,12 +4,12 @@
 //! starts one uses the multi-threaded runtime: a blocked current-thread runtime would leave the
 //! sandbox unable to answer.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use annolab_sandbox::{Fault, Sandbox, SandboxConfig};
+use test_support::{assert_no_file_contains, fingerprint};
 
 const KEY: &str = "cli-test-key-9b7e";
 const OWNER: &str = "Group Name owning project";
@@ -24,10 +24,7 @@ struct Home {
 
 impl Home {
     async fn with_sandbox(configure: impl FnOnce(&mut SandboxConfig)) -> Self {
-        let mut config = SandboxConfig::with_key(KEY);
-        config.job_time = Duration::ZERO;
-        configure(&mut config);
-        Home { dir: tempfile::tempdir().unwrap(), sandbox: Some(Sandbox::start(config).await.unwrap()) }
+        Home { dir: tempfile::tempdir().unwrap(), sandbox: Some(test_support::instant_sandbox(KEY, configure).await) }
     }
 
     fn offline() -> Self {
@@ -72,26 +69,8 @@ fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
-/// sha256 of every file under an export folder except the index and manifest, which record
-/// times: "the same files" as a clean run.
-fn fingerprint(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    let mut files = BTreeMap::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for entry in std::fs::read_dir(&d).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                stack.push(path);
-            } else {
-                let name = path.strip_prefix(dir).unwrap().to_string_lossy().into_owned();
-                if name != "manifest.json" && name != "index.sqlite" {
-                    files.insert(name, std::fs::read(&path).unwrap());
-                }
-            }
-        }
-    }
-    files
-}
+/// The index and manifest record times: "the same files" as a clean run are all the others.
+const VARYING: &[&str] = &["manifest.json", "index.sqlite"];
 
 #[test]
 fn the_demo_exports_with_and_without_files() {
@@ -297,7 +276,7 @@ async fn killed_when(phase: &str, also: impl Fn(&Home) -> bool, configure: impl 
     let clean = Home::with_sandbox(configure.clone()).await;
     let reference = run(clean.export(&[]));
     assert!(reference.status.success(), "{}", stderr(&reference));
-    let reference = fingerprint(Path::new(stdout(&reference).trim()));
+    let reference = fingerprint(Path::new(stdout(&reference).trim()), VARYING);
 
     let home = Home::with_sandbox(configure).await;
     let mut child = home.export(&[]).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
@@ -325,7 +304,7 @@ async fn killed_when(phase: &str, also: impl Fn(&Home) -> bool, configure: impl 
     });
     assert!(resumed.status.success(), "{}", stderr(&resumed));
     let dir = PathBuf::from(stdout(&resumed).trim());
-    assert_eq!(fingerprint(&dir), reference, "killed during {phase}");
+    assert_eq!(fingerprint(&dir, VARYING), reference, "killed during {phase}");
     let jobs_listing = stdout(&run({
         let mut c = home.cli();
         c.arg("jobs");
@@ -362,18 +341,7 @@ async fn killed_during_extraction_then_resumed_ends_identical() {
 async fn the_key_is_never_written_by_the_cli() {
     let home = Home::with_sandbox(|_| {}).await;
     assert!(run(home.export(&[])).status.success());
-    let mut stack = vec![home.dir.path().to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                stack.push(path);
-            } else {
-                let bytes = std::fs::read(&path).unwrap();
-                assert!(!bytes.windows(KEY.len()).any(|w| w == KEY.as_bytes()), "the key is in {}", path.display());
-            }
-        }
-    }
+    assert_no_file_contains(home.dir.path(), KEY);
 }
 
 // Sends SIGINT with `kill -INT`: Windows has neither the command nor the signal.

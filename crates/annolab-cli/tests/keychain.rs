@@ -4,16 +4,11 @@
 
 use std::io::Write;
 use std::process::{Command, Stdio};
-use std::time::Duration;
-
-use annolab_sandbox::{Sandbox, SandboxConfig};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn login_export_and_logout_through_the_secret_service() {
     let key = format!("sk-live-{:x}", std::process::id() as u64 * 7_919);
-    let mut config = SandboxConfig::with_key(&key);
-    config.job_time = Duration::ZERO;
-    let sandbox = Sandbox::start(config).await.unwrap();
+    let sandbox = test_support::instant_sandbox(&key, |_| {}).await;
     let home = tempfile::tempdir().unwrap();
     let profile = format!("keychain-test-{}", std::process::id());
     let cli = || {

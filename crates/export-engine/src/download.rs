@@ -56,10 +56,7 @@ pub async fn download(
     cancel: &CancellationToken,
 ) -> Result<Downloaded, EngineError> {
     let part = part_path(zip);
-    let io = |context: &str| {
-        let context = format!("{context} {}", part.display());
-        move |source| EngineError::Io { context, source }
-    };
+    let io = |context: &str| EngineError::io(format!("{context} {}", part.display()));
     let mut written = match tokio::fs::metadata(&part).await {
         Ok(meta) => meta.len(),
         Err(_) => 0,

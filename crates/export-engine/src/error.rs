@@ -101,6 +101,12 @@ pub enum FailureKind {
 }
 
 impl EngineError {
+    /// For `map_err`: an I/O failure with what was being done (`could not write <path>`).
+    pub fn io(context: impl Into<String>) -> impl FnOnce(std::io::Error) -> EngineError {
+        let context = context.into();
+        move |source| EngineError::Io { context, source }
+    }
+
     pub fn kind(&self) -> FailureKind {
         match self {
             EngineError::Request(_)

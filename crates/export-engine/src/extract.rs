@@ -57,10 +57,9 @@ pub struct Extracted {
 }
 
 pub fn extract(zip: &Path, staging: &Path, limits: Limits, progress: &dyn ProgressSink, cancel: &CancellationToken) -> Result<Extracted, EngineError> {
-    let io = |context: String| move |source| EngineError::Io { context, source };
-    let file = File::open(zip).map_err(io(format!("could not read {}", zip.display())))?;
+    let file = File::open(zip).map_err(EngineError::io(format!("could not read {}", zip.display())))?;
     let mut archive = zip::ZipArchive::new(file).map_err(|e| EngineError::BadArchive { reason: format!("the central directory is unreadable ({e})") })?;
-    fs::create_dir_all(staging).map_err(io(format!("could not create {}", staging.display())))?;
+    fs::create_dir_all(staging).map_err(EngineError::io(format!("could not create {}", staging.display())))?;
 
     let declared: u64 = (0..archive.len()).filter_map(|i| archive.by_index_raw(i).ok().map(|e| e.size())).sum();
     if declared > limits.max_total_bytes {
@@ -73,6 +72,19 @@ pub fn extract(zip: &Path, staging: &Path, limits: Limits, progress: &dyn Progre
     }
 
     let mut writer = EntryWriter::new(staging, limits);
+    each_entry(&mut archive, cancel, |files, total| progress.emit(Progress::Extracted { files, total }), |entry| writer.write(entry))?;
+    Ok(writer.finish())
+}
+
+/// Reads every entry of `archive` in order, handing each to `visit`: the one loop verify and
+/// extract share. Stops at a cancel; reports `(entries done, total)` to `done` every 100 ms and
+/// at the end.
+pub(crate) fn each_entry<R: Read + io::Seek>(
+    archive: &mut zip::ZipArchive<R>,
+    cancel: &CancellationToken,
+    done: impl Fn(u64, u64),
+    mut visit: impl FnMut(&mut zip::read::ZipFile<'_, R>) -> Result<(), EngineError>,
+) -> Result<u64, EngineError> {
     let total = archive.len() as u64;
     let mut throttle = Throttle::new(Duration::from_millis(100));
     for i in 0..archive.len() {
@@ -80,13 +92,13 @@ pub fn extract(zip: &Path, staging: &Path, limits: Limits, progress: &dyn Progre
             return Err(EngineError::Cancelled);
         }
         let mut entry = archive.by_index(i).map_err(|e| EngineError::BadArchive { reason: format!("entry {i} is unreadable ({e})") })?;
-        writer.write(&mut entry)?;
+        visit(&mut entry)?;
         if throttle.ready() {
-            progress.emit(Progress::Extracted { files: i as u64 + 1, total });
+            done(i as u64 + 1, total);
         }
     }
-    progress.emit(Progress::Extracted { files: total, total });
-    Ok(writer.finish())
+    done(total, total);
+    Ok(total)
 }
 
 /// Writes archive entries into a staging folder one at a time, with the checks every
@@ -115,7 +127,6 @@ impl<'a> EntryWriter<'a> {
     /// Writes `entry` (read to its end, which makes the zip crate check its CRC-32), or records
     /// why it was skipped.
     pub(crate) fn write<R: Read>(&mut self, entry: &mut zip::read::ZipFile<'_, R>) -> Result<(), EngineError> {
-        let io = |context: String| move |source| EngineError::Io { context, source };
         let name = entry_name(entry);
         let Some(relative) = safe_relative_path(&name, entry.is_symlink()) else {
             self.extracted.problems.push(unsafe_entry(&name));
@@ -123,7 +134,7 @@ impl<'a> EntryWriter<'a> {
         };
         if entry.is_dir() {
             let target = names::join(self.staging, &self.placement.folder_path(&relative));
-            return fs::create_dir_all(&target).map_err(io(format!("could not create {}", target.display())));
+            return fs::create_dir_all(&target).map_err(EngineError::io(format!("could not create {}", target.display())));
         }
         let placed = self.placement.file(&relative);
         let target = names::join(self.staging, &placed);
@@ -140,7 +151,7 @@ impl<'a> EntryWriter<'a> {
         if let Some(parent) = target.parent()
             && self.made.as_deref() != Some(parent)
         {
-            fs::create_dir_all(parent).map_err(io(format!("could not create {}", parent.display())))?;
+            fs::create_dir_all(parent).map_err(EngineError::io(format!("could not create {}", parent.display())))?;
             self.made = Some(parent.to_path_buf());
         }
         let pdf_id = pdf_instrument_id(&name);
@@ -155,15 +166,16 @@ impl<'a> EntryWriter<'a> {
             if self.buffer.len() as u64 != size {
                 return Err(lied(self.buffer.len() as u64));
             }
-            fs::write(&target, &self.buffer).map_err(io(format!("could not write {}", target.display())))?;
+            fs::write(&target, &self.buffer).map_err(EngineError::io(format!("could not write {}", target.display())))?;
             pdf_id.map(|_| lopdf::Document::load_metadata_mem(&self.buffer).ok().map(|m| m.page_count))
         } else {
-            let mut out = io::BufWriter::with_capacity(1 << 20, File::create(&target).map_err(io(format!("could not create {}", target.display())))?);
+            let mut out =
+                io::BufWriter::with_capacity(1 << 20, File::create(&target).map_err(EngineError::io(format!("could not create {}", target.display())))?);
             let copied = io::copy(&mut entry.take(size + 1), &mut out).map_err(corrupt)?;
             if copied != size {
                 return Err(lied(copied));
             }
-            out.flush().map_err(io(format!("could not write {}", target.display())))?;
+            out.flush().map_err(EngineError::io(format!("could not write {}", target.display())))?;
             pdf_id.map(|_| lopdf::Document::load_metadata(&target).ok().map(|m| m.page_count))
         };
         self.extracted.files += 1;
@@ -189,7 +201,7 @@ impl<'a> EntryWriter<'a> {
             if let Ok(meta) = fs::symlink_metadata(&target)
                 && meta.is_file()
             {
-                fs::remove_file(&target).map_err(|source| EngineError::Io { context: format!("could not remove {}", target.display()), source })?;
+                fs::remove_file(&target).map_err(EngineError::io(format!("could not remove {}", target.display())))?;
                 self.extracted.files -= 1;
                 self.extracted.bytes -= meta.len();
                 if let Some(id) = pdf_instrument_id(name) {

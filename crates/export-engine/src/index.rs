@@ -110,10 +110,7 @@ pub fn build(
 
     let mut indexed = Indexed::default();
     let mut linked = std::collections::HashSet::new();
-    let reader = BufReader::with_capacity(
-        1 << 20,
-        File::open(&source).map_err(|source_err| EngineError::Io { context: format!("could not read {}", source.display()), source: source_err })?,
-    );
+    let reader = BufReader::with_capacity(1 << 20, File::open(&source).map_err(EngineError::io(format!("could not read {}", source.display())))?);
     let tx = db.transaction()?;
     {
         let mut insert = tx.prepare(
@@ -129,7 +126,7 @@ pub fn build(
             if cancel.is_cancelled() {
                 return Err(EngineError::Cancelled);
             }
-            let line = line.map_err(|e| EngineError::Io { context: format!("could not read {}", source.display()), source: e })?;
+            let line = line.map_err(EngineError::io(format!("could not read {}", source.display())))?;
             let offset = line_start + (line.len() - line.trim_ascii_start().len()) as u64;
             line_start += line.len() as u64 + 1;
             let json = line.trim_ascii();
@@ -293,7 +290,7 @@ impl SearchWriter {
                 tx.commit()?;
                 Ok(())
             })
-            .map_err(|source| EngineError::Io { context: "could not start the search index's thread".into(), source })?;
+            .map_err(EngineError::io("could not start the search index's thread"))?;
         Ok(SearchWriter { batch: Vec::with_capacity(Self::BATCH), to_thread: Some(to_thread), thread: Some(thread) })
     }
 
@@ -416,32 +413,37 @@ fn kind_name(kind: ProblemKind) -> &'static str {
     }
 }
 
-/// Full-text search over an export's index: instrument ids, best matches first.
-pub fn search(dir: &Path, query: &str, limit: usize) -> Result<Vec<SearchHit>, EngineError> {
-    let query = fts_query(query);
-    if query.is_empty() {
-        return Ok(Vec::new());
+/// Adds what later versions of the index carry: the instrument-to-tag-type table, the index
+/// that finds an instrument's attributes, and for an index that holds the raw JSON in its rows,
+/// the narrow row index. Returns whether the raw JSON is in the table.
+pub(crate) fn upgrade(db: &Connection) -> Result<bool, EngineError> {
+    let has_tags: bool = db.query_row("SELECT count(*) FROM sqlite_master WHERE name = 'instrument_tags'", [], |r| r.get::<_, i64>(0).map(|n| n > 0))?;
+    if !has_tags {
+        let tx = db.unchecked_transaction()?;
+        tx.execute_batch(TAGS_SCHEMA)?;
+        {
+            let mut read = tx.prepare("SELECT id, tag_types FROM instruments")?;
+            let mut insert = tx.prepare("INSERT INTO instrument_tags (instrument_id, tag_type) VALUES (?1, ?2)")?;
+            let mut rows = read.query([])?;
+            while let Some(row) = rows.next()? {
+                let id: i64 = row.get(0)?;
+                let tags: String = row.get(1)?;
+                for tag in tags.split('\n').filter(|t| !t.is_empty()) {
+                    insert.execute(rusqlite::params![id, tag])?;
+                }
+            }
+        }
+        tx.execute_batch(TAGS_INDEXES)?;
+        tx.commit()?;
     }
-    let db = Connection::open_with_flags(dir.join(INDEX), rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
-    attach_search(&db, dir)?;
-    let mut statement = db.prepare(
-        "SELECT i.id, i.type_name, i.source_name, i.start_page, i.end_page, i.pdf_path
-         FROM search JOIN instruments i ON i.id = search.rowid
-         WHERE search MATCH ?1 ORDER BY rank LIMIT ?2",
-    )?;
-    let hits = statement
-        .query_map(params![query, limit as i64], |row| {
-            Ok(SearchHit {
-                id: row.get::<_, i64>(0)? as u64,
-                type_name: row.get(1)?,
-                source_name: row.get(2)?,
-                start_page: row.get::<_, Option<i64>>(3)?.map(|v| v as u64),
-                end_page: row.get::<_, Option<i64>>(4)?.map(|v| v as u64),
-                pdf_path: row.get(5)?,
-            })
-        })?
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(hits)
+    let raw_in_table: bool =
+        db.query_row("SELECT count(*) FROM pragma_table_info('instruments') WHERE name = 'raw'", [], |r| r.get::<_, i64>(0).map(|n| n > 0))?;
+    let has_rows_index: bool = db.query_row("SELECT count(*) FROM sqlite_master WHERE name = 'instruments_rows'", [], |r| r.get::<_, i64>(0).map(|n| n > 0))?;
+    if raw_in_table && !has_rows_index {
+        db.execute_batch(ROW_INDEX)?;
+        db.execute_batch("ANALYZE;")?;
+    }
+    Ok(raw_in_table)
 }
 
 /// Makes `search` in queries on `db` the export's own full-text index, wherever it is kept.
@@ -451,17 +453,6 @@ pub(crate) fn attach_search(db: &Connection, dir: &Path) -> Result<(), EngineErr
         db.execute("ATTACH DATABASE ?1 AS fts", [path.to_string_lossy()])?;
     }
     Ok(())
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct SearchHit {
-    pub id: u64,
-    pub type_name: Option<String>,
-    pub source_name: Option<String>,
-    pub start_page: Option<u64>,
-    pub end_page: Option<u64>,
-    pub pdf_path: Option<String>,
 }
 
 /// What a person types, as an FTS5 query: every word must match, as a prefix, and FTS5's own

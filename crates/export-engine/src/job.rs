@@ -100,7 +100,7 @@ impl JobStore {
     }
 
     pub fn save(&self, job: &JobRecord) -> Result<(), EngineError> {
-        std::fs::create_dir_all(&self.dir).map_err(|source| EngineError::Io { context: format!("could not create {}", self.dir.display()), source })?;
+        std::fs::create_dir_all(&self.dir).map_err(EngineError::io(format!("could not create {}", self.dir.display())))?;
         write_json_atomic(&self.path(&job.id), job)
     }
 
@@ -123,14 +123,14 @@ impl JobStore {
 
     /// Holds the job's run lock until dropped; fails if another process holds it.
     pub fn lock(&self, id: &str) -> Result<JobLock, EngineError> {
-        std::fs::create_dir_all(&self.dir).map_err(|source| EngineError::Io { context: format!("could not create {}", self.dir.display()), source })?;
+        std::fs::create_dir_all(&self.dir).map_err(EngineError::io(format!("could not create {}", self.dir.display())))?;
         let path = self.dir.join(format!("{id}.lock"));
         let file = std::fs::OpenOptions::new()
             .create(true)
             .truncate(false)
             .write(true)
             .open(&path)
-            .map_err(|source| EngineError::Io { context: format!("could not open {}", path.display()), source })?;
+            .map_err(EngineError::io(format!("could not open {}", path.display())))?;
         match file.try_lock() {
             Ok(()) => Ok(JobLock { file, path }),
             Err(std::fs::TryLockError::WouldBlock) => Err(EngineError::JobBusy { id: id.to_owned() }),
@@ -160,7 +160,7 @@ impl Drop for JobLock {
 }
 
 fn read(path: &Path) -> Result<JobRecord, EngineError> {
-    let bytes = std::fs::read(path).map_err(|source| EngineError::Io { context: format!("could not read {}", path.display()), source })?;
+    let bytes = std::fs::read(path).map_err(EngineError::io(format!("could not read {}", path.display())))?;
     serde_json::from_slice(&bytes).map_err(|e| EngineError::CorruptState { path: path.to_path_buf(), reason: e.to_string() })
 }
 

@@ -130,7 +130,7 @@ impl Library {
     pub fn delete(&self, dir: &Path) -> Result<(), EngineError> {
         let entry = self.entry(dir)?;
         let trash = self.trash_dir();
-        std::fs::create_dir_all(&trash).map_err(|source| EngineError::Io { context: format!("could not create {}", trash.display()), source })?;
+        std::fs::create_dir_all(&trash).map_err(EngineError::io(format!("could not create {}", trash.display())))?;
         let name = entry.dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         let moved = trash.join(format!("{name}-{}", crate::job::new_id()));
         disk::rename_folder(self.disk(), &entry.dir, &moved, "delete", &entry.dir)?;

@@ -144,7 +144,7 @@ impl PhaseTimes {
 impl Manifest {
     pub fn read(dir: &Path) -> Result<Self, EngineError> {
         let path = dir.join(MANIFEST);
-        let text = std::fs::read(&path).map_err(|source| EngineError::Io { context: format!("could not read {}", path.display()), source })?;
+        let text = std::fs::read(&path).map_err(EngineError::io(format!("could not read {}", path.display())))?;
         serde_json::from_slice(&text).map_err(|e| EngineError::CorruptState { path, reason: e.to_string() })
     }
 

@@ -128,97 +128,158 @@ impl Engine {
         Ok(job)
     }
 
+    /// The phases in order, each one method; a resumed job skips what its record says is done.
     async fn drive(&self, job: &mut JobRecord, progress: &Arc<dyn ProgressSink>, cancel: &CancellationToken) -> Result<Finished, EngineError> {
         let work = self.library.work_dir(&job.id);
-        std::fs::create_dir_all(&work).map_err(|source| EngineError::Io { context: format!("could not create {}", work.display()), source })?;
-        let zip = self.zip_path(job);
-
+        std::fs::create_dir_all(&work).map_err(EngineError::io(format!("could not create {}", work.display())))?;
         if job.status_url.is_none() {
-            self.enter(job, Phase::Requested, progress)?;
-            let body = job.request.body();
-            let started = tokio::select! {
-                _ = cancel.cancelled() => return Err(EngineError::Cancelled),
-                started = self.client.start_export(&body) => started?,
-            };
-            job.remote_job_id = Some(started.export_job.id);
-            job.status_url = Some(started.export_status_url);
+            self.request(job, progress, cancel).await?;
+        }
+        let staging = self.staging_dir(job);
+        let limits = self.limits_for(job);
+        let (downloaded_sha256, streamed) = if job.phase < Phase::Verifying || !self.zip_path(job).exists() {
+            let (sha256, streamed) = self.download(job, &staging, limits, progress, cancel).await?;
+            (Some(sha256), streamed)
+        } else {
+            (None, None)
+        };
+        let (verified, extracted) = self.verify_and_extract(job, &staging, limits, downloaded_sha256, streamed, progress, cancel).await?;
+        let (indexed, extracted) = self.index(job, &staging, extracted, progress, cancel).await?;
+        let manifest = self.record(job, &staging, verified, extracted, indexed, progress)?;
+        let destination = self.destination(job, &now_stamp());
+        publish(self.library.disk(), &staging, &destination)?;
+        job.export_dir = Some(destination.clone());
+        self.enter(job, Phase::Ready, progress)?;
+        self.clean_up(job);
+        Ok(Finished { dir: destination, manifest })
+    }
+
+    /// Requested -> processing: the server takes the export and names its status URL.
+    async fn request(&self, job: &mut JobRecord, progress: &Arc<dyn ProgressSink>, cancel: &CancellationToken) -> Result<(), EngineError> {
+        self.enter(job, Phase::Requested, progress)?;
+        let body = job.request.body();
+        let started = tokio::select! {
+            _ = cancel.cancelled() => return Err(EngineError::Cancelled),
+            started = self.client.start_export(&body) => started?,
+        };
+        job.remote_job_id = Some(started.export_job.id);
+        job.status_url = Some(started.export_status_url);
+        self.enter(job, Phase::Processing, progress)
+    }
+
+    /// Processing -> downloading: polls until the archive is ready, then downloads it while
+    /// verifying and extracting it from its part file as it grows. Returns the archive's sha256
+    /// and, when following the download worked, what it extracted.
+    async fn download(
+        &self,
+        job: &mut JobRecord,
+        staging: &Path,
+        limits: Limits,
+        progress: &Arc<dyn ProgressSink>,
+        cancel: &CancellationToken,
+    ) -> Result<(String, Option<stream::Streamed>), EngineError> {
+        // Resuming from a later phase whose zip is gone starts over from the server's status.
+        if job.phase > Phase::Downloading {
             self.enter(job, Phase::Processing, progress)?;
         }
         let status_url = job.status_url.clone().unwrap_or_default();
-
-        let staging = self.staging_dir(job);
-        let limits = self.limits_for(job);
-        let mut downloaded_sha256 = None;
-        let mut streamed = None;
-        if job.phase < Phase::Verifying || !zip.exists() {
-            // Resuming from a later phase whose zip is gone starts over from the server's status.
-            if job.phase > Phase::Downloading {
-                self.enter(job, Phase::Processing, progress)?;
+        let zip = self.zip_path(job);
+        let url = poll::until_finished(&self.client, &status_url, progress.as_ref(), cancel).await?;
+        self.enter(job, Phase::Downloading, progress)?;
+        remove_dir_if_exists(staging)?;
+        let arrivals = Arc::new(Arrivals::default());
+        let _stops_the_follower = arrivals.guard();
+        let follower = tokio::task::spawn_blocking({
+            let (part, arrivals, staging, cancel) = (download::part_path(&zip), Arc::clone(&arrivals), staging.to_path_buf(), cancel.clone());
+            move || stream::extract_while_downloading(&part, arrivals, &staging, limits, &cancel)
+        });
+        let repoll = Repoll { client: &self.client, status_url: &status_url, cancel };
+        let downloaded = download::download(&self.storage, url, &zip, &repoll, &arrivals, progress.as_ref(), cancel).await;
+        arrivals.end(downloaded.is_ok());
+        let following = follower.await;
+        let sha256 = downloaded?.sha256;
+        let streamed = match following {
+            Ok(Ok(streamed)) => Some(streamed),
+            Ok(Err(Stopped::Cancelled)) => return Err(EngineError::Cancelled),
+            Ok(Err(Stopped::FallBack(why))) => {
+                tracing::info!(job = %job.id, "extracting after the download instead of during it: {why}");
+                None
             }
-            let url = poll::until_finished(&self.client, &status_url, progress.as_ref(), cancel).await?;
-            self.enter(job, Phase::Downloading, progress)?;
-            remove_dir_if_exists(&staging)?;
-            // Verify and extract beside the download, reading its file as it grows.
-            let arrivals = Arc::new(Arrivals::default());
-            let _stops_the_follower = arrivals.guard();
-            let follower = tokio::task::spawn_blocking({
-                let (part, arrivals, staging, cancel) = (download::part_path(&zip), Arc::clone(&arrivals), staging.clone(), cancel.clone());
-                move || stream::extract_while_downloading(&part, arrivals, &staging, limits, &cancel)
-            });
-            let repoll = Repoll { client: &self.client, status_url: &status_url, cancel };
-            let downloaded = download::download(&self.storage, url, &zip, &repoll, &arrivals, progress.as_ref(), cancel).await;
-            arrivals.end(downloaded.is_ok());
-            let following = follower.await;
-            downloaded_sha256 = Some(downloaded?.sha256);
-            streamed = match following {
-                Ok(Ok(streamed)) => Some(streamed),
-                Ok(Err(Stopped::Cancelled)) => return Err(EngineError::Cancelled),
-                Ok(Err(Stopped::FallBack(why))) => {
-                    tracing::info!(job = %job.id, "extracting after the download instead of during it: {why}");
-                    None
-                }
-                Err(e) => {
-                    tracing::warn!(job = %job.id, "the extraction beside the download failed: {e}");
-                    None
-                }
-            };
-        }
-
-        self.enter(job, Phase::Verifying, progress)?;
-        let (verified, extracted) = match (streamed, downloaded_sha256.clone()) {
-            (Some(streamed), Some(sha256)) => {
-                // Every CRC was checked and the central directory agreed as the bytes arrived.
-                let entries = streamed.entries;
-                progress.emit(Progress::Verified { entries, total: entries });
-                self.enter(job, Phase::Extracting, progress)?;
-                progress.emit(Progress::Extracted { files: entries, total: entries });
-                (verify::Verified { sha256, entries }, streamed.extracted)
-            }
-            _ => {
-                let verified = blocking({
-                    let (zip, progress, cancel) = (zip.clone(), Arc::clone(progress), cancel.clone());
-                    move || verify::verify(&zip, downloaded_sha256, progress.as_ref(), &cancel)
-                })
-                .await?;
-                self.enter(job, Phase::Extracting, progress)?;
-                remove_dir_if_exists(&staging)?;
-                let extracted = blocking({
-                    let (zip, staging, progress, cancel) = (zip.clone(), staging.clone(), Arc::clone(progress), cancel.clone());
-                    move || extract::extract(&zip, &staging, limits, progress.as_ref(), &cancel)
-                })
-                .await?;
-                (verified, extracted)
+            Err(e) => {
+                tracing::warn!(job = %job.id, "the extraction beside the download failed: {e}");
+                None
             }
         };
+        Ok((sha256, streamed))
+    }
 
-        self.enter(job, Phase::Indexing, progress)?;
-        let include_files = job.request.include_files;
-        let (indexed, extracted) = blocking({
-            let (staging, progress, cancel) = (staging.clone(), Arc::clone(progress), cancel.clone());
-            move || index::build(&staging, &extracted.pdfs, include_files, progress.as_ref(), &cancel).map(|i| (i, extracted))
+    /// Verifying -> extracting: done already when the download was followed, else from the
+    /// finished archive.
+    #[allow(clippy::too_many_arguments)]
+    async fn verify_and_extract(
+        &self,
+        job: &mut JobRecord,
+        staging: &Path,
+        limits: Limits,
+        downloaded_sha256: Option<String>,
+        streamed: Option<stream::Streamed>,
+        progress: &Arc<dyn ProgressSink>,
+        cancel: &CancellationToken,
+    ) -> Result<(verify::Verified, extract::Extracted), EngineError> {
+        self.enter(job, Phase::Verifying, progress)?;
+        if let (Some(streamed), Some(sha256)) = (streamed, downloaded_sha256.clone()) {
+            // Every CRC was checked and the central directory agreed as the bytes arrived.
+            let entries = streamed.entries;
+            progress.emit(Progress::Verified { entries, total: entries });
+            self.enter(job, Phase::Extracting, progress)?;
+            progress.emit(Progress::Extracted { files: entries, total: entries });
+            return Ok((verify::Verified { sha256, entries }, streamed.extracted));
+        }
+        let zip = self.zip_path(job);
+        let verified = blocking({
+            let (zip, progress, cancel) = (zip.clone(), Arc::clone(progress), cancel.clone());
+            move || verify::verify(&zip, downloaded_sha256, progress.as_ref(), &cancel)
         })
         .await?;
+        self.enter(job, Phase::Extracting, progress)?;
+        remove_dir_if_exists(staging)?;
+        let extracted = blocking({
+            let (staging, progress, cancel) = (staging.to_path_buf(), Arc::clone(progress), cancel.clone());
+            move || extract::extract(&zip, &staging, limits, progress.as_ref(), &cancel)
+        })
+        .await?;
+        Ok((verified, extracted))
+    }
 
+    /// Indexing: instruments.json and the PDFs into index.sqlite and search.sqlite.
+    async fn index(
+        &self,
+        job: &mut JobRecord,
+        staging: &Path,
+        extracted: extract::Extracted,
+        progress: &Arc<dyn ProgressSink>,
+        cancel: &CancellationToken,
+    ) -> Result<(index::Indexed, extract::Extracted), EngineError> {
+        self.enter(job, Phase::Indexing, progress)?;
+        let include_files = job.request.include_files;
+        blocking({
+            let (staging, progress, cancel) = (staging.to_path_buf(), Arc::clone(progress), cancel.clone());
+            move || index::build(&staging, &extracted.pdfs, include_files, progress.as_ref(), &cancel).map(|i| (i, extracted))
+        })
+        .await
+    }
+
+    /// The export's manifest, written into the staging folder: what it is, how it was made,
+    /// and what was found wrong with it (the first 20 problems also told to the front end).
+    fn record(
+        &self,
+        job: &mut JobRecord,
+        staging: &Path,
+        verified: verify::Verified,
+        extracted: extract::Extracted,
+        indexed: index::Indexed,
+        progress: &Arc<dyn ProgressSink>,
+    ) -> Result<Manifest, EngineError> {
         let mut problems = extracted.problems;
         problems.extend(indexed.problems);
         for problem in problems.iter().take(20) {
@@ -232,10 +293,10 @@ impl Engine {
             profile: job.profile.clone(),
             job_id: job.id.clone(),
             remote_job_id: job.remote_job_id.unwrap_or_default(),
-            status_url,
+            status_url: job.status_url.clone().unwrap_or_default(),
             times: job.times.clone(),
             zip_sha256: verified.sha256,
-            zip_bytes: std::fs::metadata(&zip).map(|m| m.len()).unwrap_or_default(),
+            zip_bytes: std::fs::metadata(self.zip_path(job)).map(|m| m.len()).unwrap_or_default(),
             counts: Counts {
                 instruments: indexed.instruments,
                 pdfs: extracted.pdfs.len() as u64,
@@ -246,14 +307,8 @@ impl Engine {
             problems,
             renamed: extracted.renamed,
         };
-        manifest.write(&staging)?;
-
-        let destination = self.destination(job, &now_stamp());
-        publish(self.library.disk(), &staging, &destination)?;
-        job.export_dir = Some(destination.clone());
-        self.enter(job, Phase::Ready, progress)?;
-        self.clean_up(job);
-        Ok(Finished { dir: destination, manifest })
+        manifest.write(staging)?;
+        Ok(manifest)
     }
 
     /// Moves the job to `phase`, stamps the time, saves the record and tells the front end.
@@ -332,12 +387,11 @@ impl ProgressSink for Silent {
 /// Renames the finished staging folder to its final place; an empty destination folder (as
 /// made by a file dialog) is replaced.
 fn publish(disk: &dyn crate::disk::Disk, staging: &Path, destination: &Path) -> Result<(), EngineError> {
-    let io = |context: String| move |source| EngineError::Io { context, source };
     if destination.exists() {
         std::fs::remove_dir(destination).map_err(|_| EngineError::DestinationNotEmpty { path: destination.to_path_buf() })?;
     }
     if let Some(parent) = destination.parent() {
-        std::fs::create_dir_all(parent).map_err(io(format!("could not create {}", parent.display())))?;
+        std::fs::create_dir_all(parent).map_err(EngineError::io(format!("could not create {}", parent.display())))?;
     }
     crate::disk::rename_folder(disk, staging, destination, "publish the export into", destination)?;
     if let Some(parent) = destination.parent()

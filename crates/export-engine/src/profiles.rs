@@ -92,7 +92,7 @@ impl Profiles {
 
     fn write(&self, file: &ProfileFile) -> Result<(), EngineError> {
         if let Some(dir) = self.path.parent() {
-            std::fs::create_dir_all(dir).map_err(|source| EngineError::Io { context: format!("could not create {}", dir.display()), source })?;
+            std::fs::create_dir_all(dir).map_err(EngineError::io(format!("could not create {}", dir.display())))?;
         }
         write_json_atomic(&self.path, file)
     }

@@ -4,14 +4,13 @@
 use std::fs::File;
 use std::io::{self, BufReader, Read};
 use std::path::Path;
-use std::time::Duration;
 
 use sha2::{Digest, Sha256};
 use tokio_util::sync::CancellationToken;
 
 use crate::error::EngineError;
 use crate::extract::entry_name;
-use crate::progress::{Progress, ProgressSink, Throttle};
+use crate::progress::{Progress, ProgressSink};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Verified {
@@ -41,21 +40,15 @@ pub fn verify(zip: &Path, known_sha256: Option<String>, progress: &dyn ProgressS
     };
 
     let mut archive = zip::ZipArchive::new(File::open(zip).map_err(io)?).map_err(|e| bad(format!("the central directory is unreadable ({e})")))?;
-    let total = archive.len() as u64;
-    let mut throttle = Throttle::new(Duration::from_millis(100));
-    for i in 0..archive.len() {
-        if cancel.is_cancelled() {
-            return Err(EngineError::Cancelled);
-        }
-        let mut entry = archive.by_index(i).map_err(|e| bad(format!("entry {i} is unreadable ({e})")))?;
-        let name = entry_name(&entry);
-        // Reading an entry to its end makes the zip crate compare its CRC-32.
-        io::copy(&mut entry, &mut io::sink()).map_err(|e| bad(format!("entry {name:?} is corrupt ({e})")))?;
-        if throttle.ready() {
-            progress.emit(Progress::Verified { entries: i as u64 + 1, total });
-        }
-    }
-    progress.emit(Progress::Verified { entries: total, total });
+    let total = crate::extract::each_entry(
+        &mut archive,
+        cancel,
+        |entries, total| progress.emit(Progress::Verified { entries, total }),
+        |entry| {
+            // Reading an entry to its end makes the zip crate compare its CRC-32.
+            io::copy(entry, &mut io::sink()).map(drop).map_err(|e| bad(format!("entry {:?} is corrupt ({e})", entry_name(entry))))
+        },
+    )?;
     Ok(Verified { sha256, entries: total })
 }
 

@@ -4,12 +4,11 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::Duration;
 
 use annolab_api::{ApiKey, Client, ServerUrl, Storage};
 use annolab_sandbox::filter::InstrumentFilter;
 use annolab_sandbox::project::{Instrument, Project};
-use annolab_sandbox::{DEMO_INSTRUMENTS, Sandbox, SandboxConfig, SourceSet};
+use annolab_sandbox::{DEMO_INSTRUMENTS, SourceSet};
 use export_engine::browse::{AttributeValue, Browser, GroupBy, Query, Sort, SortBy};
 use export_engine::{Engine, EngineError, ExportInput, ExportRequest, Library, Progress};
 use tokio_util::sync::CancellationToken;
@@ -18,9 +17,7 @@ const KEY: &str = "browse-test-key-2c9e";
 
 /// Exports the demo project (with or without PDFs) into a temporary library.
 async fn exported(include_files: bool) -> (tempfile::TempDir, PathBuf) {
-    let mut config = SandboxConfig::with_key(KEY);
-    config.job_time = Duration::ZERO;
-    let sandbox = Sandbox::start(config).await.unwrap();
+    let sandbox = test_support::instant_sandbox(KEY, |_| {}).await;
     let client = Client::new(ServerUrl::parse(&sandbox.api_url()).unwrap(), ApiKey::new(KEY).unwrap()).unwrap();
     let library = tempfile::tempdir().unwrap();
     let engine = Engine::new(client, Storage::new().unwrap(), Library::new(library.path()));

@@ -1,7 +1,6 @@
 //! The engine against the real sandbox over HTTP: clean runs, every fault, cancel and resume.
 
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -9,6 +8,7 @@ use annolab_api::{ApiKey, Client, RetryPolicy, ServerUrl, Storage};
 use annolab_sandbox::{Fault, Sandbox, SandboxConfig};
 use export_engine::download::{self, Arrivals};
 use export_engine::{Engine, EngineError, ExportInput, ExportRequest, JobState, Library, Phase, ProblemKind, Progress, ProgressSink};
+use test_support::{assert_no_file_contains, fingerprint, sha256_hex};
 use tokio_util::sync::CancellationToken;
 
 const KEY: &str = "engine-test-key-5f1d";
@@ -21,10 +21,7 @@ struct Scenario {
 
 impl Scenario {
     async fn start(configure: impl FnOnce(&mut SandboxConfig)) -> Self {
-        let mut config = SandboxConfig::with_key(KEY);
-        config.job_time = Duration::ZERO;
-        configure(&mut config);
-        let sandbox = Sandbox::start(config).await.unwrap();
+        let sandbox = test_support::instant_sandbox(KEY, configure).await;
         let fast = RetryPolicy { attempts: 6, base_delay: Duration::from_millis(20), max_delay: Duration::from_millis(100) };
         let client = Client::new(ServerUrl::parse(&sandbox.api_url()).unwrap(), ApiKey::new(KEY).unwrap()).unwrap().with_retry(fast);
         let storage = Storage::new().unwrap().with_retry(fast);
@@ -80,23 +77,8 @@ impl Recorder {
     }
 }
 
-/// sha256 of every file in an export folder, by relative path: what "the same files" means.
-fn fingerprint(dir: &Path) -> BTreeMap<String, String> {
-    use sha2::Digest;
-    let mut files = BTreeMap::new();
-    files.insert("instruments.json".to_owned(), hex(&sha2::Sha256::digest(std::fs::read(dir.join("instruments.json")).unwrap())));
-    if let Ok(pdfs) = std::fs::read_dir(dir.join("pdfs")) {
-        for pdf in pdfs {
-            let path = pdf.unwrap().path();
-            files.insert(format!("pdfs/{}", path.file_name().unwrap().to_string_lossy()), hex(&sha2::Sha256::digest(std::fs::read(&path).unwrap())));
-        }
-    }
-    files
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
+/// The index and manifest record times: "the same files" are all the others in an export folder.
+const VARYING: &[&str] = &["manifest.json", "index.sqlite"];
 
 #[tokio::test]
 async fn a_clean_export_lands_in_the_library_with_every_phase() {
@@ -134,9 +116,9 @@ async fn a_clean_export_lands_in_the_library_with_every_phase() {
 
     // The recorded sha256 is the archive's: fetch the same (deterministic) export independently.
     let (_, archive) = scenario.archive(&job.request).await;
-    assert_eq!(manifest.zip_sha256, hex(&<sha2::Sha256 as sha2::Digest>::digest(&archive)));
+    assert_eq!(manifest.zip_sha256, sha256_hex(&archive));
 
-    let hits = export_engine::index::search(dir, "MC-453", 50).unwrap();
+    let hits = export_engine::browse::Browser::open(dir).unwrap().search("MC-453", 50).unwrap();
     assert!(!hits.is_empty() && hits.iter().all(|h| h.source_name.as_deref() == Some("Test_PDF.pdf")), "{hits:?}");
 }
 
@@ -166,7 +148,7 @@ async fn every_filter_form_reaches_the_server() {
 async fn network_faults_end_in_the_same_files_as_a_clean_run() {
     let clean = Scenario::start(|_| {}).await;
     let reference = clean.export(demo(|_| {})).await.unwrap();
-    let expected = fingerprint(&reference.dir);
+    let expected = fingerprint(&reference.dir, VARYING);
 
     let faults: Vec<(&str, Vec<Fault>)> = vec![
         ("429 with Retry-After", vec![Fault::RateLimit { requests: 3, retry_after_secs: 1 }]),
@@ -177,7 +159,7 @@ async fn network_faults_end_in_the_same_files_as_a_clean_run() {
         let scenario = Scenario::start(|c| c.faults = faults).await;
         let finished = scenario.export(demo(|_| {})).await.unwrap_or_else(|e| panic!("{name}: {e}"));
         assert_eq!(finished.manifest.zip_sha256, reference.manifest.zip_sha256, "{name}");
-        assert_eq!(fingerprint(&finished.dir), expected, "{name}");
+        assert_eq!(fingerprint(&finished.dir, VARYING), expected, "{name}");
     }
 }
 
@@ -286,27 +268,14 @@ async fn an_interrupted_download_resumes_from_its_part_file() {
     let resumed = scenario.engine.run(interrupted, Arc::new(Recorder::default()), CancellationToken::new()).await.unwrap();
     assert!(kept > 0);
     assert_eq!(resumed.manifest.zip_sha256, reference.manifest.zip_sha256);
-    assert_eq!(fingerprint(&resumed.dir), fingerprint(&reference.dir));
+    assert_eq!(fingerprint(&resumed.dir, VARYING), fingerprint(&reference.dir, VARYING));
 }
 
 #[tokio::test]
 async fn the_key_is_in_no_file_the_engine_writes() {
     let scenario = Scenario::start(|_| {}).await;
     scenario.export(demo(|_| {})).await.unwrap();
-    let mut stack = vec![scenario.library.path().to_path_buf()];
-    let mut files = 0;
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                stack.push(path);
-            } else {
-                files += 1;
-                let bytes = std::fs::read(&path).unwrap();
-                assert!(!bytes.windows(KEY.len()).any(|w| w == KEY.as_bytes()), "the key is in {}", path.display());
-            }
-        }
-    }
+    let files = assert_no_file_contains(scenario.library.path(), KEY);
     assert!(files > 240);
 }
 
@@ -323,7 +292,7 @@ impl download::FreshUrl for NoRefresh {
 async fn a_part_file_stopped_after_its_last_byte_is_the_download_and_a_longer_one_starts_over() {
     let scenario = Scenario::start(|_| {}).await;
     let (url, archive) = scenario.archive(&ExportRequest::parse(demo(|_| {})).unwrap()).await;
-    let expected = hex(&<sha2::Sha256 as sha2::Digest>::digest(&archive));
+    let expected = sha256_hex(&archive);
     let work = tempfile::tempdir().unwrap();
     let zip = work.path().join("export.zip");
     let longer = [archive.as_slice(), b"bytes of something else"].concat();

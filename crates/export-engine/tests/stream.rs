@@ -3,7 +3,7 @@
 //! archive cannot be read as a stream or the download starts its file over.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -44,23 +44,6 @@ fn arrive(part: PathBuf, bytes: Vec<u8>, chunk: usize, arrivals: Arc<Arrivals>) 
     })
 }
 
-fn files_under(dir: &Path) -> Vec<(String, Vec<u8>)> {
-    let mut found = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(next) = stack.pop() {
-        for entry in std::fs::read_dir(next).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                stack.push(path);
-            } else {
-                found.push((path.strip_prefix(dir).unwrap().display().to_string(), std::fs::read(&path).unwrap()));
-            }
-        }
-    }
-    found.sort();
-    found
-}
-
 fn stream(bytes: Vec<u8>, chunk: usize) -> (tempfile::TempDir, Result<Streamed, Stopped>) {
     let work = tempfile::tempdir().unwrap();
     let arrivals = Arc::new(Arrivals::default());
@@ -85,7 +68,7 @@ fn an_archive_extracted_as_it_arrives_equals_the_one_extracted_after() {
         assert_eq!(streamed.entries, 41);
         assert_eq!((streamed.extracted.files, streamed.extracted.bytes), (after.files, after.bytes));
         assert_eq!(streamed.extracted.pdfs, after.pdfs);
-        assert_eq!(files_under(&work.path().join("staging")), files_under(&classic.path().join("staging")));
+        assert_eq!(test_support::files(&work.path().join("staging")), test_support::files(&classic.path().join("staging")));
     }
 }
 

@@ -1,11 +1,11 @@
 //! A profile with a wrong key: the export fails with AnnoLab's 401 shown plainly, the way to fix
 //! it is one click away, and the key is in no file the app wrote (logs included).
 
-use std::path::Path;
 use std::time::Duration;
 
 use annolab_e2e::journey::{run, wait_for_job};
 use annolab_e2e::{App, Launch};
+use test_support::file_containing;
 
 const WRONG_KEY: &str = "e2e-wrong-key-7f3a9c1d5b";
 
@@ -39,31 +39,11 @@ async fn a_wrong_key_is_shown_clearly_and_never_written_down() {
         if !log.is_file() {
             return Err(format!("the app wrote no log at {}, so the check below would prove nothing", log.display()));
         }
-        if let Some(file) = file_containing(app.home(), WRONG_KEY) {
+        // The keyring's own (encrypted) store aside.
+        if let Some(file) = file_containing(app.home(), WRONG_KEY, &["keyrings"]) {
             return Err(format!("the key was written to {}", file.display()));
         }
         Ok(())
     })
     .await;
-}
-
-/// A file under `dir` whose bytes contain `needle`; the keyring's own (encrypted) store aside.
-fn file_containing(dir: &Path, needle: &str) -> Option<std::path::PathBuf> {
-    let entries = std::fs::read_dir(dir).ok()?;
-    for entry in entries.flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            if path.file_name().is_some_and(|n| n == "keyrings") {
-                continue;
-            }
-            if let Some(found) = file_containing(&path, needle) {
-                return Some(found);
-            }
-        } else if let Ok(bytes) = std::fs::read(&path)
-            && bytes.windows(needle.len()).any(|w| w == needle.as_bytes())
-        {
-            return Some(path);
-        }
-    }
-    None
 }

@@ -1,0 +1,240 @@
+//! Stage 8, browse: questions asked of one export's `index.sqlite` without loading the export:
+//! a page of rows filtered, searched and sorted; counts by type, tag type and source; groups by a
+//! tag attribute or source; one instrument's details; a ranked full-text search; the current
+//! table as CSV ([`csv`]); chosen instruments' PDFs merged into one ([`merge`]) or copied out
+//! ([`saved`]). The types asked and answered are in [`query`], the SQL built from them in [`sql`];
+//! the index's schema and its upgrades are `index`'s.
+//!
+//! Every query is a single SQL statement over indexed columns, so a page of 100,000 or 1,000,000
+//! instruments comes back in milliseconds (see `bench/browse.sh`).
+
+use std::path::{Path, PathBuf};
+
+use rusqlite::{Connection, OpenFlags, params_from_iter};
+use serde::Deserialize;
+
+use crate::error::EngineError;
+use crate::index::{INDEX, INSTRUMENTS, fts_query};
+use crate::names;
+
+mod csv;
+mod merge;
+mod query;
+mod saved;
+mod sql;
+
+pub use query::{AttributeValue, Count, Details, FACET_SOURCES, Facets, GroupBy, Groups, Page, Query, Row, SearchHit, Sort, SortBy};
+pub use saved::SAVED;
+use sql::{Params, ROW_COLUMNS, SqlValue, attribute_columns, collect_groups, filter, group_row, order, read_row};
+
+/// An export's index, open for reading.
+pub struct Browser {
+    dir: PathBuf,
+    db: Connection,
+    /// Indexes made before the raw JSON moved out to `instruments.json` hold it in a `raw` column.
+    raw_in_table: bool,
+}
+
+impl Browser {
+    /// Opens the index of the export in `dir`. An index made before the tag table existed gets
+    /// it once (the only write a browser makes).
+    pub fn open(dir: &Path) -> Result<Self, EngineError> {
+        let path = dir.join(INDEX);
+        if !path.is_file() {
+            return Err(EngineError::CorruptState { path, reason: "the export has no index".to_owned() });
+        }
+        let db = Connection::open_with_flags(&path, OpenFlags::SQLITE_OPEN_READ_WRITE)?;
+        let raw_in_table = crate::index::upgrade(&db)?;
+        crate::index::attach_search(&db, dir)?;
+        Ok(Browser { dir: dir.to_path_buf(), db, raw_in_table })
+    }
+
+    /// Rows `offset..offset + limit` of the table, and how many rows there are in all.
+    pub fn page(&self, query: &Query, offset: u64, limit: u64) -> Result<Page, EngineError> {
+        let mut sql = Params::new();
+        let columns = attribute_columns(&mut sql, &query.columns);
+        let (from, filter) = filter(&mut sql, query);
+        let order = order(&mut sql, &query.sort, !query.search.trim().is_empty());
+        let text = format!("SELECT {ROW_COLUMNS}{columns} FROM {from}{filter} ORDER BY {order} LIMIT {limit} OFFSET {offset}");
+        let mut statement = self.db.prepare_cached(&text)?;
+        let extra = query.columns.len();
+        let rows = statement.query_map(params_from_iter(sql.params.iter()), |row| read_row(row, extra))?.collect::<Result<Vec<_>, _>>()?;
+        Ok(Page { total: self.count(query)?, offset, rows })
+    }
+
+    /// How many rows match `query`.
+    pub fn count(&self, query: &Query) -> Result<u64, EngineError> {
+        let mut sql = Params::new();
+        let only = query.rows_kept();
+        let text = if only == (Query { search: query.search.clone(), ..Query::default() }) && !fts_query(&query.search).is_empty() {
+            // Search alone: the full-text index counts its matches itself, without visiting rows.
+            let search = sql.bind(SqlValue::Text(fts_query(&query.search)));
+            format!("SELECT count(*) FROM search WHERE search MATCH {search}")
+        } else if only == (Query { tag_types: query.tag_types.clone(), ..Query::default() }) && !query.tag_types.is_empty() {
+            format!("SELECT count(DISTINCT instrument_id) FROM instrument_tags WHERE tag_type IN ({})", sql.list(&query.tag_types))
+        } else {
+            let (from, filter) = filter(&mut sql, query);
+            format!("SELECT count(*) FROM {from}{filter}")
+        };
+        let count: i64 = self.db.prepare_cached(&text)?.query_row(params_from_iter(sql.params.iter()), |r| r.get(0))?;
+        Ok(count as u64)
+    }
+
+    /// Values for the filters, with counts.
+    pub fn facets(&self) -> Result<Facets, EngineError> {
+        let counts = |text: &str| -> Result<Vec<Count>, EngineError> {
+            let mut statement = self.db.prepare_cached(text)?;
+            let rows = statement.query_map([], |r| Ok(Count { value: r.get(0)?, count: r.get::<_, i64>(1)? as u64 }))?;
+            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        };
+        let attributes = self.attribute_names()?;
+        Ok(Facets {
+            instruments: self.count(&Query::default())?,
+            types: counts("SELECT type_name, count(*) FROM instruments GROUP BY type_name ORDER BY count(*) DESC, type_name")?,
+            tag_types: counts("SELECT tag_type, count(*) FROM instrument_tags GROUP BY tag_type ORDER BY count(*) DESC, tag_type")?,
+            sources: self.groups(&Query::default(), &GroupBy::Source, FACET_SOURCES)?,
+            attributes,
+        })
+    }
+
+    /// Every tag attribute name in the export, sorted.
+    pub fn attribute_names(&self) -> Result<Vec<String>, EngineError> {
+        let mut statement = self.db.prepare_cached("SELECT DISTINCT name FROM attributes ORDER BY name")?;
+        Ok(statement.query_map([], |r| r.get(0))?.collect::<Result<Vec<String>, _>>()?)
+    }
+
+    /// The `limit` largest groups of the rows matching `query`, and how many there are: a
+    /// near-unique attribute (a serial number) has hundreds of thousands of groups in a large
+    /// export, which nobody reads one by one and no window should receive.
+    pub fn groups(&self, query: &Query, by: &GroupBy, limit: u64) -> Result<Groups, EngineError> {
+        let mut sql = Params::new();
+        let only = query.rows_kept();
+        let grouped = match by {
+            GroupBy::Attribute { name } if only == Query::default() => {
+                // Nothing filtered: the attribute index answers alone, without visiting a row.
+                let name = sql.bind(SqlValue::Text(name.clone()));
+                format!("SELECT value, count(DISTINCT instrument_id) AS n FROM attributes WHERE name = {name} GROUP BY value")
+            }
+            GroupBy::Source => {
+                let (from, filter) = filter(&mut sql, query);
+                format!("SELECT i.source_name AS value, count(*) AS n FROM {from}{filter} GROUP BY i.source_name")
+            }
+            GroupBy::Attribute { name } => {
+                let join = sql.bind(SqlValue::Text(name.clone()));
+                let (from, filter) = filter(&mut sql, query);
+                format!(
+                    "SELECT a.value AS value, count(DISTINCT i.id) AS n FROM {from} JOIN attributes a ON a.instrument_id = i.id AND a.name = {join}{filter} GROUP BY a.value"
+                )
+            }
+        };
+        let text = format!("SELECT value, n, count(*) OVER () FROM ({grouped}) ORDER BY n DESC, value LIMIT {limit}");
+        let mut statement = self.db.prepare_cached(&text)?;
+        collect_groups(statement.query_map(params_from_iter(sql.params.iter()), group_row)?)
+    }
+
+    /// Sources whose name contains `text` (ASCII letters in any case): the one named exactly
+    /// `text` first, then largest first. What the source field suggests as the user types.
+    pub fn sources_named(&self, text: &str, limit: u64) -> Result<Groups, EngineError> {
+        let pattern = format!("%{}%", text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+        let sql = format!(
+            "SELECT value, n, count(*) OVER () FROM \
+             (SELECT source_name AS value, count(*) AS n FROM instruments WHERE source_name LIKE ?1 ESCAPE '\\' GROUP BY source_name) \
+             ORDER BY value = ?2 DESC, n DESC, value LIMIT {limit}"
+        );
+        let mut statement = self.db.prepare_cached(&sql)?;
+        collect_groups(statement.query_map([pattern.as_str(), text], group_row)?)
+    }
+
+    /// Full-text search ranked by relevance, best first, with each hit's PDF as recorded (what
+    /// the CLI's `search` prints). The table's search is [`Browser::page`] with `query.search`.
+    pub fn search(&self, text: &str, limit: u64) -> Result<Vec<SearchHit>, EngineError> {
+        let query = fts_query(text);
+        if query.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut statement = self.db.prepare_cached(
+            "SELECT i.id, i.type_name, i.source_name, i.start_page, i.end_page, i.pdf_path
+             FROM search JOIN instruments i ON i.id = search.rowid
+             WHERE search MATCH ?1 ORDER BY rank LIMIT ?2",
+        )?;
+        let hits = statement.query_map(rusqlite::params![query, limit as i64], |row| {
+            Ok(SearchHit {
+                id: row.get::<_, i64>(0)? as u64,
+                type_name: row.get(1)?,
+                source_name: row.get(2)?,
+                start_page: row.get::<_, Option<i64>>(3)?.map(|v| v as u64),
+                end_page: row.get::<_, Option<i64>>(4)?.map(|v| v as u64),
+                pdf_path: row.get(5)?,
+            })
+        })?;
+        Ok(hits.collect::<Result<Vec<_>, _>>()?)
+    }
+
+    pub fn details(&self, id: u64) -> Result<Details, EngineError> {
+        let json = if self.raw_in_table { "i.raw, 0" } else { "i.json_offset, i.json_length" };
+        let text = format!("SELECT {ROW_COLUMNS}, i.pdf_path, {json} FROM instruments i WHERE i.id = ?1");
+        let found = self.db.prepare_cached(&text)?.query_row([id as i64], |r| {
+            let at = if self.raw_in_table {
+                JsonAt::Table(r.get(12)?)
+            } else {
+                JsonAt::File { offset: r.get::<_, i64>(12)? as u64, length: r.get::<_, i64>(13)? as u64 }
+            };
+            Ok((read_row(r, 0)?, r.get::<_, Option<String>>(11)?, at))
+        });
+        let (row, pdf, at) = match found {
+            Ok(found) => found,
+            Err(rusqlite::Error::QueryReturnedNoRows) => return Err(EngineError::InstrumentNotFound { id }),
+            Err(other) => return Err(other.into()),
+        };
+        let raw = match at {
+            JsonAt::Table(raw) => raw,
+            JsonAt::File { offset, length } => self.json_line(id, offset, length)?,
+        };
+        let problems = self
+            .db
+            .prepare_cached("SELECT message FROM problems WHERE instrument_id = ?1")?
+            .query_map([id as i64], |r| r.get(0))?
+            .collect::<Result<Vec<String>, _>>()?;
+        Ok(Details { row, raw, pdf: pdf.map(|p| names::find_on_disk(&self.dir, &p).display().to_string()), problems })
+    }
+
+    /// Instrument `id`'s line of instruments.json, checked to still be that instrument's: a file
+    /// edited since the export was indexed is reported, never shown as some other instrument.
+    fn json_line(&self, id: u64, offset: u64, length: u64) -> Result<String, EngineError> {
+        use std::io::{Read, Seek, SeekFrom};
+        let path = self.dir.join(INSTRUMENTS);
+        let changed = || EngineError::ExportChanged { path: path.clone(), id };
+        let mut file = std::fs::File::open(&path).map_err(|_| changed())?;
+        let mut line = vec![0; usize::try_from(length).map_err(|_| changed())?];
+        file.seek(SeekFrom::Start(offset)).and_then(|_| file.read_exact(&mut line)).map_err(|_| changed())?;
+        let text = String::from_utf8_lossy(&line).into_owned();
+        #[derive(Deserialize)]
+        struct Id {
+            id: u64,
+        }
+        match serde_json::from_str::<Id>(&text) {
+            Ok(Id { id: found }) if found == id => Ok(text),
+            _ => Err(changed()),
+        }
+    }
+
+    /// The absolute paths of the PDFs of `ids`, in that order; an instrument without one is an error.
+    pub fn pdf_paths(&self, ids: &[u64]) -> Result<Vec<PathBuf>, EngineError> {
+        let mut statement = self.db.prepare_cached("SELECT pdf_path FROM instruments WHERE id = ?1")?;
+        ids.iter()
+            .map(|&id| {
+                let path: Option<String> = statement.query_row([id as i64], |r| r.get(0)).map_err(|e| match e {
+                    rusqlite::Error::QueryReturnedNoRows => EngineError::InstrumentNotFound { id },
+                    other => other.into(),
+                })?;
+                path.map(|p| names::find_on_disk(&self.dir, &p)).ok_or(EngineError::NoPdf { id })
+            })
+            .collect()
+    }
+}
+
+/// Where an instrument's raw JSON is: in the index (older indexes) or in instruments.json.
+enum JsonAt {
+    Table(String),
+    File { offset: u64, length: u64 },
+}
