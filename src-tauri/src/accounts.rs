@@ -11,8 +11,9 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use crate::error::AppErrorCode;
+use crate::error::CommandError;
 use crate::settings::Settings;
-use crate::{CommandError, DemoWorkspace};
+use crate::workspace::DemoWorkspace;
 
 /// The built-in profile that talks to the embedded demo sandbox. A saved profile cannot take
 /// this name.

@@ -17,15 +17,15 @@ pub fn committed_dir() -> PathBuf {
 pub fn export_to(dir: &Path) -> Result<(), ExportError> {
     // Counts and byte sizes fit a JavaScript number exactly up to 2^53.
     let cfg = Config::new().with_out_dir(dir).with_large_int("number");
-    crate::SandboxStatus::export_all(&cfg)?;
-    crate::CommandError::export_all(&cfg)?;
+    crate::status::SandboxStatus::export_all(&cfg)?;
+    crate::error::CommandError::export_all(&cfg)?;
     crate::accounts::ProfilesView::export_all(&cfg)?;
     crate::accounts::ProfileInput::export_all(&cfg)?;
     crate::accounts::KeyCheck::export_all(&cfg)?;
     crate::exports::JobView::export_all(&cfg)?;
     crate::library::LibraryView::export_all(&cfg)?;
-    crate::Suggestions::export_all(&cfg)?;
-    crate::ProjectCheck::export_all(&cfg)?;
+    crate::commands::Suggestions::export_all(&cfg)?;
+    crate::commands::ProjectCheck::export_all(&cfg)?;
     export_engine::ExportInput::export_all(&cfg)?;
     crate::browse::ExportOverview::export_all(&cfg)?;
     crate::browse::Saved::export_all(&cfg)?;

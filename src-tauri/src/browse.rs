@@ -11,8 +11,8 @@ use export_engine::browse::{Browser, Details, Facets, GroupBy, Groups, Page, Que
 use serde::Serialize;
 use ts_rs::TS;
 
-use crate::CommandError;
 use crate::error::AppErrorCode;
+use crate::error::CommandError;
 
 /// What the browser shows about an export when it opens.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]

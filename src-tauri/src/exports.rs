@@ -12,8 +12,8 @@ use serde::Serialize;
 use tokio_util::sync::CancellationToken;
 use ts_rs::TS;
 
-use crate::CommandError;
 use crate::accounts::{Accounts, DEMO_PROFILE};
+use crate::error::CommandError;
 use crate::error::{AppErrorCode, Code};
 
 /// How many notices (retries, bad lines) a job keeps to show.

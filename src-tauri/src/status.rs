@@ -3,7 +3,7 @@
 use serde::Serialize;
 use ts_rs::TS;
 
-use crate::CommandError;
+use crate::error::CommandError;
 
 /// The demo sandbox's lifecycle as the UI shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]

@@ -10,7 +10,8 @@ use annolab_sandbox::{Fault, Sandbox, SandboxConfig};
 use tokio::sync::Mutex;
 
 use crate::error::AppErrorCode;
-use crate::{CommandError, DemoProject, SandboxStatus};
+use crate::error::CommandError;
+use crate::status::{DemoProject, SandboxStatus};
 
 /// How the demo sandbox is run: where it keeps archives, and faults to inject (for trying the
 /// app against a misbehaving server, and for the end-to-end tests).

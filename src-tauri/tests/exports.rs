@@ -7,7 +7,7 @@ use std::time::Duration;
 use annolab_exporter_lib::accounts::{Accounts, DEMO_PROFILE};
 use annolab_exporter_lib::exports::{Exports, JobView, Watcher};
 use annolab_exporter_lib::settings::Settings;
-use annolab_exporter_lib::{DemoOptions, DemoWorkspace};
+use annolab_exporter_lib::workspace::{DemoOptions, DemoWorkspace};
 use annolab_sandbox::Fault;
 use export_engine::{Engine, ExportInput, ExportRequest, JobState, Phase, Profiles};
 

@@ -1,0 +1,356 @@
+//! The commands the UI may call, each a one-line adapter over a library call. Each is also
+//! listed in build.rs, allowed in capabilities/default.json and called from ui/src/lib/backend.ts
+//! (tests/commands.rs checks the four agree). Every one is `async`: Tauri runs a synchronous
+//! command on the main thread, where it would freeze the window; those that touch the disk,
+//! the keychain, a dialog or the file manager hand that work to `blocking`.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use export_engine::ExportInput;
+use serde::Serialize;
+use tauri::ipc::Channel;
+use tauri::{AppHandle, State};
+use ts_rs::TS;
+
+use export_engine::browse::{Details, GroupBy, Groups, Page, Query};
+
+use crate::accounts::{Accounts, KeyCheck, ProfileInput, ProfilesView};
+use crate::browse::{Browsers, DragItems, ExportOverview, Saved};
+use crate::error::AppErrorCode;
+use crate::error::CommandError;
+use crate::exports::{Exports, JobView, Watcher};
+use crate::library::LibraryView;
+use crate::status::SandboxStatus;
+use crate::workspace::DemoWorkspace;
+use export_engine::{EngineErrorCode, ErrorCode};
+
+type Result<T> = std::result::Result<T, CommandError>;
+
+#[tauri::command]
+pub async fn sandbox_status(workspace: State<'_, Arc<DemoWorkspace>>) -> Result<SandboxStatus> {
+    Ok(workspace.status().await)
+}
+
+// The profile commands read the keychain (which may wait on an unlock prompt) and write the
+// config folder: they run on a blocking thread, off the main thread and the runtime's workers.
+#[tauri::command]
+pub async fn profiles_list(accounts: State<'_, Arc<Accounts>>) -> Result<ProfilesView> {
+    let accounts = Arc::clone(&accounts);
+    blocking(move || accounts.list()).await
+}
+
+#[tauri::command]
+pub async fn profile_save(accounts: State<'_, Arc<Accounts>>, input: ProfileInput) -> Result<ProfilesView> {
+    let accounts = Arc::clone(&accounts);
+    blocking(move || accounts.save(input)).await
+}
+
+#[tauri::command]
+pub async fn profile_remove(accounts: State<'_, Arc<Accounts>>, name: String) -> Result<ProfilesView> {
+    let accounts = Arc::clone(&accounts);
+    blocking(move || accounts.remove(&name)).await
+}
+
+#[tauri::command]
+pub async fn profile_select(accounts: State<'_, Arc<Accounts>>, name: String) -> Result<ProfilesView> {
+    let accounts = Arc::clone(&accounts);
+    blocking(move || accounts.select(&name)).await
+}
+
+#[tauri::command]
+pub async fn profile_test(accounts: State<'_, Arc<Accounts>>, input: ProfileInput) -> Result<KeyCheck> {
+    accounts.test(input).await
+}
+
+#[tauri::command]
+pub async fn export_validate(input: ExportInput) -> Result<()> {
+    Exports::validate(input).map(drop)
+}
+
+/// Owners and projects to suggest in the export form.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct Suggestions {
+    /// The key's groups first, then owners used recently.
+    pub owners: Vec<String>,
+    pub projects: Vec<String>,
+}
+
+#[tauri::command]
+pub async fn export_suggestions(accounts: State<'_, Arc<Accounts>>, profile: String) -> Result<Suggestions> {
+    let mut owners: Vec<String> = match accounts.client(&profile).await {
+        // Suggestions only: an unreachable server or a bad key leaves just the recent ones.
+        Ok(client) => client.key_info().await.map(|info| info.groups.into_iter().map(|g| g.group_name).collect()).unwrap_or_default(),
+        Err(_) => Vec::new(),
+    };
+    for owner in accounts.settings().recent_owners() {
+        if !owners.contains(&owner) {
+            owners.push(owner);
+        }
+    }
+    Ok(Suggestions { owners, projects: accounts.settings().recent_projects() })
+}
+
+/// A project the key can read.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ProjectCheck {
+    pub id: u64,
+    pub name: String,
+    pub owner: Option<String>,
+}
+
+#[tauri::command]
+pub async fn export_check_project(accounts: State<'_, Arc<Accounts>>, profile: String, owner: String, project: String) -> Result<ProjectCheck> {
+    let found = accounts.client(&profile).await?.project(owner.trim(), project.trim()).await?;
+    Ok(ProjectCheck { id: found.id, name: found.name, owner: found.group_name })
+}
+
+#[tauri::command]
+pub async fn export_start(exports: State<'_, Arc<Exports>>, profile: String, input: ExportInput, on_event: Channel<JobView>) -> Result<JobView> {
+    exports.start(&profile, input, watcher(on_event)).await
+}
+
+#[tauri::command]
+pub async fn jobs_list(exports: State<'_, Arc<Exports>>) -> Result<Vec<JobView>> {
+    Ok(exports.list().await)
+}
+
+#[tauri::command]
+pub async fn job_watch(exports: State<'_, Arc<Exports>>, id: String, on_event: Channel<JobView>) -> Result<JobView> {
+    exports.watch(&id, watcher(on_event))
+}
+
+#[tauri::command]
+pub async fn job_cancel(exports: State<'_, Arc<Exports>>, id: String) -> Result<JobView> {
+    exports.cancel(&id)
+}
+
+#[tauri::command]
+pub async fn job_retry(exports: State<'_, Arc<Exports>>, id: String, on_event: Channel<JobView>) -> Result<JobView> {
+    exports.retry(&id, watcher(on_event)).await
+}
+
+// The library commands read every export's manifest, delete whole exports (thousands of
+// files) or open a dialog or the file manager: all of it on a blocking thread.
+#[tauri::command]
+pub async fn library_list(accounts: State<'_, Arc<Accounts>>) -> Result<LibraryView> {
+    let library = accounts.settings().library();
+    blocking(move || Ok(LibraryView::of(&library))).await
+}
+
+#[tauri::command]
+pub async fn library_open(app: AppHandle, accounts: State<'_, Arc<Accounts>>, dir: String) -> Result<()> {
+    use tauri_plugin_opener::OpenerExt;
+    let library = accounts.settings().library();
+    blocking(move || {
+        let entry = library.entry(Path::new(&dir))?;
+        app.opener().open_path(entry.dir.display().to_string(), None::<&str>).map_err(open_failed)
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn library_reveal(app: AppHandle, accounts: State<'_, Arc<Accounts>>, dir: String) -> Result<()> {
+    use tauri_plugin_opener::OpenerExt;
+    let library = accounts.settings().library();
+    blocking(move || {
+        let entry = library.entry(Path::new(&dir))?;
+        app.opener().reveal_item_in_dir(&entry.dir).map_err(open_failed)
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn library_delete(accounts: State<'_, Arc<Accounts>>, browsers: State<'_, Arc<Browsers>>, dir: String) -> Result<LibraryView> {
+    let (library, browsers) = (accounts.settings().library(), Arc::clone(&browsers));
+    blocking(move || {
+        browsers.close(&library.entry(Path::new(&dir))?.dir);
+        library.delete(Path::new(&dir))?;
+        Ok(LibraryView::of(&library))
+    })
+    .await
+}
+
+/// Asks for a new library folder. Exports already made stay where they are.
+#[tauri::command]
+pub async fn library_choose_folder(app: AppHandle, accounts: State<'_, Arc<Accounts>>) -> Result<LibraryView> {
+    use tauri_plugin_dialog::DialogExt;
+    let accounts = Arc::clone(&accounts);
+    // The dialog waits for the user: a blocking thread waits with it, not a runtime worker.
+    blocking(move || {
+        let current = accounts.settings().library();
+        let chosen = app.dialog().file().set_title("Choose the library folder").set_directory(current.root()).blocking_pick_folder();
+        let Some(path) = chosen.and_then(|p| p.into_path().ok()) else {
+            return Ok(LibraryView::of(&current));
+        };
+        accounts.settings().set_library_root(path)?;
+        let library = accounts.settings().library();
+        crate::allow_library_assets(&app, &library);
+        Ok(LibraryView::of(&library))
+    })
+    .await
+}
+
+// The browse commands open and query an export's index on disk, under a lock another
+// command (a CSV being saved) may hold: on a blocking thread, so the runtime never waits.
+#[tauri::command]
+pub async fn browse_open(accounts: State<'_, Arc<Accounts>>, browsers: State<'_, Arc<Browsers>>, dir: String) -> Result<ExportOverview> {
+    let (library, browsers) = (accounts.settings().library(), Arc::clone(&browsers));
+    blocking(move || browsers.overview(&library, &dir)).await
+}
+
+#[tauri::command]
+pub async fn browse_page(
+    accounts: State<'_, Arc<Accounts>>,
+    browsers: State<'_, Arc<Browsers>>,
+    dir: String,
+    query: Query,
+    offset: u64,
+    limit: u64,
+) -> Result<Page> {
+    let (library, browsers) = (accounts.settings().library(), Arc::clone(&browsers));
+    blocking(move || browsers.page(&library, &dir, &query, offset, limit)).await
+}
+
+#[tauri::command]
+pub async fn browse_groups(
+    accounts: State<'_, Arc<Accounts>>,
+    browsers: State<'_, Arc<Browsers>>,
+    dir: String,
+    query: Query,
+    by: GroupBy,
+    limit: u64,
+) -> Result<Groups> {
+    let (library, browsers) = (accounts.settings().library(), Arc::clone(&browsers));
+    blocking(move || browsers.groups(&library, &dir, &query, &by, limit)).await
+}
+
+#[tauri::command]
+pub async fn browse_sources(
+    accounts: State<'_, Arc<Accounts>>,
+    browsers: State<'_, Arc<Browsers>>,
+    dir: String,
+    containing: String,
+    limit: u64,
+) -> Result<Groups> {
+    let (library, browsers) = (accounts.settings().library(), Arc::clone(&browsers));
+    blocking(move || browsers.sources(&library, &dir, &containing, limit)).await
+}
+
+#[tauri::command]
+pub async fn browse_details(accounts: State<'_, Arc<Accounts>>, browsers: State<'_, Arc<Browsers>>, dir: String, id: u64) -> Result<Details> {
+    let (library, browsers) = (accounts.settings().library(), Arc::clone(&browsers));
+    blocking(move || browsers.details(&library, &dir, id)).await
+}
+
+/// Saves the table (all matching rows, as sorted) as CSV into the export's `saved/` folder.
+#[tauri::command]
+pub async fn browse_save_csv(accounts: State<'_, Arc<Accounts>>, browsers: State<'_, Arc<Browsers>>, dir: String, query: Query) -> Result<Saved> {
+    let (library, browsers) = (accounts.settings().library(), Arc::clone(&browsers));
+    blocking(move || browsers.save_csv(&library, &dir, &query)).await
+}
+
+/// Merges the chosen instruments' PDFs, in order, into one PDF in the export's `saved/` folder.
+#[tauri::command]
+pub async fn browse_merge(accounts: State<'_, Arc<Accounts>>, browsers: State<'_, Arc<Browsers>>, dir: String, ids: Vec<u64>) -> Result<Saved> {
+    let (library, browsers) = (accounts.settings().library(), Arc::clone(&browsers));
+    blocking(move || browsers.save_merged(&library, &dir, &ids)).await
+}
+
+#[tauri::command]
+pub async fn browse_open_file(app: AppHandle, accounts: State<'_, Arc<Accounts>>, browsers: State<'_, Arc<Browsers>>, dir: String, file: String) -> Result<()> {
+    use tauri_plugin_opener::OpenerExt;
+    let (library, browsers) = (accounts.settings().library(), Arc::clone(&browsers));
+    blocking(move || {
+        let file = browsers.file_in_export(&library, &dir, &file)?;
+        app.opener().open_path(file.display().to_string(), None::<&str>).map_err(open_failed)
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn browse_reveal_file(
+    app: AppHandle,
+    accounts: State<'_, Arc<Accounts>>,
+    browsers: State<'_, Arc<Browsers>>,
+    dir: String,
+    file: String,
+) -> Result<()> {
+    use tauri_plugin_opener::OpenerExt;
+    let (library, browsers) = (accounts.settings().library(), Arc::clone(&browsers));
+    blocking(move || {
+        let file = browsers.file_in_export(&library, &dir, &file)?;
+        app.opener().reveal_item_in_dir(&file).map_err(open_failed)
+    })
+    .await
+}
+
+/// The PDFs to drag out for `ids`, and a preview picture (the app icon, written once to
+/// the cache folder, since the drag needs a file).
+#[tauri::command]
+pub async fn browse_drag_items(
+    app: AppHandle,
+    accounts: State<'_, Arc<Accounts>>,
+    browsers: State<'_, Arc<Browsers>>,
+    dir: String,
+    ids: Vec<u64>,
+) -> Result<DragItems> {
+    use tauri::Manager;
+    let (library, browsers) = (accounts.settings().library(), Arc::clone(&browsers));
+    blocking(move || {
+        let files = browsers.pdf_paths(&library, &dir, &ids)?;
+        let icon = app
+            .path()
+            .app_cache_dir()
+            .map(|dir| dir.join("drag-icon.png"))
+            .map_err(|e| CommandError::new(ErrorCode::Engine(EngineErrorCode::IoError), format!("No cache folder for the drag picture: {e}")))?;
+        if !icon.is_file() {
+            let _ = std::fs::create_dir_all(icon.parent().unwrap_or(&icon));
+            std::fs::write(&icon, include_bytes!("../../icons/64x64.png"))
+                .map_err(|e| CommandError::new(ErrorCode::Engine(EngineErrorCode::IoError), format!("Could not write {}: {e}", icon.display())))?;
+        }
+        Ok(DragItems { files: files.iter().map(|f| f.display().to_string()).collect(), icon: icon.display().to_string() })
+    })
+    .await
+}
+
+/// Asks for a folder and copies the PDFs of `ids` into it. `None` when the user cancels.
+#[tauri::command]
+pub async fn browse_copy_pdfs(
+    app: AppHandle,
+    accounts: State<'_, Arc<Accounts>>,
+    browsers: State<'_, Arc<Browsers>>,
+    dir: String,
+    ids: Vec<u64>,
+) -> Result<Option<Saved>> {
+    use tauri_plugin_dialog::DialogExt;
+    let (library, browsers) = (accounts.settings().library(), Arc::clone(&browsers));
+    // The dialog waits for the user: a blocking thread waits with it, not a runtime worker.
+    blocking(move || {
+        let chosen = app.dialog().file().set_title("Copy the PDFs to…").blocking_pick_folder();
+        let Some(folder) = chosen.and_then(|p| p.into_path().ok()) else { return Ok(None) };
+        browsers.copy_pdfs(&library, &dir, &ids, &folder).map(Some)
+    })
+    .await
+}
+
+/// Runs `work` (disk, keychain, a dialog, the file manager) on Tokio's blocking threads, so
+/// it holds neither the main thread nor one of the runtime's few workers.
+async fn blocking<T: Send + 'static>(work: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
+    tauri::async_runtime::spawn_blocking(work)
+        .await
+        .map_err(|e| CommandError::new(ErrorCode::Engine(EngineErrorCode::IoError), format!("A background task failed: {e}")))?
+}
+
+fn watcher(channel: Channel<JobView>) -> Watcher {
+    Arc::new(move |view| {
+        // A closed window drops its channel; the job runs on regardless.
+        let _ = channel.send(view);
+    })
+}
+
+fn open_failed(error: tauri_plugin_opener::Error) -> CommandError {
+    CommandError::new(AppErrorCode::OpenFailed, format!("Could not open the file manager or default app: {error}"))
+}
