@@ -17,7 +17,7 @@ use crate::workspace::DemoWorkspace;
 
 /// The built-in profile that talks to the embedded demo sandbox. A saved profile cannot take
 /// this name.
-pub const DEMO_PROFILE: &str = "demo";
+pub use export_engine::DEMO_PROFILE;
 
 /// A profile as listed: never with its key, only whether one is stored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
@@ -166,16 +166,7 @@ impl Accounts {
 }
 
 fn parse_input(input: &ProfileInput) -> Result<(String, ServerUrl, Option<ApiKey>), CommandError> {
-    let name = input.name.trim();
-    if name.is_empty() {
-        return Err(invalid("Give the profile a name, such as \"work\".").on_field("name"));
-    }
-    if name.eq_ignore_ascii_case(DEMO_PROFILE) {
-        return Err(invalid("\"demo\" is the built-in demo workspace; choose another name.").on_field("name"));
-    }
-    if name.chars().any(char::is_control) || name.len() > 64 {
-        return Err(invalid("A profile name is at most 64 characters, without control characters.").on_field("name"));
-    }
+    let name = export_engine::profile_name(&input.name).map_err(|e| invalid(&e.to_string()).on_field("name"))?;
     let server = match input.server.trim() {
         "" => DEFAULT_SERVER,
         text => text,

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use annolab_api::{ApiKey, Client, DEFAULT_SERVER, ServerUrl, Storage};
 use annolab_sandbox::{Sandbox, SandboxConfig};
 use clap::{Args, Parser, Subcommand};
-use export_engine::{Engine, EngineError, ExportInput, ExportRequest, FailureKind, JobRecord, Keychain, Library, Profile, Profiles, resolve_key};
+use export_engine::{DEMO_PROFILE, Engine, EngineError, ExportInput, ExportRequest, FailureKind, JobRecord, Keychain, Library, Profile, Profiles, resolve_key};
 use tokio_util::sync::CancellationToken;
 
 use crate::output::{Failure, Output};
@@ -166,7 +166,7 @@ async fn session(cli: &Cli, demo: bool, profile_override: Option<&str>, server_o
         let sandbox = Sandbox::start(SandboxConfig::demo()).await.map_err(|e| Failure::local(e.to_string()))?;
         let client = Client::new(ServerUrl::parse(&sandbox.api_url())?, ApiKey::new(sandbox.key())?)?;
         let engine = Engine::new(client, Storage::new()?, library);
-        return Ok(Session { engine, profile: "demo".to_owned(), _sandbox: Some(sandbox) });
+        return Ok(Session { engine, profile: DEMO_PROFILE.to_owned(), _sandbox: Some(sandbox) });
     }
     let profiles = Profiles::new(&config_dir(cli)?);
     let name = match profile_override.or(cli.profile.as_deref()) {
@@ -203,6 +203,8 @@ async fn login(cli: &Cli, output: &Output) -> Result<(), Failure> {
         Some(name) => name.clone(),
         None => profiles.default_name()?,
     };
+    // The app's rules: a profile the app could not show (named "demo", empty, too long) is refused.
+    let name = export_engine::profile_name(&name)?.to_owned();
     let server = cli.server.clone().or(profiles.get(&name)?.map(|p| p.server)).unwrap_or_else(|| DEFAULT_SERVER.to_owned());
     let server = ServerUrl::parse(&server)?;
     let key = read_key()?;
@@ -277,7 +279,7 @@ async fn resume(cli: &Cli, id: Option<&str>, output: &Output) -> Result<(), Fail
         if !job.resumable() {
             return Err(Failure::usage(format!("Job {} is {} and cannot be resumed.", job.id, job.state.as_str())));
         }
-        let demo = job.profile.as_deref() == Some("demo");
+        let demo = job.profile.as_deref() == Some(DEMO_PROFILE);
         let session = if demo {
             // The demo server of the interrupted run is gone; a new one serves the same,
             // deterministic export, so the job asks again and keeps what it had downloaded.

@@ -99,6 +99,21 @@ fn the_demo_exports_with_and_without_files() {
     assert_eq!(stdout(&run(list)).lines().count(), 2);
 }
 
+/// The app cannot show a profile named "demo" (its built-in workspace) or one of 200 characters:
+/// `login` refuses them as the app's profile form does, before asking for a key.
+#[test]
+fn login_refuses_a_profile_name_the_app_would_refuse() {
+    let home = Home::offline();
+    for name in ["demo", "Demo", &"x".repeat(200)] {
+        let mut login = home.cli();
+        login.args(["--profile", name, "login"]);
+        let output = run(login);
+        assert_eq!(output.status.code(), Some(2), "{name}: {}", stderr(&output));
+        assert!(stderr(&output).contains("demo workspace") || stderr(&output).contains("at most 64 characters"), "{}", stderr(&output));
+    }
+    assert!(!home.dir.path().join("config/profiles.json").exists(), "no profile was saved");
+}
+
 /// `annolab-export --json export … | head -1`: the reader leaves after one line. The export
 /// still finishes, and nothing panics over the closed pipe.
 #[test]

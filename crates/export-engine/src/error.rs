@@ -61,6 +61,8 @@ pub enum EngineError {
     KeychainUnavailable { reason: String },
     #[error("The keychain is locked ({reason}). Unlock it and try again ({KEYCHAIN_UNLOCK}), or set ANNOLAB_API_KEY.")]
     KeychainLocked { reason: String },
+    #[error("{reason}")]
+    InvalidProfileName { reason: String },
     #[error("There is no profile {name:?}. `annolab-export profiles` lists them; `annolab-export login --profile {name}` creates it.")]
     ProfileNotFound { name: String },
     #[error("No API key is stored for profile {profile:?}. Run `annolab-export login --profile {profile}`, or set ANNOLAB_API_KEY.")]
@@ -127,7 +129,7 @@ impl EngineError {
             EngineError::BadArchive { .. } | EngineError::ArchiveTooLarge { .. } | EngineError::ZipBomb { .. } => FailureKind::BadArchive,
             EngineError::Cancelled => FailureKind::Cancelled,
             EngineError::KeychainUnavailable { .. } | EngineError::KeychainLocked { .. } | EngineError::NoKey { .. } => FailureKind::Auth,
-            EngineError::ProfileNotFound { .. } => FailureKind::Usage,
+            EngineError::ProfileNotFound { .. } | EngineError::InvalidProfileName { .. } => FailureKind::Usage,
             EngineError::NotEnoughSpace { .. }
             | EngineError::Io { .. }
             | EngineError::Index(_)
@@ -165,6 +167,7 @@ impl EngineError {
             EngineError::KeychainUnavailable { .. } => EngineErrorCode::KeychainUnavailable,
             EngineError::KeychainLocked { .. } => EngineErrorCode::KeychainLocked,
             EngineError::ProfileNotFound { .. } => EngineErrorCode::ProfileNotFound,
+            EngineError::InvalidProfileName { .. } => EngineErrorCode::InvalidProfileName,
             EngineError::NoKey { .. } => EngineErrorCode::NoKey,
         };
         ErrorCode::Engine(own)
@@ -225,6 +228,7 @@ pub enum EngineErrorCode {
     KeychainUnavailable,
     KeychainLocked,
     ProfileNotFound,
+    InvalidProfileName,
     NoKey,
     /// A code this version does not know (a job record written by a newer one), as front ends
     /// read it back.
@@ -257,6 +261,7 @@ impl EngineErrorCode {
             EngineErrorCode::KeychainUnavailable => "keychain_unavailable",
             EngineErrorCode::KeychainLocked => "keychain_locked",
             EngineErrorCode::ProfileNotFound => "profile_not_found",
+            EngineErrorCode::InvalidProfileName => "invalid_profile_name",
             EngineErrorCode::NoKey => "no_key",
             EngineErrorCode::Unknown => "unknown",
         }

@@ -30,6 +30,6 @@ pub use job::{JobRecord, JobState, JobStore};
 pub use library::{Library, LibraryEntry};
 pub use manifest::{Manifest, Problem, ProblemKind};
 pub use pipeline::{Engine, Finished};
-pub use profiles::{Keychain, Profile, Profiles, resolve_key};
+pub use profiles::{DEMO_PROFILE, Keychain, Profile, Profiles, profile_name, resolve_key};
 pub use progress::{Phase, Progress, ProgressSink};
 pub use request::{ExportInput, ExportRequest, RequestError, TagFilter};

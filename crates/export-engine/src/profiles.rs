@@ -13,6 +13,25 @@ use crate::fsutil::write_json_atomic;
 pub const KEY_ENV: &str = "ANNOLAB_API_KEY";
 const KEYCHAIN_SERVICE: &str = "ai.annolab.exporter";
 pub const DEFAULT_PROFILE: &str = "default";
+/// The built-in demo workspace's profile: no saved server, no key, in the app and the CLI.
+pub const DEMO_PROFILE: &str = "demo";
+
+/// `name` as a profile name both front ends accept: trimmed, not empty, not the demo's, at most
+/// 64 characters without control characters.
+pub fn profile_name(name: &str) -> Result<&str, EngineError> {
+    let name = name.trim();
+    let refuse = |reason: &str| Err(EngineError::InvalidProfileName { reason: reason.to_owned() });
+    if name.is_empty() {
+        return refuse("Give the profile a name, such as \"work\".");
+    }
+    if name.eq_ignore_ascii_case(DEMO_PROFILE) {
+        return refuse("\"demo\" is the built-in demo workspace; choose another name.");
+    }
+    if name.chars().any(char::is_control) || name.chars().count() > 64 {
+        return refuse("A profile name is at most 64 characters, without control characters.");
+    }
+    Ok(name)
+}
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Profile {

@@ -4,4 +4,4 @@
  * The engine's own codes, one per [`EngineError`] variant that is not the API client's. Add
  * codes, never rename one: the UI and job records depend on the spelling.
  */
-export type EngineErrorCode = "invalid_request" | "export_errored" | "unexpected_response" | "bad_archive" | "archive_too_large" | "zip_bomb" | "not_enough_space" | "io_error" | "index_error" | "corrupt_state" | "export_changed" | "destination_not_empty" | "job_not_found" | "job_busy" | "instrument_not_found" | "no_pdf" | "nothing_to_merge" | "unreadable_pdf" | "file_in_use" | "cancelled" | "keychain_unavailable" | "keychain_locked" | "profile_not_found" | "no_key" | "unknown";
+export type EngineErrorCode = "invalid_request" | "export_errored" | "unexpected_response" | "bad_archive" | "archive_too_large" | "zip_bomb" | "not_enough_space" | "io_error" | "index_error" | "corrupt_state" | "export_changed" | "destination_not_empty" | "job_not_found" | "job_busy" | "instrument_not_found" | "no_pdf" | "nothing_to_merge" | "unreadable_pdf" | "file_in_use" | "cancelled" | "keychain_unavailable" | "keychain_locked" | "profile_not_found" | "invalid_profile_name" | "no_key" | "unknown";
