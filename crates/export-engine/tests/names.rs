@@ -125,8 +125,12 @@ async fn a_pdf_whose_name_the_disk_hands_back_in_nfd_is_still_found() {
     let id = pdf_instrument_id(&nfc).unwrap();
     let browser = Browser::open(&out).unwrap();
     let path = &browser.pdf_paths(&[id]).unwrap()[0];
-    assert_eq!(path.file_name().unwrap().to_str().unwrap(), nfd);
-    assert!(path.is_file());
+    assert!(path.is_file(), "{}", path.display());
+    // Where names are compared as stored (ext4, NTFS), only the NFD name is there, found by
+    // looking; APFS compares normalisation-insensitively and finds the NFC name directly.
+    if !cfg!(target_os = "macos") {
+        assert_eq!(path.file_name().unwrap().to_str().unwrap(), nfd);
+    }
     assert!(Path::new(&browser.details(id).unwrap().pdf.unwrap()).is_file());
 }
 
