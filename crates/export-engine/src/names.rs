@@ -108,7 +108,7 @@ impl Placement {
     /// so its parts are joined with `_` into one name in `pdfs/`, as a server that cleans its
     /// names would have sent it.
     pub fn file(&mut self, entry: &Path) -> String {
-        let mut parts: Vec<String> = entry.components().map(|c| c.as_os_str().to_string_lossy().nfc().collect()).collect();
+        let mut parts = nfc_parts(entry);
         if parts.len() > 2 && parts[0] == PDFS && parts.last().is_some_and(|name| crate::extract::pdf_instrument_id(name).is_some()) {
             let name = parts[1..].join("_");
             parts = vec![PDFS.to_owned(), name];
@@ -120,7 +120,7 @@ impl Placement {
 
     /// The relative path at which the entry folder `entry` is made.
     pub fn folder_path(&mut self, entry: &Path) -> String {
-        let parts: Vec<String> = entry.components().map(|c| c.as_os_str().to_string_lossy().nfc().collect()).collect();
+        let parts = nfc_parts(entry);
         self.folder(&parts)
     }
 
@@ -135,17 +135,17 @@ impl Placement {
             let (stem, tail) = split_tail(&parts[depth - 1]);
             let stem = clean(stem);
             let mut n = 1;
-            let given = loop {
+            let (given, key) = loop {
                 let suffix = if n == 1 { String::new() } else { format!(" ({n})") };
-                let name = build(&stem, tail, &suffix, MAX_NAME_CHARS);
-                let path = join_name(&placed, &name);
+                let path = join_name(&placed, &build(&stem, tail, &suffix, MAX_NAME_CHARS));
+                let key = fold(&path);
                 // A folder may share its path with another folder (they merge), never with a file.
-                if !self.files.contains(&fold(&path)) {
-                    break path;
+                if !self.files.contains(&key) {
+                    break (path, key);
                 }
                 n += 1;
             };
-            self.folders.insert(fold(&given));
+            self.folders.insert(key);
             self.given.insert(sent, given.clone());
             placed = given;
         }
@@ -171,6 +171,11 @@ impl Placement {
             n += 1;
         }
     }
+}
+
+/// An entry path's parts, each in NFC.
+fn nfc_parts(entry: &Path) -> Vec<String> {
+    entry.components().map(|c| c.as_os_str().to_string_lossy().nfc().collect()).collect()
 }
 
 /// `relative` (`/`-separated) inside `dir`, joined part by part: Windows' extended-length paths
