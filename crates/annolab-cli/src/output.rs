@@ -36,8 +36,35 @@ pub fn line(stream: &mut dyn Write, args: std::fmt::Arguments) {
 #[derive(Debug)]
 pub struct Failure {
     pub kind: FailureKind,
-    pub code: &'static str,
+    pub code: FailureCode,
     pub message: String,
+}
+
+/// The stable code of a failure: the libraries' (engine, API client, workspace), or the CLI's
+/// own for what only a command line meets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailureCode {
+    Library(annolab_workspace::Code),
+    Cli(CliErrorCode),
+}
+
+/// The CLI's own codes. Add codes; never rename one, since scripts read `--json` output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CliErrorCode {
+    /// A flag or argument the CLI cannot use (no library or config folder, an unreadable key).
+    Usage,
+    /// The CLI could not start (no async runtime) or the demo could not run here.
+    Local,
+}
+
+impl FailureCode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FailureCode::Library(code) => code.as_str(),
+            FailureCode::Cli(CliErrorCode::Usage) => "usage",
+            FailureCode::Cli(CliErrorCode::Local) => "local",
+        }
+    }
 }
 
 pub struct Output {
@@ -52,7 +79,7 @@ impl Output {
 
     pub fn fail(&self, failure: &Failure) -> ExitCode {
         if self.json {
-            out!("{}", json!({"result": "error", "code": failure.code, "message": failure.message}));
+            out!("{}", json!({"result": "error", "code": failure.code.as_str(), "message": failure.message}));
         } else {
             say!("error: {}", failure.message);
         }

@@ -146,6 +146,7 @@ pub struct Sandbox {
     key: String,
     project: ProjectInfo,
     faults: Arc<Faults>,
+    jobs: Arc<jobs::Jobs>,
     stop: CancellationToken,
     servers: Vec<JoinHandle<()>>,
     // Held for its Drop: removes the archives folder when the sandbox goes away.
@@ -197,10 +198,10 @@ impl Sandbox {
             url_ttl: config.url_ttl,
             scan_bytes_per_page: config.scan_bytes_per_page,
         });
-        let storage = storage::router(storage::StorageState { jobs, signer, faults: Arc::clone(&faults) });
+        let storage = storage::router(storage::StorageState { jobs: Arc::clone(&jobs), signer, faults: Arc::clone(&faults) });
         let stop = CancellationToken::new();
         let servers = vec![serve(api_listener, api, stop.clone()), serve(storage_listener, storage, stop.clone())];
-        Ok(Sandbox { api_url, storage_url, key, project: info, faults, stop, servers, _scratch: scratch })
+        Ok(Sandbox { api_url, storage_url, key, project: info, faults, jobs, stop, servers, _scratch: scratch })
     }
 
     /// Where the API listens, e.g. `http://127.0.0.1:41234` (the public URL, if configured, only
@@ -221,6 +222,13 @@ impl Sandbox {
 
     pub fn project(&self) -> &ProjectInfo {
         &self.project
+    }
+
+    /// Whether export job `id` is known here: asked in this run, or finished in an earlier run
+    /// with the same data folder (its archive is served again). A client resuming a job after a
+    /// restart asks this to know whether to keep polling it or to request the export again.
+    pub fn knows_job(&self, id: u64) -> bool {
+        self.jobs.get(id).is_some()
     }
 
     /// The live fault switches, for tests that inject failures mid-run.
