@@ -381,3 +381,32 @@ async fn ctrl_c_cancels_and_leaves_no_temporary_files() {
     let work = home.library().join(".work");
     assert!(!work.exists() || std::fs::read_dir(&work).unwrap().next().is_none(), "temporary files remain");
 }
+
+/// The app's "Change folder…" writes `libraryRoot` into settings.json; the CLI, without
+/// `--library`, exports into and lists that folder, so both front ends see the same exports.
+#[test]
+fn without_library_the_cli_uses_the_folder_chosen_in_the_app() {
+    let home = Home::offline();
+    let chosen = home.dir.path().join("moved library");
+    std::fs::create_dir_all(home.dir.path().join("config")).unwrap();
+    std::fs::write(home.dir.path().join("config/settings.json"), serde_json::to_vec(&serde_json::json!({"libraryRoot": chosen})).unwrap()).unwrap();
+    let without_flag = |args: &[&str]| {
+        let mut command = home.cli();
+        command.env_remove("ANNOLAB_EXPORT_LIBRARY").args(args);
+        run(command)
+    };
+
+    let exported = without_flag(&["--demo", "export", "--owner", OWNER, "--project", PROJECT, "--no-files"]);
+    assert!(exported.status.success(), "{}", stderr(&exported));
+    assert!(chosen.join(".jobs").is_dir(), "the job is recorded in the chosen library");
+    assert!(!home.library().exists(), "nothing in the folder the flag would have named");
+
+    let listed = without_flag(&["--json", "list"]);
+    assert!(stdout(&listed).contains(PROJECT), "{}", stdout(&listed));
+    let elsewhere = run({
+        let mut c = home.cli();
+        c.args(["--json", "list"]);
+        c
+    });
+    assert!(!stdout(&elsewhere).contains(PROJECT), "--library still wins: {}", stdout(&elsewhere));
+}
