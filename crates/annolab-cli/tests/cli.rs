@@ -410,3 +410,64 @@ fn without_library_the_cli_uses_the_folder_chosen_in_the_app() {
     });
     assert!(!stdout(&elsewhere).contains(PROJECT), "--library still wins: {}", stdout(&elsewhere));
 }
+
+/// A small tmpfs for full-disk tests; `None` (and a note on stderr) where mounting is not
+/// allowed, as on a developer's machine without root. CI runs as root.
+struct SmallDisk {
+    dir: tempfile::TempDir,
+}
+
+impl SmallDisk {
+    fn mount(size: &str) -> Option<SmallDisk> {
+        let dir = tempfile::tempdir().unwrap();
+        let mounted = Command::new("mount").args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"]).arg(dir.path()).status();
+        match mounted {
+            Ok(status) if status.success() => Some(SmallDisk { dir }),
+            _ => {
+                eprintln!("skipped: cannot mount a tmpfs here (needs root)");
+                None
+            }
+        }
+    }
+
+    fn grow(&self, size: &str) {
+        let status = Command::new("mount").args(["-o", &format!("remount,size={size}")]).arg(self.dir.path()).status().unwrap();
+        assert!(status.success());
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(self.dir.path()).status();
+    }
+}
+
+/// A library on a full disk: exit 9 with the folder, what is needed and what is free; nothing
+/// published; the library still lists; and `resume` finishes once there is room.
+#[test]
+fn a_full_disk_fails_clearly_publishes_nothing_and_resumes_once_there_is_room() {
+    let Some(disk) = SmallDisk::mount("3m") else { return };
+    let home = Home::offline();
+    let library = disk.dir.path().join("library");
+    let cli = |args: &[&str]| {
+        let mut command = home.cli();
+        command.env("ANNOLAB_EXPORT_LIBRARY", &library).args(args);
+        run(command)
+    };
+
+    let failed = cli(&["--demo", "export", "--owner", OWNER, "--project", PROJECT]);
+    assert_eq!(failed.status.code(), Some(9), "{}", stderr(&failed));
+    let message = stderr(&failed);
+    assert!(message.contains("Not enough free disk space") && message.contains(&library.display().to_string()), "{message}");
+    assert!(message.contains("needs about") && message.contains("are free") && message.contains("resume"), "{message}");
+    let published: Vec<_> = std::fs::read_dir(&library).unwrap().flatten().map(|e| e.file_name()).filter(|n| !n.to_string_lossy().starts_with('.')).collect();
+    assert!(published.is_empty(), "nothing is published on a full disk: {published:?}");
+    let listed = cli(&["list"]);
+    assert!(listed.status.success(), "the library still reads: {}", stderr(&listed));
+
+    disk.grow("64m");
+    let resumed = cli(&["resume"]);
+    assert!(resumed.status.success(), "{}", stderr(&resumed));
+    let listed = cli(&["--json", "list"]);
+    assert!(stdout(&listed).contains(PROJECT), "{}", stdout(&listed));
+}

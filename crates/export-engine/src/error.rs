@@ -41,7 +41,9 @@ pub enum EngineError {
     ArchiveTooLarge { bytes: u64, limit: u64 },
     #[error("The archive entry {entry:?} expands {ratio} times its packed size, like a zip bomb; refusing to extract it.")]
     ZipBomb { entry: String, ratio: u64 },
-    #[error("Not enough free disk space in {path:?}: the export needs {needed} bytes, {available} are free. Free some space or choose another library folder.")]
+    #[error(
+        "Not enough free disk space in {path:?}: the export needs about {needed} bytes there, {available} are free. Free some space or choose another library folder, then resume the export (`annolab-export resume`, or Retry in the app)."
+    )]
     NotEnoughSpace { needed: u64, available: u64, path: PathBuf },
     #[error("{context}: {source}")]
     Io {
