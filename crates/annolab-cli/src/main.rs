@@ -1,6 +1,8 @@
 //! `annolab-export`: the command-line front end over the export engine.
 
+#[macro_use]
 mod output;
+mod diff;
 
 use std::io::{BufRead, IsTerminal};
 use std::path::PathBuf;
@@ -17,7 +19,8 @@ use crate::output::{Failure, Output};
 
 const EXIT_CODES: &str = "\
 Exit codes:
-  0  success
+  0  success (diff --exit-code: the exports are the same)
+  1  diff --exit-code: the exports differ
   2  usage: a bad flag, a missing owner or project, an unknown job or profile
   3  auth: the key was rejected (401/403), or no key or keychain is available
   4  not found: the project or job does not exist on the server
@@ -38,6 +41,10 @@ struct Cli {
     /// Use an embedded demo workspace (no account, no network).
     #[arg(long, global = true)]
     demo: bool,
+    /// With --demo: the demo project this many weeks later (instruments added, edited and
+    /// removed, the same on every run), to see what `diff` shows.
+    #[arg(long, global = true, default_value_t = 0, value_name = "N", value_parser = clap::value_parser!(u32).range(0..=i64::from(annolab_sandbox::later::MAX_WEEKS)))]
+    demo_week: u32,
     /// The profile to use (default: the default profile).
     #[arg(long, global = true, env = "ANNOLAB_PROFILE")]
     profile: Option<String>,
@@ -80,6 +87,8 @@ enum Command {
         #[arg(long, default_value_t = 50)]
         limit: usize,
     },
+    /// What changed between two exports of one project (each a folder, folder name or job id).
+    Diff(diff::DiffArgs),
 }
 
 #[derive(Debug, Args)]
@@ -120,13 +129,14 @@ fn main() -> ExitCode {
         Err(e) => return output.fail(&Failure::local(format!("could not start: {e}"))),
     };
     match runtime.block_on(run(&cli, &output)) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(failure) => output.fail(&failure),
     }
 }
 
-async fn run(cli: &Cli, output: &Output) -> Result<(), Failure> {
+async fn run(cli: &Cli, output: &Output) -> Result<ExitCode, Failure> {
     match &cli.command {
+        Command::Diff(args) => return diff::run(&library(cli)?, args, output),
         Command::Login => login(cli, output).await,
         Command::Logout => logout(cli, output),
         Command::Profiles => profiles(cli, output),
@@ -149,7 +159,8 @@ async fn run(cli: &Cli, output: &Output) -> Result<(), Failure> {
             output.hits(&export_engine::browse::Browser::open(&entry.dir)?.search(query, *limit as u64)?);
             Ok(())
         }
-    }
+    }?;
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Where the commands point: a server, a key and the library, plus the demo sandbox if any.
@@ -163,7 +174,7 @@ struct Session {
 async fn session(cli: &Cli, demo: bool, profile_override: Option<&str>, server_override: Option<&str>) -> Result<Session, Failure> {
     let library = library(cli)?;
     if demo {
-        let sandbox = Sandbox::start(SandboxConfig::demo()).await.map_err(|e| Failure::local(e.to_string()))?;
+        let sandbox = Sandbox::start(SandboxConfig { week: cli.demo_week, ..SandboxConfig::demo() }).await.map_err(|e| Failure::local(e.to_string()))?;
         let client = Client::new(ServerUrl::parse(&sandbox.api_url())?, ApiKey::new(sandbox.key())?)?;
         let engine = Engine::new(client, Storage::new()?, library);
         return Ok(Session { engine, profile: DEMO_PROFILE.to_owned(), _sandbox: Some(sandbox) });
@@ -308,7 +319,8 @@ async fn drive(session: &Session, job: JobRecord, output: &Output) -> Result<(),
     let result = session.engine.run(job, reporter.clone(), cancel).await;
     reporter.finish();
     let finished = result?;
-    output.finished(&finished);
+    let entry = export_engine::LibraryEntry { dir: finished.dir.clone(), manifest: finished.manifest.clone() };
+    output.finished(&finished, diff::since_last(session.engine.library(), &entry, output).as_deref());
     Ok(())
 }
 
