@@ -43,6 +43,7 @@ pub fn run() {
                 data_dir: handle.path().app_local_data_dir().ok().map(|dir| dir.join("demo-server")),
                 faults: DemoOptions::faults_from_env(),
                 instruments: DemoOptions::instruments_from_env(),
+                ..DemoOptions::default()
             };
             tauri::async_runtime::spawn(async move {
                 demo.start_demo(options).await;

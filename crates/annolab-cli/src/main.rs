@@ -1,6 +1,8 @@
 //! `annolab-export`: the command-line front end over the export engine.
 
+#[macro_use]
 mod output;
+mod diff;
 
 use std::io::{BufRead, IsTerminal};
 use std::path::PathBuf;
@@ -17,7 +19,8 @@ use crate::output::{CliErrorCode, Failure, FailureCode, Output};
 
 const EXIT_CODES: &str = "\
 Exit codes:
-  0  success
+  0  success (diff --exit-code: the exports are the same)
+  1  diff --exit-code: the exports differ
   2  usage: a bad flag, a missing owner or project, an unknown job or profile
   3  auth: the key was rejected (401/403), or no key or keychain is available
   4  not found: the project or job does not exist on the server
@@ -38,6 +41,10 @@ struct Cli {
     /// Use an embedded demo workspace (no account, no network).
     #[arg(long, global = true)]
     demo: bool,
+    /// With --demo: the demo project this many weeks later (instruments added, edited and
+    /// removed, the same on every run), to see what `diff` shows.
+    #[arg(long, global = true, default_value_t = 0, value_name = "N", value_parser = clap::value_parser!(u32).range(0..=i64::from(annolab_workspace::demo::MAX_WEEKS)))]
+    demo_week: u32,
     /// The profile to use (default: the default profile).
     #[arg(long, global = true, env = "ANNOLAB_PROFILE")]
     profile: Option<String>,
@@ -80,6 +87,8 @@ enum Command {
         #[arg(long, default_value_t = 50)]
         limit: usize,
     },
+    /// What changed between two exports of one project (each a folder, folder name or job id).
+    Diff(diff::DiffArgs),
 }
 
 #[derive(Debug, Args)]
@@ -120,13 +129,14 @@ fn main() -> ExitCode {
         Err(e) => return output.fail(&Failure::local(format!("could not start: {e}"))),
     };
     match runtime.block_on(run(&cli, &output)) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(failure) => output.fail(&failure),
     }
 }
 
-async fn run(cli: &Cli, output: &Output) -> Result<(), Failure> {
+async fn run(cli: &Cli, output: &Output) -> Result<ExitCode, Failure> {
     match &cli.command {
+        Command::Diff(args) => return diff::run(&library(cli)?, args, output),
         Command::Login => login(cli, output).await,
         Command::Logout => logout(cli, output),
         Command::Profiles => profiles(cli, output),
@@ -149,7 +159,8 @@ async fn run(cli: &Cli, output: &Output) -> Result<(), Failure> {
             output.hits(&export_engine::browse::Browser::open(&entry.dir)?.search(query, *limit as u64)?);
             Ok(())
         }
-    }
+    }?;
+    Ok(ExitCode::SUCCESS)
 }
 
 /// The workspace the commands work in: the app's profiles, settings and library (so the CLI
@@ -178,9 +189,9 @@ fn profile_name(cli: &Cli) -> Result<String, Failure> {
 }
 
 /// Starts the embedded demo server when `profile` is the demo's; it lives as long as the workspace.
-async fn start_demo_if(workspace: &Workspace, profile: &str) {
+async fn start_demo_if(cli: &Cli, workspace: &Workspace, profile: &str) {
     if profile == DEMO_PROFILE {
-        workspace.demo.start_demo(DemoOptions::default()).await;
+        workspace.demo.start_demo(DemoOptions { week: cli.demo_week, ..DemoOptions::default() }).await;
     }
 }
 
@@ -256,7 +267,7 @@ async fn export(cli: &Cli, args: &ExportArgs, output: &Output) -> Result<(), Fai
     .map_err(EngineError::from)?;
     let workspace = workspace(cli)?;
     let profile = profile_name(cli)?;
-    start_demo_if(&workspace, &profile).await;
+    start_demo_if(cli, &workspace, &profile).await;
     let engine = workspace.accounts.engine(&profile, cli.server.as_deref()).await?;
     let job = engine.create_job(request, args.out.clone(), Some(profile))?;
     drive(&engine, job, output).await
@@ -277,7 +288,7 @@ async fn resume(cli: &Cli, id: Option<&str>, output: &Output) -> Result<(), Fail
         if !job.resumable() {
             return Err(Failure::usage(format!("Job {} is {} and cannot be resumed.", job.id, job.state.as_str())));
         }
-        start_demo_if(&workspace, job.profile.as_deref().unwrap_or(DEMO_PROFILE)).await;
+        start_demo_if(cli, &workspace, job.profile.as_deref().unwrap_or(DEMO_PROFILE)).await;
         let (engine, job) = workspace.accounts.engine_for_job(job).await?;
         drive(&engine, job, output).await?;
     }
@@ -298,7 +309,8 @@ async fn drive(engine: &Engine, job: JobRecord, output: &Output) -> Result<(), F
     let result = engine.run(job, reporter.clone(), cancel).await;
     reporter.finish();
     let finished = result?;
-    output.finished(&finished);
+    let entry = export_engine::LibraryEntry { dir: finished.dir.clone(), manifest: finished.manifest.clone() };
+    output.finished(&finished, diff::since_last(engine.library(), &entry, output).as_deref());
     Ok(())
 }
 

@@ -86,6 +86,10 @@ impl Output {
         ExitCode::from(exit_code(failure.kind))
     }
 
+    pub fn json(&self) -> bool {
+        self.json
+    }
+
     pub fn note(&self, message: &str) {
         if self.json {
             out!("{}", json!({"event": "notice", "message": message}));
@@ -109,15 +113,17 @@ impl Output {
         Reporter { json: self.json, bar, last_phase: Mutex::new(None) }
     }
 
-    pub fn finished(&self, finished: &Finished) {
+    /// `since` is the one-line diff against the previous export of the project, if there is one.
+    pub fn finished(&self, finished: &Finished, since: Option<&str>) {
         let m = &finished.manifest;
         if self.json {
-            out!(
-                "{}",
-                json!({"result": "ready", "dir": finished.dir, "jobId": m.job_id, "remoteJobId": m.remote_job_id,
+            let mut result = json!({"result": "ready", "dir": finished.dir, "jobId": m.job_id, "remoteJobId": m.remote_job_id,
                        "instruments": m.counts.instruments, "pdfs": m.counts.pdfs, "problems": m.counts.problems,
-                       "zipSha256": m.zip_sha256, "zipBytes": m.zip_bytes})
-            );
+                       "zipSha256": m.zip_sha256, "zipBytes": m.zip_bytes});
+            if let Some(since) = since {
+                result["sinceLast"] = json!(since);
+            }
+            out!("{result}");
             return;
         }
         say!(
@@ -127,6 +133,9 @@ impl Output {
             m.counts.problems,
             if m.counts.problems == 1 { "" } else { "s" }
         );
+        if let Some(since) = since {
+            say!("{since}");
+        }
         out!("{}", finished.dir.display());
     }
 

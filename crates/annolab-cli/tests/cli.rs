@@ -535,3 +535,123 @@ async fn killed_at_random_moments_then_resumed_always_ends_identical() {
     }
     eprintln!("crash points: {points}, clean run {span:?}, phases at the kill: {phases_hit:?}");
 }
+
+/// Two demo exports, the project as generated and one week later, in one library: their
+/// folders, in that order, and what the second export said on stderr.
+fn demo_week_exports(home: &Home) -> (PathBuf, PathBuf, String) {
+    let mut dirs = Vec::new();
+    let mut since = String::new();
+    for week in ["0", "1"] {
+        let mut export = home.cli();
+        export.args(["--demo", "--demo-week", week, "export", "--owner", OWNER, "--project", PROJECT]);
+        let output = run(export);
+        assert!(output.status.success(), "{}", stderr(&output));
+        dirs.push(PathBuf::from(stdout(&output).trim()));
+        since = stderr(&output);
+    }
+    (dirs.remove(0), dirs.remove(0), since)
+}
+
+/// What the sandbox changed between week 0 and week 1, from its own project: added, removed,
+/// and the ids in both whose JSON or PDF bytes differ.
+fn sandbox_changes(old: &Path, new: &Path) -> (Vec<u64>, Vec<u64>, Vec<u64>) {
+    use annolab_sandbox::project::Project;
+    let state = |week| -> std::collections::BTreeMap<u64, serde_json::Value> {
+        let project = Project::demo(annolab_sandbox::SourceSet::Generated { instruments: annolab_sandbox::DEMO_INSTRUMENTS }).with_week(week);
+        project.instruments().map(|(_, i)| (i.id, serde_json::to_value(&i).unwrap())).collect()
+    };
+    let (before, after) = (state(0), state(1));
+    let pdf = |dir: &Path, id: u64| -> Vec<u8> {
+        let suffix = format!("_{id}.pdf");
+        let file = std::fs::read_dir(dir.join("pdfs")).unwrap().map(|e| e.unwrap().path()).find(|p| p.to_string_lossy().ends_with(&suffix)).unwrap();
+        std::fs::read(file).unwrap()
+    };
+    let added = after.keys().filter(|id| !before.contains_key(id)).copied().collect();
+    let removed = before.keys().filter(|id| !after.contains_key(id)).copied().collect();
+    let changed = before.iter().filter(|(id, i)| after.get(id).is_some_and(|a| a != *i || pdf(old, **id) != pdf(new, **id))).map(|(id, _)| *id).collect();
+    (added, removed, changed)
+}
+
+#[test]
+fn diff_reports_exactly_what_the_sandbox_changed_in_a_week_in_every_output_form() {
+    let home = Home::offline();
+    let (old, new, export_stderr) = demo_week_exports(&home);
+    let (added, removed, changed) = sandbox_changes(&old, &new);
+    assert!(!added.is_empty() && !removed.is_empty() && !changed.is_empty());
+    let line = format!("+{} new, \u{2212}{} gone, {} changed", added.len(), removed.len(), changed.len());
+    assert!(export_stderr.contains(&line), "the export ends with the line against the previous one: {export_stderr}");
+    // Every demo sandbox numbers its jobs alike, so the older side is named by its folder's name.
+    let old_name = old.file_name().unwrap().to_str().unwrap().to_owned();
+
+    // --json, before and after the command: the last line is the result.
+    for args in [vec!["--json", "diff", &old_name, new.to_str().unwrap()], vec!["diff", old.to_str().unwrap(), new.to_str().unwrap(), "--json"]] {
+        let mut diff = home.cli();
+        diff.args(&args);
+        let output = run(diff);
+        assert!(output.status.success(), "{}", stderr(&output));
+        let result: serde_json::Value = serde_json::from_str(stdout(&output).lines().last().unwrap()).unwrap();
+        let ids = |key: &str| -> Vec<u64> { result[key].as_array().unwrap().iter().map(|v| v.as_u64().unwrap()).collect() };
+        assert_eq!(ids("added"), added);
+        assert_eq!(ids("removed"), removed);
+        let changed_ids: Vec<u64> = result["changed"].as_array().unwrap().iter().map(|c| c["id"].as_u64().unwrap()).collect();
+        assert_eq!(changed_ids, changed);
+        let fields: std::collections::BTreeSet<&str> =
+            result["changed"].as_array().unwrap().iter().flat_map(|c| c["fields"].as_object().unwrap().keys().map(String::as_str)).collect();
+        for field in ["type", "pages", "attributes", "review"] {
+            assert!(fields.contains(field), "{field} in {fields:?}");
+        }
+        let one = &result["changed"][0];
+        assert!(one["pdfChanged"].is_boolean() && one["fields"].as_object().unwrap().values().all(|f| f.get("before").is_some() && f.get("after").is_some()));
+        assert_eq!(result["sameRequest"], true);
+    }
+
+    // Human: the summary first, then a table with a line per difference.
+    let mut diff = home.cli();
+    diff.args(["diff", old.to_str().unwrap(), new.to_str().unwrap()]);
+    let output = run(diff);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = stdout(&output);
+    assert!(text.lines().next().unwrap().ends_with(&line), "{text}");
+    assert!(text.lines().any(|l| l.starts_with(&format!("{:<10}  added", added[0]))), "{text}");
+    assert!(text.lines().any(|l| l.starts_with(&format!("{:<10}  removed", removed[0]))), "{text}");
+
+    // --csv: a row per added and removed instrument, at least one per changed one.
+    let csv = home.dir.path().join("changes.csv");
+    let mut diff = home.cli();
+    diff.args(["diff", old.to_str().unwrap(), new.to_str().unwrap(), "--csv", csv.to_str().unwrap()]);
+    assert!(run(diff).status.success());
+    let rows = std::fs::read_to_string(&csv).unwrap();
+    let kinds: Vec<(u64, String)> = rows
+        .trim_start_matches('\u{feff}')
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let mut parts = l.split(',');
+            (parts.next().unwrap().parse().unwrap(), parts.next().unwrap().to_owned())
+        })
+        .collect();
+    assert_eq!(kinds.iter().filter(|(_, k)| k == "added").count(), added.len());
+    assert_eq!(kinds.iter().filter(|(_, k)| k == "removed").count(), removed.len());
+    let csv_changed: std::collections::BTreeSet<u64> = kinds.iter().filter(|(_, k)| k == "changed").map(|(id, _)| *id).collect();
+    assert_eq!(csv_changed.into_iter().collect::<Vec<_>>(), changed);
+
+    // --exit-code: 1 when they differ, 0 for an export against itself.
+    let mut differ = home.cli();
+    differ.args(["diff", old.to_str().unwrap(), new.to_str().unwrap(), "--exit-code"]);
+    assert_eq!(run(differ).status.code(), Some(1));
+    let mut same = home.cli();
+    same.args(["diff", new.to_str().unwrap(), new.to_str().unwrap(), "--exit-code"]);
+    let output = run(same);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(stdout(&output).contains("+0 new, \u{2212}0 gone, 0 changed"));
+}
+
+#[test]
+fn diff_of_something_that_is_not_an_export_says_what_to_give() {
+    let home = Home::offline();
+    let mut diff = home.cli();
+    diff.args(["diff", "nowhere", "job12"]);
+    let output = run(diff);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(stderr(&output).contains("\"nowhere\""), "{}", stderr(&output));
+}

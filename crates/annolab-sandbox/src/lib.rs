@@ -18,6 +18,7 @@ pub mod archive;
 pub mod faults;
 pub mod filter;
 mod jobs;
+pub mod later;
 pub mod pdf;
 pub mod project;
 pub mod request;
@@ -78,6 +79,9 @@ pub struct SandboxConfig {
     /// names exactly as given (as a server that never cleans its names would): empty for the
     /// demo's own types, whose entry names are made safe.
     pub type_names: Vec<String>,
+    /// Serve the project this many weeks later (0 to [`later::MAX_WEEKS`]): instruments added,
+    /// edited and removed deterministically, so that two exports show a diff.
+    pub week: u32,
 }
 
 impl SandboxConfig {
@@ -110,6 +114,7 @@ impl SandboxConfig {
             faults: Vec::new(),
             data_dir: None,
             type_names: Vec::new(),
+            week: 0,
         }
     }
 }
@@ -181,7 +186,7 @@ impl Sandbox {
         for fault in &config.faults {
             fault.apply(&faults);
         }
-        let project = Arc::new(Project::demo(config.sources.clone()).with_type_names(config.type_names.clone()));
+        let project = Arc::new(Project::demo(config.sources.clone()).with_type_names(config.type_names.clone()).with_week(config.week));
         let jobs = Arc::new(jobs::Jobs::new(archives, project.id));
         let signer = storage::Signer::new().map_err(|e| SandboxError::Random(e.to_string()))?;
         let info = ProjectInfo { owner: project.owner.clone(), name: project.name.clone(), instrument_count: project.instrument_count() };

@@ -22,7 +22,13 @@ pub struct DemoOptions {
     /// How many instruments the demo project has (`ANNOLAB_DEMO_INSTRUMENTS`, for trying the
     /// browser on a large export); the sandbox's default when `None`.
     pub instruments: Option<u64>,
+    /// The demo project this many weeks later (instruments added, edited and removed,
+    /// deterministically; up to [`MAX_WEEKS`]), to see what a diff shows.
+    pub week: u32,
 }
+
+/// The latest week the demo project can move to.
+pub use annolab_sandbox::later::MAX_WEEKS;
 
 impl DemoOptions {
     /// `ANNOLAB_DEMO_INSTRUMENTS`, when it is a whole number from 1 to 1,000,000.
@@ -73,7 +79,7 @@ impl DemoWorkspace {
 
     /// Starts the demo sandbox on loopback and records the outcome.
     pub async fn start_demo(&self, options: DemoOptions) {
-        let mut config = SandboxConfig { data_dir: options.data_dir, faults: options.faults, ..SandboxConfig::demo() };
+        let mut config = SandboxConfig { data_dir: options.data_dir, faults: options.faults, week: options.week, ..SandboxConfig::demo() };
         if let Some(instruments) = options.instruments {
             config.sources = annolab_sandbox::SourceSet::Generated { instruments };
         }

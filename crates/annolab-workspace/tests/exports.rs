@@ -23,7 +23,7 @@ async fn app_with_demo(faults: Vec<Fault>) -> App {
     let home = tempfile::tempdir().unwrap();
     let settings = Arc::new(Settings::load(&home.path().join("config"), home.path().join("library")));
     let demo = Arc::new(DemoWorkspace::new());
-    demo.start_demo(DemoOptions { data_dir: Some(home.path().join("demo-server")), faults, instruments: None }).await;
+    demo.start_demo(DemoOptions { data_dir: Some(home.path().join("demo-server")), faults, ..DemoOptions::default() }).await;
     let accounts = Arc::new(Accounts::new(Profiles::new(&home.path().join("config")), Arc::clone(&settings), Arc::clone(&demo)));
     let exports = Exports::new(Arc::clone(&accounts), Arc::new(|_: &JobView| {}));
     App { exports, accounts, demo, settings, _home: home }

@@ -74,7 +74,7 @@ impl Browser {
 
 /// A spreadsheet program runs a cell that begins with `=`, `+`, `-` or `@` as a formula, so such
 /// text (never a number) is prefixed with `'`, which it shows as plain text.
-fn cell(text: String) -> String {
+pub(crate) fn cell(text: String) -> String {
     if text.starts_with(['=', '+', '-', '@', '\t', '\r']) && text.parse::<f64>().is_err() { format!("'{text}") } else { text }
 }
 
