@@ -537,18 +537,24 @@ async fn killed_at_random_moments_then_resumed_always_ends_identical() {
 }
 
 /// Two demo exports, the project as generated and one week later, in one library: their
-/// folders, in that order, and what the second export said on stderr.
+/// folders, in that order, and the second one's `sinceLast`.
 fn demo_week_exports(home: &Home) -> (PathBuf, PathBuf, String) {
     let mut dirs = Vec::new();
-    let mut since = String::new();
-    for week in ["0", "1"] {
-        let mut export = home.cli();
-        export.args(["--demo", "--demo-week", week, "export", "--owner", OWNER, "--project", PROJECT]);
-        let output = run(export);
-        assert!(output.status.success(), "{}", stderr(&output));
-        dirs.push(PathBuf::from(stdout(&output).trim()));
-        since = stderr(&output);
-    }
+    let mut export = home.cli();
+    export.args(["--demo", "export", "--owner", OWNER, "--project", PROJECT]);
+    let output = run(export);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(!stderr(&output).contains("since"), "the first export has nothing to compare with: {}", stderr(&output));
+    dirs.push(PathBuf::from(stdout(&output).trim()));
+    // The second with --json: the line is a field of the final result, which stays one object.
+    let mut export = home.cli();
+    export.args(["--demo", "--demo-week", "1", "--json", "export", "--owner", OWNER, "--project", PROJECT]);
+    let output = run(export);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let result: serde_json::Value = serde_json::from_str(stdout(&output).lines().last().unwrap()).unwrap();
+    assert_eq!(result["result"], "ready");
+    dirs.push(PathBuf::from(result["dir"].as_str().unwrap()));
+    let since = result["sinceLast"].as_str().unwrap_or_default().to_owned();
     (dirs.remove(0), dirs.remove(0), since)
 }
 
@@ -575,11 +581,11 @@ fn sandbox_changes(old: &Path, new: &Path) -> (Vec<u64>, Vec<u64>, Vec<u64>) {
 #[test]
 fn diff_reports_exactly_what_the_sandbox_changed_in_a_week_in_every_output_form() {
     let home = Home::offline();
-    let (old, new, export_stderr) = demo_week_exports(&home);
+    let (old, new, export_since) = demo_week_exports(&home);
     let (added, removed, changed) = sandbox_changes(&old, &new);
     assert!(!added.is_empty() && !removed.is_empty() && !changed.is_empty());
     let line = format!("+{} new, \u{2212}{} gone, {} changed", added.len(), removed.len(), changed.len());
-    assert!(export_stderr.contains(&line), "the export ends with the line against the previous one: {export_stderr}");
+    assert!(export_since.starts_with("since ") && export_since.ends_with(&line), "the export ends with the line against the previous one: {export_since}");
     // Every demo sandbox numbers its jobs alike, so the older side is named by its folder's name.
     let old_name = old.file_name().unwrap().to_str().unwrap().to_owned();
 
