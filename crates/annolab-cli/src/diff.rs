@@ -110,8 +110,7 @@ fn print(summary: &DiffSummary, differences: &[Difference]) {
     for difference in differences {
         let id = difference.id();
         match difference {
-            Difference::Added { .. } => out!("{id:<10}  added"),
-            Difference::Removed { .. } => out!("{id:<10}  removed"),
+            Difference::Added { .. } | Difference::Removed { .. } => out!("{id:<10}  {}", difference.kind()),
             Difference::Changed(c) => {
                 for f in &c.fields {
                     out!("{id:<10}  changed   {:<11}  {:<40}  {}", f.field.as_str(), cut(f.field, &f.before), cut(f.field, &f.after));

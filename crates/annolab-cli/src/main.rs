@@ -178,7 +178,7 @@ fn library(cli: &Cli) -> Result<Library, Failure> {
 }
 
 /// The profile the command names: `--demo`, else `--profile`, else the default profile.
-fn profile_name(cli: &Cli) -> Result<String, Failure> {
+fn chosen_profile(cli: &Cli) -> Result<String, Failure> {
     if cli.demo {
         return Ok(DEMO_PROFILE.to_owned());
     }
@@ -207,7 +207,7 @@ async fn login(cli: &Cli, output: &Output) -> Result<(), Failure> {
         return Err(Failure::usage("The demo workspace needs no login.".to_owned()));
     }
     let profiles = Profiles::new(&config_dir(cli)?);
-    let name = profile_name(cli)?;
+    let name = chosen_profile(cli)?;
     // The app's rules: a profile the app could not show (named "demo", empty, too long) is refused.
     let name = export_engine::profile_name(&name)?.to_owned();
     let server = cli.server.clone().or(profiles.get(&name)?.map(|p| p.server)).unwrap_or_else(|| DEFAULT_SERVER.to_owned());
@@ -266,7 +266,7 @@ async fn export(cli: &Cli, args: &ExportArgs, output: &Output) -> Result<(), Fai
     })
     .map_err(EngineError::from)?;
     let workspace = workspace(cli)?;
-    let profile = profile_name(cli)?;
+    let profile = chosen_profile(cli)?;
     start_demo_if(cli, &workspace, &profile).await;
     let engine = workspace.accounts.engine(&profile, cli.server.as_deref()).await?;
     let job = engine.create_job(request, args.out.clone(), Some(profile))?;

@@ -14,13 +14,14 @@
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
 use std::fs::File;
-use std::io::{BufWriter, Read, Seek, SeekFrom, Write};
+use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
 use rusqlite::{Connection, OpenFlags};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
+use crate::browse::{ExcelCsv, cell};
 use crate::error::EngineError;
 use crate::index::{INDEX, INSTRUMENTS};
 use crate::library::{Library, LibraryEntry};
@@ -177,6 +178,15 @@ impl Difference {
         match self {
             Difference::Added { id } | Difference::Removed { id } => *id,
             Difference::Changed(changed) => changed.id,
+        }
+    }
+
+    /// `added`, `removed` or `changed`, as the CSV and the CLI's table write it.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Difference::Added { .. } => "added",
+            Difference::Removed { .. } => "removed",
+            Difference::Changed(_) => "changed",
         }
     }
 }
@@ -350,58 +360,34 @@ impl Diff {
 /// instrument has a row per changed field, and one with field `pdf` when its PDF changed), in a
 /// file Excel on Windows opens correctly, as the browser's CSV is.
 pub struct DiffCsv {
-    out: PathBuf,
-    part: PathBuf,
-    csv: csv::Writer<BufWriter<File>>,
-    rows: u64,
+    csv: ExcelCsv,
 }
 
 impl DiffCsv {
     pub fn create(out: &Path) -> Result<Self, EngineError> {
-        let io = |source| EngineError::Io { context: format!("could not write {}", out.display()), source };
-        let part = out.with_extension("csv.part");
-        let mut file = BufWriter::new(File::create(&part).map_err(io)?);
-        // The browser's reasons: a byte order mark for Excel's sake, and RFC 4180's CRLF.
-        file.write_all("\u{feff}".as_bytes()).map_err(io)?;
-        let mut csv = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(file);
-        csv.write_record(["id", "kind", "field", "before", "after"]).map_err(|e| io(std::io::Error::other(e)))?;
-        Ok(DiffCsv { out: out.to_path_buf(), part, csv, rows: 0 })
+        Ok(DiffCsv { csv: ExcelCsv::create(out, &["id", "kind", "field", "before", "after"])? })
     }
 
     pub fn write(&mut self, difference: &Difference) -> Result<(), EngineError> {
         let id = difference.id().to_string();
-        let mut rows: Vec<[String; 5]> = Vec::new();
         match difference {
-            Difference::Added { .. } => rows.push([id, "added".into(), String::new(), String::new(), String::new()]),
-            Difference::Removed { .. } => rows.push([id, "removed".into(), String::new(), String::new(), String::new()]),
+            Difference::Added { .. } | Difference::Removed { .. } => self.csv.write(&[id.as_str(), difference.kind(), "", "", ""]),
             Difference::Changed(changed) => {
                 for change in &changed.fields {
                     let (before, after) = (change.field.text(&change.before), change.field.text(&change.after));
-                    rows.push([id.clone(), "changed".into(), change.field.as_str().into(), crate::browse::cell(before), crate::browse::cell(after)]);
+                    self.csv.write(&[id.clone(), "changed".into(), change.field.as_str().into(), cell(before), cell(after)])?;
                 }
                 if changed.pdf_changed {
-                    rows.push([id, "changed".into(), "pdf".into(), String::new(), String::new()]);
+                    self.csv.write(&[id.as_str(), "changed", "pdf", "", ""])?;
                 }
+                Ok(())
             }
         }
-        for row in rows {
-            self.csv.write_record(&row).map_err(|e| self.fail(e))?;
-            self.rows += 1;
-        }
-        Ok(())
     }
 
     /// Puts the file in place; returns the number of rows written.
-    pub fn finish(mut self) -> Result<u64, EngineError> {
-        self.csv.flush().map_err(EngineError::io(format!("could not write {}", self.out.display())))?;
-        let DiffCsv { out, part, csv, rows } = self;
-        drop(csv);
-        std::fs::rename(&part, &out).map_err(EngineError::io(format!("could not write {}", out.display())))?;
-        Ok(rows)
-    }
-
-    fn fail(&self, e: csv::Error) -> EngineError {
-        EngineError::Io { context: format!("could not write {}", self.out.display()), source: std::io::Error::other(e) }
+    pub fn finish(self) -> Result<u64, EngineError> {
+        self.csv.finish()
     }
 }
 

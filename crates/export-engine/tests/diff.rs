@@ -223,20 +223,7 @@ fn an_index_without_line_hashes_is_upgraded_and_compared_the_same() {
         db.execute_batch("ALTER TABLE instruments DROP COLUMN json_hash").unwrap();
     }
     let report = diff(&work.path().join("old"), &work.path().join("new")).unwrap();
-    let ids: Vec<(u64, &str)> = report
-        .differences
-        .iter()
-        .map(|d| {
-            (
-                d.id(),
-                match d {
-                    Difference::Added { .. } => "added",
-                    Difference::Removed { .. } => "removed",
-                    Difference::Changed(_) => "changed",
-                },
-            )
-        })
-        .collect();
+    let ids: Vec<(u64, &str)> = report.differences.iter().map(|d| (d.id(), d.kind())).collect();
     let id = |i: usize| base[i]["id"].as_u64().unwrap();
     assert_eq!(ids, [(id(3), "changed"), (id(5), "removed")]);
     let db = rusqlite::Connection::open(work.path().join("old/index.sqlite")).unwrap();
