@@ -2,14 +2,15 @@
 
 use std::time::Duration;
 
-use reqwest::header::{AUTHORIZATION, HeaderValue, RETRY_AFTER};
+use reqwest::header::{AUTHORIZATION, HeaderValue};
 use reqwest::{Method, StatusCode};
 use serde::de::DeserializeOwned;
 use url::Url;
 
 use crate::error::ApiError;
 use crate::json::{ExportRequestBody, ExportStarted, ExportStatus, KeyInfo, ProjectSummary};
-use crate::retry::RetryPolicy;
+use crate::network::{Failure, host_of};
+use crate::retry::{RetryPolicy, retry_after};
 use crate::server::{ApiKey, ServerUrl};
 
 #[derive(Debug, Clone)]
@@ -22,16 +23,16 @@ pub struct Client {
 
 impl Client {
     pub fn new(server: ServerUrl, key: ApiKey) -> Result<Self, ApiError> {
-        let http = reqwest::Client::builder()
-            .user_agent(concat!("annolab-export/", env!("CARGO_PKG_VERSION")))
-            // An API that redirects is answered as an error, as the official SDK does (>= 300):
-            // following would carry the key wherever the redirect points.
-            .redirect(reqwest::redirect::Policy::none())
-            .connect_timeout(Duration::from_secs(10))
-            .timeout(Duration::from_secs(60))
-            .build()
-            .map_err(|e| ApiError::NetworkGaveUp { host: server.to_string(), attempts: 0, reason: e.to_string() })?;
+        let http = http_client(&server, Duration::from_secs(10), Duration::from_secs(60))?;
         Ok(Client { http, server, key, retry: RetryPolicy::default() })
+    }
+
+    /// This client for checks a person waits on (login, Test key, Check project, the export
+    /// form's suggestions): [`RetryPolicy::interactive`], a 3 s connect timeout and a 15 s
+    /// limit per request, so a server that is down is reported within seconds.
+    pub fn interactive(self) -> Result<Self, ApiError> {
+        let http = http_client(&self.server, Duration::from_secs(3), Duration::from_secs(15))?;
+        Ok(Client { http, retry: RetryPolicy::interactive(), ..self })
     }
 
     pub fn with_retry(mut self, retry: RetryPolicy) -> Self {
@@ -79,7 +80,7 @@ impl Client {
 
     /// Sends with retries on 429, 5xx, resets and timeouts; returns the body of a 2xx.
     async fn send(&self, method: Method, url: Url, body: Option<serde_json::Value>) -> Result<Vec<u8>, ApiError> {
-        let host = url.host_str().unwrap_or_default().to_owned();
+        let host = host_of(&url);
         let mut auth = HeaderValue::from_str(&format!("Api-Key {}", self.key.expose())).map_err(|_| ApiError::MalformedKey)?;
         auth.set_sensitive(true);
         let mut attempt = 0;
@@ -93,7 +94,7 @@ impl Client {
             let (retry_after, failure) = match request.send().await {
                 Ok(response) => {
                     let status = response.status();
-                    let retry_after = retry_after(&response);
+                    let retry_after = retry_after(response.headers());
                     let bytes = response.bytes().await;
                     match bytes {
                         Ok(bytes) if status.is_success() => return Ok(bytes.to_vec()),
@@ -104,10 +105,16 @@ impl Client {
                             }
                             (retry_after, failure)
                         }
-                        Err(e) => (None, network(&host, attempt, &e)),
+                        Err(e) => (None, Failure::of(&e).into_error(&host, attempt)),
                     }
                 }
-                Err(e) => (None, network(&host, attempt, &e)),
+                Err(e) => {
+                    let failure = Failure::of(&e);
+                    if !failure.retryable() {
+                        return Err(failure.into_error(&host, attempt));
+                    }
+                    (None, failure.into_error(&host, attempt))
+                }
             };
             if last_try {
                 return Err(failure);
@@ -123,20 +130,16 @@ fn retryable(status: StatusCode) -> bool {
     status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error()
 }
 
-fn retry_after(response: &reqwest::Response) -> Option<Duration> {
-    let value = response.headers().get(RETRY_AFTER)?.to_str().ok()?;
-    value.trim().parse::<u64>().ok().map(Duration::from_secs)
-}
-
-fn network(host: &str, attempts: u32, error: &reqwest::Error) -> ApiError {
-    let reason = if error.is_timeout() {
-        "timed out".to_owned()
-    } else if error.is_connect() {
-        "could not connect".to_owned()
-    } else {
-        error.to_string()
-    };
-    ApiError::NetworkGaveUp { host: host.to_owned(), attempts, reason }
+fn http_client(server: &ServerUrl, connect: Duration, whole: Duration) -> Result<reqwest::Client, ApiError> {
+    reqwest::Client::builder()
+        .user_agent(concat!("annolab-export/", env!("CARGO_PKG_VERSION")))
+        // An API that redirects is answered as an error, as the official SDK does (>= 300):
+        // following would carry the key wherever the redirect points.
+        .redirect(reqwest::redirect::Policy::none())
+        .connect_timeout(connect)
+        .timeout(whole)
+        .build()
+        .map_err(|e| ApiError::NetworkGaveUp { host: server.to_string(), attempts: 0, reason: e.to_string() })
 }
 
 /// Turns a non-2xx answer into the error a caller can act on, with the server's own message.

@@ -28,8 +28,20 @@ pub enum ApiError {
     Server { status: u16, message: String },
     #[error("AnnoLab kept rate-limiting requests (429) after {attempts} attempts; try again in a few minutes.")]
     RateLimited { attempts: u32, retry_after: Option<Duration> },
-    #[error("Could not reach {host} after {attempts} attempts ({reason}). Check the network connection and try again; the export can be resumed.")]
+    #[error("Could not reach {host} after {attempts} attempts ({reason}). Check the network connection and try again.")]
     NetworkGaveUp { host: String, attempts: u32, reason: String },
+    #[error(
+        "{host} refused the connection ({attempts} attempts): nothing is accepting connections there. Check the server URL and port, and that the server is running."
+    )]
+    ConnectionRefused { host: String, attempts: u32 },
+    #[error(
+        "The host name {host} could not be found ({attempts} attempts; the name did not resolve). Check the server URL for a typo, and the network connection."
+    )]
+    HostNotFound { host: String, attempts: u32 },
+    #[error("The secure connection to {host} failed: {reason}. Not retried; check the server URL, or ask whoever runs the server.")]
+    TlsFailed { host: String, reason: String },
+    #[error("The download host {host} kept closing the connection before the end of the file: {received} of {} bytes arrived, and {attempts} tries in a row brought no more.", total.map_or_else(|| "the promised".to_owned(), |t| t.to_string()))]
+    DownloadIncomplete { host: String, received: u64, total: Option<u64>, attempts: u32 },
     #[error("AnnoLab sent a response this client does not understand ({what}). Is the server URL an AnnoLab API?")]
     UnexpectedResponse { what: String },
     #[error("The export status URL {url} is not on the API server; the key is only ever sent to the API server.")]
@@ -79,6 +91,10 @@ pub enum ApiErrorCode {
     DownloadRefused,
     RangeBeyondEnd,
     RedirectOffHost,
+    ConnectionRefused,
+    HostNotFound,
+    TlsFailed,
+    DownloadIncomplete,
 }
 
 impl ApiErrorCode {
@@ -102,17 +118,39 @@ impl ApiErrorCode {
             ApiErrorCode::DownloadRefused => "download_refused",
             ApiErrorCode::RangeBeyondEnd => "range_beyond_end",
             ApiErrorCode::RedirectOffHost => "redirect_off_host",
+            ApiErrorCode::ConnectionRefused => "connection_refused",
+            ApiErrorCode::HostNotFound => "host_not_found",
+            ApiErrorCode::TlsFailed => "tls_failed",
+            ApiErrorCode::DownloadIncomplete => "download_incomplete",
         }
     }
 }
 
 impl ApiError {
+    /// Whether resuming the export later can get past this: a network that failed, not a
+    /// certificate or a refusal. Front ends say "the export can be resumed" for these only.
+    pub fn resumable(&self) -> bool {
+        matches!(
+            self,
+            ApiError::NetworkGaveUp { .. }
+                | ApiError::ConnectionRefused { .. }
+                | ApiError::HostNotFound { .. }
+                | ApiError::RateLimited { .. }
+                | ApiError::DownloadIncomplete { .. }
+        )
+    }
+
     pub fn kind(&self) -> ApiErrorKind {
         match self {
             ApiError::InvalidServerUrl { .. } | ApiError::InsecureServer { .. } | ApiError::MalformedKey | ApiError::BadRequest { .. } => ApiErrorKind::Usage,
             ApiError::MissingKey | ApiError::Unauthorized { .. } | ApiError::Forbidden { .. } => ApiErrorKind::Auth,
             ApiError::NotFound { .. } => ApiErrorKind::NotFound,
-            ApiError::RateLimited { .. } | ApiError::NetworkGaveUp { .. } => ApiErrorKind::Network,
+            ApiError::RateLimited { .. }
+            | ApiError::NetworkGaveUp { .. }
+            | ApiError::ConnectionRefused { .. }
+            | ApiError::HostNotFound { .. }
+            | ApiError::TlsFailed { .. }
+            | ApiError::DownloadIncomplete { .. } => ApiErrorKind::Network,
             ApiError::Server { .. } | ApiError::UnexpectedResponse { .. } | ApiError::StatusUrlOffServer { .. } => ApiErrorKind::Server,
             ApiError::SignedUrlExpired | ApiError::Download { .. } | ApiError::RangeBeyondEnd { .. } | ApiError::RedirectOffHost { .. } => {
                 ApiErrorKind::Download
@@ -140,6 +178,10 @@ impl ApiError {
             ApiError::Download { .. } => ApiErrorCode::DownloadRefused,
             ApiError::RangeBeyondEnd { .. } => ApiErrorCode::RangeBeyondEnd,
             ApiError::RedirectOffHost { .. } => ApiErrorCode::RedirectOffHost,
+            ApiError::ConnectionRefused { .. } => ApiErrorCode::ConnectionRefused,
+            ApiError::HostNotFound { .. } => ApiErrorCode::HostNotFound,
+            ApiError::TlsFailed { .. } => ApiErrorCode::TlsFailed,
+            ApiError::DownloadIncomplete { .. } => ApiErrorCode::DownloadIncomplete,
         }
     }
 }

@@ -7,6 +7,7 @@
 mod client;
 mod error;
 pub mod json;
+mod network;
 mod retry;
 mod server;
 mod storage;
@@ -16,4 +17,4 @@ pub use error::{ApiError, ApiErrorCode, ApiErrorKind};
 pub use json::{ExportJob, ExportStarted, ExportStatus, Group, JobState, KeyInfo, ProjectSummary};
 pub use retry::RetryPolicy;
 pub use server::{ApiKey, DEFAULT_SERVER, ServerUrl};
-pub use storage::{Storage, StorageBody};
+pub use storage::{READ_TIMEOUT, Storage, StorageBody};

@@ -18,6 +18,12 @@ impl Default for RetryPolicy {
 }
 
 impl RetryPolicy {
+    /// For checks a person waits on (login, Test key, Check project, suggestions): two tries,
+    /// quickly, so an unreachable server is reported in seconds rather than after a minute.
+    pub fn interactive() -> Self {
+        RetryPolicy { attempts: 2, base_delay: Duration::from_millis(300), max_delay: Duration::from_secs(1) }
+    }
+
     /// The pause before attempt `attempt + 1` (attempt counts from 1). A server's `Retry-After`
     /// wins when given (capped at ten minutes so a bad header cannot stall a job for a day).
     pub fn delay(&self, attempt: u32, retry_after: Option<Duration>) -> Duration {
@@ -30,6 +36,23 @@ impl RetryPolicy {
         let fraction = 0.5 + 0.5 * random_unit();
         ceiling.mul_f64(fraction)
     }
+}
+
+/// A `Retry-After` value in either form RFC 9110 allows: delay-seconds (`120`) or an HTTP date
+/// (`Wed, 21 Oct 2026 07:28:00 GMT`), as a wait from `now`. A date in the past means no wait;
+/// anything else unreadable is ignored (None), leaving the usual backoff.
+pub(crate) fn parse_retry_after(value: &str, now: std::time::SystemTime) -> Option<Duration> {
+    let value = value.trim();
+    if let Ok(secs) = value.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let when = httpdate::parse_http_date(value).ok()?;
+    Some(when.duration_since(now).unwrap_or(Duration::ZERO))
+}
+
+/// The `Retry-After` of a response, if it has a readable one.
+pub(crate) fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
+    parse_retry_after(headers.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?, std::time::SystemTime::now())
 }
 
 fn random_unit() -> f64 {
@@ -50,6 +73,19 @@ mod tests {
             let ceiling = (Duration::from_millis(500) * 2u32.pow(attempt - 1)).min(Duration::from_secs(30));
             let delay = policy.delay(attempt, None);
             assert!(delay <= ceiling && delay >= ceiling / 2, "attempt {attempt}: {delay:?}");
+        }
+    }
+
+    #[test]
+    fn retry_after_reads_seconds_and_http_dates() {
+        let now = std::time::UNIX_EPOCH + Duration::from_secs(1_780_000_000);
+        assert_eq!(parse_retry_after(" 7 ", now), Some(Duration::from_secs(7)));
+        let later = httpdate::fmt_http_date(now + Duration::from_secs(90));
+        assert_eq!(parse_retry_after(&later, now), Some(Duration::from_secs(90)));
+        let earlier = httpdate::fmt_http_date(now - Duration::from_secs(90));
+        assert_eq!(parse_retry_after(&earlier, now), Some(Duration::ZERO));
+        for bad in ["", "soon", "-3", "1.5", "Wed, 99 Foo 2026 07:28:00 GMT"] {
+            assert_eq!(parse_retry_after(bad, now), None, "{bad}");
         }
     }
 

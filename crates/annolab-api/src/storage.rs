@@ -9,7 +9,13 @@ use reqwest::StatusCode;
 use reqwest::header::{CONTENT_LENGTH, CONTENT_RANGE, LOCATION, RANGE};
 
 use crate::error::ApiError;
-use crate::retry::RetryPolicy;
+use crate::network::{Failure, host_of};
+use crate::retry::{RetryPolicy, retry_after};
+
+/// How long a download may go without a single byte before it counts as stalled (cut) and is
+/// resumed: long enough for a slow link, short enough that a proxy that stops sending without
+/// closing costs half a minute, not the whole export.
+pub const READ_TIMEOUT: Duration = Duration::from_secs(30);
 
 #[derive(Debug, Clone)]
 pub struct Storage {
@@ -35,17 +41,12 @@ impl StorageBody {
 
 impl Storage {
     pub fn new() -> Result<Self, ApiError> {
-        let http = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::custom(|attempt| {
-                let same_host = attempt.previous().first().map(|first| first.host_str()) == Some(attempt.url().host_str());
-                if same_host && attempt.previous().len() < 5 { attempt.follow() } else { attempt.stop() }
-            }))
-            .connect_timeout(Duration::from_secs(10))
-            // A stalled transfer is noticed and resumed rather than waited on forever.
-            .read_timeout(Duration::from_secs(30))
-            .build()
-            .map_err(|e| ApiError::Download { status: 0, message: e.to_string() })?;
-        Ok(Storage { http, retry: RetryPolicy::default() })
+        Ok(Storage { http: http_client(READ_TIMEOUT)?, retry: RetryPolicy::default() })
+    }
+
+    /// This storage with another stall limit than [`READ_TIMEOUT`] (tests use a second or two).
+    pub fn with_read_timeout(self, timeout: Duration) -> Result<Self, ApiError> {
+        Ok(Storage { http: http_client(timeout)?, ..self })
     }
 
     pub fn with_retry(mut self, retry: RetryPolicy) -> Self {
@@ -60,7 +61,7 @@ impl Storage {
     /// Opens `url` from byte `offset` (a `Range` request when above zero). Retries connection
     /// failures and 5xx; a 403 is [`ApiError::SignedUrlExpired`], for the caller to poll again.
     pub async fn fetch(&self, url: &str, offset: u64) -> Result<StorageBody, ApiError> {
-        let host = reqwest::Url::parse(url).ok().and_then(|u| u.host_str().map(str::to_owned)).unwrap_or_default();
+        let host = reqwest::Url::parse(url).map_or_else(|_| "the download host".to_owned(), |u| host_of(&u));
         let mut attempt = 0;
         loop {
             attempt += 1;
@@ -68,24 +69,44 @@ impl Storage {
             if offset > 0 {
                 request = request.header(RANGE, format!("bytes={offset}-"));
             }
-            let failure = match request.send().await {
+            let (failure, wait) = match request.send().await {
                 Ok(response) => match open(response, offset) {
                     Ok(body) => return Ok(body),
                     Err(Retry::No(error)) => return Err(error),
-                    Err(Retry::Yes(error)) => error,
+                    Err(Retry::Yes(error, wait)) => (error, wait),
                 },
-                Err(e) => ApiError::NetworkGaveUp { host: host.clone(), attempts: attempt, reason: e.without_url().to_string() },
+                Err(e) => {
+                    let failure = Failure::of(&e);
+                    if !failure.retryable() {
+                        return Err(failure.into_error(&host, attempt));
+                    }
+                    (failure.into_error(&host, attempt), None)
+                }
             };
             if attempt >= self.retry.attempts {
                 return Err(failure);
             }
-            tokio::time::sleep(self.retry.delay(attempt, None)).await;
+            tokio::time::sleep(self.retry.delay(attempt, wait)).await;
         }
     }
 }
 
+fn http_client(read_timeout: Duration) -> Result<reqwest::Client, ApiError> {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::custom(|attempt| {
+            let same_host = attempt.previous().first().map(|first| first.host_str()) == Some(attempt.url().host_str());
+            if same_host && attempt.previous().len() < 5 { attempt.follow() } else { attempt.stop() }
+        }))
+        .connect_timeout(Duration::from_secs(10))
+        // A stalled transfer is noticed and resumed rather than waited on forever.
+        .read_timeout(read_timeout)
+        .build()
+        .map_err(|e| ApiError::Download { status: 0, message: e.to_string() })
+}
+
 enum Retry {
-    Yes(ApiError),
+    /// Worth another try, after the host's `Retry-After` when it gave one.
+    Yes(ApiError, Option<Duration>),
     No(ApiError),
 }
 
@@ -124,7 +145,8 @@ fn open(response: reqwest::Response, offset: u64) -> Result<StorageBody, Retry> 
             Err(Retry::No(ApiError::RedirectOffHost { host: host.unwrap_or_else(|| "unknown".into()) }))
         }
         s if s.is_server_error() || s == StatusCode::TOO_MANY_REQUESTS => {
-            Err(Retry::Yes(ApiError::Download { status: s.as_u16(), message: s.canonical_reason().unwrap_or("").into() }))
+            let wait = retry_after(response.headers());
+            Err(Retry::Yes(ApiError::Download { status: s.as_u16(), message: s.canonical_reason().unwrap_or("").into() }, wait))
         }
         s => Err(Retry::No(ApiError::Download { status: s.as_u16(), message: s.canonical_reason().unwrap_or("").into() })),
     }

@@ -105,7 +105,9 @@ async fn an_unreachable_server_gives_up_naming_the_host() {
     let fast = RetryPolicy { attempts: 3, base_delay: Duration::from_millis(5), max_delay: Duration::from_millis(10) };
     let client = Client::new(ServerUrl::parse(&format!("http://127.0.0.1:{port}")).unwrap(), ApiKey::new("k").unwrap()).unwrap().with_retry(fast);
     let error = client.key_info().await.unwrap_err();
-    assert!(matches!(&error, ApiError::NetworkGaveUp { host, attempts: 3, .. } if host == "127.0.0.1"), "{error:?}");
+    assert!(matches!(&error, ApiError::ConnectionRefused { host, attempts: 3 } if *host == format!("127.0.0.1:{port}")), "{error:?}");
+    let message = error.to_string();
+    assert!(message.contains(&format!("127.0.0.1:{port} refused the connection")) && !message.contains("resumed"), "{message}");
 }
 
 #[tokio::test]
@@ -150,4 +152,75 @@ async fn a_redirect_to_another_host_is_not_followed() {
     let error = Storage::new().unwrap().fetch(&redirector_url, 0).await.unwrap_err();
     assert!(matches!(&error, ApiError::RedirectOffHost { host } if host == "127.0.0.2"), "{error:?}");
     assert_eq!(hits.load(std::sync::atomic::Ordering::SeqCst), 0);
+}
+
+fn fast_storage() -> Storage {
+    Storage::new().unwrap().with_retry(RetryPolicy { attempts: 4, base_delay: Duration::from_millis(10), max_delay: Duration::from_millis(50) })
+}
+
+#[tokio::test]
+async fn retry_after_is_honoured_in_seconds_and_as_an_http_date_on_the_api() {
+    for date in [false, true] {
+        let sandbox = instant_sandbox(KEY, |_| {}).await;
+        sandbox.faults().retry_after_as_date(date);
+        sandbox.faults().rate_limit_next(1, 2);
+        let started = std::time::Instant::now();
+        client(&sandbox, KEY).key_info().await.unwrap();
+        // The client's own backoff here is 10 ms: only the header explains a wait this long.
+        let waited = started.elapsed();
+        assert!(waited >= Duration::from_millis(1500), "date form {date}: waited {waited:?}");
+    }
+}
+
+#[tokio::test]
+async fn retry_after_is_honoured_in_seconds_and_as_an_http_date_on_the_download_host() {
+    for date in [false, true] {
+        let sandbox = instant_sandbox(KEY, |_| {}).await;
+        let client = client(&sandbox, KEY);
+        let started = client.start_export(&doc_request()).await.unwrap();
+        let url = wait_finished(&client, &started.export_status_url).await;
+        sandbox.faults().retry_after_as_date(date);
+        sandbox.faults().busy_next_downloads(1, 2);
+        let began = std::time::Instant::now();
+        let body = fast_storage().fetch(&url, 0).await.unwrap();
+        let waited = began.elapsed();
+        assert!(body.total.is_some());
+        assert!(waited >= Duration::from_millis(1500), "date form {date}: waited {waited:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_host_name_that_does_not_resolve_is_named_in_words() {
+    let fast = RetryPolicy { attempts: 2, base_delay: Duration::from_millis(5), max_delay: Duration::from_millis(10) };
+    let client = Client::new(ServerUrl::parse("https://no-such-host.invalid").unwrap(), ApiKey::new("k").unwrap()).unwrap().with_retry(fast);
+    let error = client.key_info().await.unwrap_err();
+    assert!(matches!(&error, ApiError::HostNotFound { host, attempts: 2 } if host == "no-such-host.invalid"), "{error:?}");
+    assert_eq!(error.code().as_str(), "host_not_found");
+    assert!(error.to_string().contains("The host name no-such-host.invalid could not be found"), "{error}");
+}
+
+#[tokio::test]
+async fn a_tls_failure_is_not_retried_and_says_what_went_wrong() {
+    // https to a port that speaks plain http: the handshake fails, and trying again cannot help.
+    let sandbox = instant_sandbox(KEY, |_| {}).await;
+    let port = sandbox.api_url().rsplit(':').next().unwrap().to_owned();
+    let client = Client::new(ServerUrl::parse(&format!("https://127.0.0.1:{port}")).unwrap(), ApiKey::new(KEY).unwrap()).unwrap();
+    let started = std::time::Instant::now();
+    let error = client.key_info().await.unwrap_err();
+    assert!(matches!(&error, ApiError::TlsFailed { host, .. } if *host == format!("127.0.0.1:{port}")), "{error:?}");
+    assert!(started.elapsed() < Duration::from_secs(5), "retried: {:?}", started.elapsed());
+    assert!(!error.to_string().contains(KEY));
+}
+
+#[tokio::test]
+async fn interactive_checks_of_a_refused_port_answer_within_seconds() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    drop(listener);
+    let client = Client::new(ServerUrl::parse(&format!("http://127.0.0.1:{port}")).unwrap(), ApiKey::new("k").unwrap()).unwrap().interactive().unwrap();
+    let started = std::time::Instant::now();
+    let error = client.key_info().await.unwrap_err();
+    // The default policy would try 8 times over about a minute.
+    assert!(started.elapsed() < Duration::from_secs(15), "{:?}", started.elapsed());
+    assert!(matches!(&error, ApiError::ConnectionRefused { attempts: 2, .. }), "{error:?}");
 }

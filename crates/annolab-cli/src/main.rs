@@ -213,7 +213,8 @@ async fn login(cli: &Cli, output: &Output) -> Result<(), Failure> {
     let server = cli.server.clone().or(profiles.get(&name)?.map(|p| p.server)).unwrap_or_else(|| DEFAULT_SERVER.to_owned());
     let server = ServerUrl::parse(&server)?;
     let key = read_key()?;
-    let info = Client::new(server.clone(), key.clone())?.key_info().await?;
+    // A person waits on this check: an unreachable server is reported in seconds.
+    let info = Client::new(server.clone(), key.clone())?.interactive()?.key_info().await?;
     Keychain.store(&name, &key)?;
     profiles.save(Profile::new(&name, Some(server.to_string())))?;
     output.logged_in(&name, &server.to_string(), &info.groups.iter().map(|g| g.group_name.clone()).collect::<Vec<_>>());
@@ -329,9 +330,12 @@ impl From<WorkspaceError> for Failure {
     }
 }
 
+/// An API error met outside an export (login, a server URL): the client's own words, without
+/// the engine's "the export can be resumed".
 impl From<annolab_api::ApiError> for Failure {
     fn from(error: annolab_api::ApiError) -> Self {
-        EngineError::from(error).into()
+        let message = error.to_string();
+        Failure { message, ..EngineError::from(error).into() }
     }
 }
 

@@ -661,3 +661,43 @@ fn diff_of_something_that_is_not_an_export_says_what_to_give() {
     assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
     assert!(stderr(&output).contains("\"nowhere\""), "{}", stderr(&output));
 }
+
+/// `login` against a port nobody listens on: two quick tries and a message that names the host
+/// and says what happened, not a minute of retries ending in "the export can be resumed".
+#[test]
+fn login_against_a_refused_port_answers_within_seconds_naming_the_host() {
+    let home = Home::offline();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    drop(listener);
+    let mut login = home.cli();
+    login.args(["--server", &format!("http://127.0.0.1:{port}"), "login"]).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    let started = std::time::Instant::now();
+    let mut child = login.spawn().unwrap();
+    std::io::Write::write_all(&mut child.stdin.take().unwrap(), b"a-key-for-nowhere\n").unwrap();
+    let output = child.wait_with_output().unwrap();
+    let elapsed = started.elapsed();
+    let message = stderr(&output);
+    assert!(!output.status.success());
+    assert!(elapsed < std::time::Duration::from_secs(15), "took {elapsed:?}: {message}");
+    assert!(message.contains(&format!("127.0.0.1:{port} refused the connection")), "{message}");
+    assert!(!message.contains("resumed") && !message.contains("a-key-for-nowhere"), "{message}");
+}
+
+/// A download that stops sending midway and keeps the connection open, with the product's own
+/// read timeout (30 s): noticed, resumed with Range, and the export completes.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_stalled_download_recovers_with_the_default_read_timeout() {
+    let home = Home::with_sandbox(|c| c.faults.push(Fault::StallDownloads(1))).await;
+    let started = std::time::Instant::now();
+    let output = tokio::task::spawn_blocking({
+        let command = home.export(&[]);
+        move || run(command)
+    })
+    .await
+    .unwrap();
+    let elapsed = started.elapsed();
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(elapsed < std::time::Duration::from_secs(240), "recovered only after {elapsed:?}");
+    eprintln!("stalled download recovered; the export took {elapsed:?}");
+}

@@ -63,7 +63,8 @@ pub(crate) fn router(state: ApiState) -> Router {
 pub(crate) struct ApiError {
     status: StatusCode,
     message: String,
-    retry_after: Option<u64>,
+    /// The `Retry-After` header's value, in seconds or as an HTTP date.
+    retry_after: Option<String>,
 }
 
 impl ApiError {
@@ -79,8 +80,8 @@ impl ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let mut response = (self.status, axum::Json(json!({ "message": self.message }))).into_response();
-        if let Some(secs) = self.retry_after {
-            response.headers_mut().insert(header::RETRY_AFTER, secs.into());
+        if let Some(value) = self.retry_after.and_then(|v| axum::http::HeaderValue::from_str(&v).ok()) {
+            response.headers_mut().insert(header::RETRY_AFTER, value);
         }
         response
     }
@@ -91,7 +92,7 @@ async fn rate_limit(State(state): State<ApiState>, request: Request, next: Next)
         Some(secs) => ApiError {
             status: StatusCode::TOO_MANY_REQUESTS,
             message: format!("Request was throttled. Expected available in {secs} second{}.", if secs == 1 { "" } else { "s" }),
-            retry_after: Some(secs),
+            retry_after: Some(state.faults.retry_after_value(secs)),
         }
         .into_response(),
         None => next.run(request).await,

@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 /// The live fault switches of a running sandbox.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Faults {
     rate_limited: AtomicU64,
     retry_after_secs: AtomicU64,
@@ -21,10 +21,60 @@ pub struct Faults {
     bandwidth: AtomicU64,
     malformed_lines: AtomicU64,
     hostile_entries: AtomicBool,
+    retry_after_date: AtomicBool,
+    busy_downloads: AtomicU64,
+    download_retry_after_secs: AtomicU64,
+    stalled_downloads: AtomicU64,
+    /// u64::MAX means off: every download then ends this many bytes before the file does.
+    short_by: AtomicU64,
     job_errors: Mutex<Vec<String>>,
 }
 
+impl Default for Faults {
+    fn default() -> Self {
+        Faults {
+            rate_limited: AtomicU64::new(0),
+            retry_after_secs: AtomicU64::new(0),
+            failing_polls: AtomicU64::new(0),
+            cut_downloads: AtomicU64::new(0),
+            url_ttl_secs: AtomicU64::new(0),
+            bandwidth: AtomicU64::new(0),
+            malformed_lines: AtomicU64::new(0),
+            hostile_entries: AtomicBool::new(false),
+            retry_after_date: AtomicBool::new(false),
+            busy_downloads: AtomicU64::new(0),
+            download_retry_after_secs: AtomicU64::new(0),
+            stalled_downloads: AtomicU64::new(0),
+            short_by: AtomicU64::new(u64::MAX),
+            job_errors: Mutex::new(Vec::new()),
+        }
+    }
+}
+
 impl Faults {
+    /// `Retry-After` is sent as an HTTP date (RFC 9110's other form) instead of seconds.
+    pub fn retry_after_as_date(&self, on: bool) {
+        self.retry_after_date.store(on, Ordering::SeqCst);
+    }
+
+    /// The next `n` downloads get 503 SlowDown with `Retry-After: secs`, as cloud storage sheds load.
+    pub fn busy_next_downloads(&self, n: u64, retry_after_secs: u64) {
+        self.download_retry_after_secs.store(retry_after_secs, Ordering::SeqCst);
+        self.busy_downloads.store(n, Ordering::SeqCst);
+    }
+
+    /// The next `n` downloads stop sending halfway through and keep the connection open, as a
+    /// proxy that hangs does, until the client gives up on them (or the sandbox stops).
+    pub fn stall_next_downloads(&self, n: u64) {
+        self.stalled_downloads.store(n, Ordering::SeqCst);
+    }
+
+    /// Every download from now on ends `bytes` before the end of the file although its
+    /// Content-Length promises the rest, then closes the connection (None: serve whole again).
+    pub fn shorten_downloads(&self, bytes: Option<u64>) {
+        self.short_by.store(bytes.unwrap_or(u64::MAX), Ordering::SeqCst);
+    }
+
     /// The next `n` API requests get 429 with `Retry-After: secs`.
     pub fn rate_limit_next(&self, n: u64, retry_after_secs: u64) {
         self.retry_after_secs.store(retry_after_secs, Ordering::SeqCst);
@@ -68,6 +118,31 @@ impl Faults {
 
     pub(crate) fn take_rate_limit(&self) -> Option<u64> {
         take(&self.rate_limited).then(|| self.retry_after_secs.load(Ordering::SeqCst))
+    }
+
+    /// The value of a `Retry-After` header asking for `secs`, in the form the faults say.
+    pub(crate) fn retry_after_value(&self, secs: u64) -> String {
+        if self.retry_after_date.load(Ordering::SeqCst) {
+            // A date has whole seconds: round up so the client never comes back too early.
+            httpdate::fmt_http_date(std::time::SystemTime::now() + Duration::from_secs(secs) + Duration::from_millis(999))
+        } else {
+            secs.to_string()
+        }
+    }
+
+    pub(crate) fn take_busy_download(&self) -> Option<u64> {
+        take(&self.busy_downloads).then(|| self.download_retry_after_secs.load(Ordering::SeqCst))
+    }
+
+    pub(crate) fn take_stalled_download(&self) -> bool {
+        take(&self.stalled_downloads)
+    }
+
+    pub(crate) fn short_by(&self) -> Option<u64> {
+        match self.short_by.load(Ordering::SeqCst) {
+            u64::MAX => None,
+            bytes => Some(bytes),
+        }
     }
 
     pub(crate) fn take_failing_poll(&self) -> bool {
@@ -130,6 +205,14 @@ pub enum Fault {
     MalformedLines(u64),
     /// `hostile-entries`
     HostileEntries,
+    /// `retry-after-date`
+    RetryAfterDate,
+    /// `download-503=N[:SECS]`
+    BusyDownloads { requests: u64, retry_after_secs: u64 },
+    /// `stall-download=N`
+    StallDownloads(u64),
+    /// `short-download=BYTES`
+    ShortDownloads(u64),
 }
 
 impl Fault {
@@ -141,7 +224,12 @@ url-ttl=SECS         signed download URLs expire after SECS seconds
 job-error=MESSAGE    the next export job ends 'errored' with MESSAGE
 bandwidth=RATE       cap each download at RATE bytes/s (suffix k, m or g: 1024-based)
 malformed-lines=N    instruments.json carries N lines that are not valid JSON
-hostile-entries      the zip carries entries such as ../outside.txt and /absolute.txt";
+hostile-entries      the zip carries entries such as ../outside.txt and /absolute.txt
+retry-after-date     Retry-After is an HTTP date (RFC 9110) rather than seconds, on both hosts
+download-503=N[:SECS] the next N downloads get 503 SlowDown with Retry-After SECS (default 1)
+stall-download=N     the next N downloads stop sending halfway but keep the connection open
+short-download=BYTES every download stops BYTES before the end of the file, though its
+                     Content-Length promises them, and closes (a zip shorter than promised)";
 
     pub fn apply(&self, faults: &Faults) {
         match self {
@@ -153,6 +241,10 @@ hostile-entries      the zip carries entries such as ../outside.txt and /absolut
             Fault::Bandwidth(rate) => faults.cap_bandwidth(Some(*rate)),
             Fault::MalformedLines(n) => faults.add_malformed_lines(*n),
             Fault::HostileEntries => faults.add_hostile_entries(true),
+            Fault::RetryAfterDate => faults.retry_after_as_date(true),
+            Fault::BusyDownloads { requests, retry_after_secs } => faults.busy_next_downloads(*requests, *retry_after_secs),
+            Fault::StallDownloads(n) => faults.stall_next_downloads(*n),
+            Fault::ShortDownloads(bytes) => faults.shorten_downloads(Some(*bytes)),
         }
     }
 }
@@ -180,6 +272,17 @@ impl FromStr for Fault {
             "bandwidth" => parse_rate(value).map(Fault::Bandwidth),
             "malformed-lines" => Ok(Fault::MalformedLines(count("a number of lines")?)),
             "hostile-entries" => Ok(Fault::HostileEntries),
+            "retry-after-date" => Ok(Fault::RetryAfterDate),
+            "download-503" => {
+                let (n, secs) = value.split_once(':').unwrap_or((value, "1"));
+                let parse = |v: &str| v.parse::<u64>().map_err(|_| format!("download-503 takes N[:SECS], as in download-503=2:1; got {value:?}"));
+                Ok(Fault::BusyDownloads { requests: parse(n)?, retry_after_secs: parse(secs)? })
+            }
+            "stall-download" => Ok(Fault::StallDownloads(count("a number of downloads")?)),
+            "short-download" => match count("a number of bytes")? {
+                0 => Err("short-download takes at least 1 byte".to_owned()),
+                bytes => Ok(Fault::ShortDownloads(bytes)),
+            },
             _ => Err(format!("unknown fault {name:?}; the faults are:\n{}", Fault::HELP)),
         }
     }
@@ -214,7 +317,23 @@ mod tests {
         assert_eq!("bandwidth=2m".parse(), Ok(Fault::Bandwidth(2 * 1024 * 1024)));
         assert_eq!("malformed-lines=3".parse(), Ok(Fault::MalformedLines(3)));
         assert_eq!("hostile-entries".parse(), Ok(Fault::HostileEntries));
-        for bad in ["rate-limit=x", "url-ttl=0", "bandwidth=0", "bandwidth=fast", "job-error=", "explode"] {
+        assert_eq!("retry-after-date".parse(), Ok(Fault::RetryAfterDate));
+        assert_eq!("download-503=2".parse(), Ok(Fault::BusyDownloads { requests: 2, retry_after_secs: 1 }));
+        assert_eq!("download-503=1:4".parse(), Ok(Fault::BusyDownloads { requests: 1, retry_after_secs: 4 }));
+        assert_eq!("stall-download=1".parse(), Ok(Fault::StallDownloads(1)));
+        assert_eq!("short-download=100".parse(), Ok(Fault::ShortDownloads(100)));
+        for bad in [
+            "short-download=0",
+            "short-download=x",
+            "stall-download=",
+            "download-503=a:1",
+            "rate-limit=x",
+            "url-ttl=0",
+            "bandwidth=0",
+            "bandwidth=fast",
+            "job-error=",
+            "explode",
+        ] {
             assert!(bad.parse::<Fault>().is_err(), "{bad}");
         }
     }
@@ -229,5 +348,18 @@ mod tests {
         faults.rate_limit_next(1, 7);
         assert_eq!(faults.take_rate_limit(), Some(7));
         assert_eq!(faults.take_rate_limit(), None);
+        faults.stall_next_downloads(1);
+        assert!(faults.take_stalled_download());
+        assert!(!faults.take_stalled_download());
+    }
+
+    #[test]
+    fn retry_after_takes_the_form_asked_for() {
+        let faults = Faults::default();
+        assert_eq!(faults.retry_after_value(3), "3");
+        faults.retry_after_as_date(true);
+        let when = httpdate::parse_http_date(&faults.retry_after_value(3)).unwrap();
+        let ahead = when.duration_since(std::time::SystemTime::now()).unwrap();
+        assert!(ahead > Duration::from_secs(2) && ahead <= Duration::from_secs(4), "{ahead:?}");
     }
 }

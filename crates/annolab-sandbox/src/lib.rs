@@ -203,8 +203,8 @@ impl Sandbox {
             url_ttl: config.url_ttl,
             scan_bytes_per_page: config.scan_bytes_per_page,
         });
-        let storage = storage::router(storage::StorageState { jobs: Arc::clone(&jobs), signer, faults: Arc::clone(&faults) });
         let stop = CancellationToken::new();
+        let storage = storage::router(storage::StorageState { jobs: Arc::clone(&jobs), signer, faults: Arc::clone(&faults), stop: stop.clone() });
         let servers = vec![serve(api_listener, api, stop.clone()), serve(storage_listener, storage, stop.clone())];
         Ok(Sandbox { api_url, storage_url, key, project: info, faults, jobs, stop, servers, _scratch: scratch })
     }

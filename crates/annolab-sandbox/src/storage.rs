@@ -77,6 +77,8 @@ pub(crate) struct StorageState {
     pub jobs: Arc<Jobs>,
     pub signer: Signer,
     pub faults: Arc<Faults>,
+    /// Cancelled when the sandbox stops: a stalled download then lets its connection go.
+    pub stop: tokio_util::sync::CancellationToken,
 }
 
 pub(crate) fn router(state: StorageState) -> Router {
@@ -118,6 +120,11 @@ async fn download(
     }
     if unix_now() > expires {
         return storage_error(StatusCode::FORBIDDEN, "AccessDenied", "Request has expired");
+    }
+    if let Some(secs) = state.faults.take_busy_download() {
+        let mut response = storage_error(StatusCode::SERVICE_UNAVAILABLE, "SlowDown", "Please reduce your request rate.");
+        response.headers_mut().insert(header::RETRY_AFTER, header_value(&state.faults.retry_after_value(secs)));
+        return response;
     }
     let archive = match job.parse().ok().and_then(|id| state.jobs.get(id)).map(|job| job.status(std::time::Instant::now())) {
         Some(JobStatus::Finished { archive, .. }) => archive,
@@ -163,37 +170,69 @@ async fn download(
     if start > 0 && file.seek(SeekFrom::Start(start)).await.is_err() {
         return storage_error(StatusCode::SERVICE_UNAVAILABLE, "SlowDown", "Please reduce your request rate.");
     }
-    // A cut download stops halfway through what was asked for, like a dropped connection.
-    let cut_at = state.faults.take_cut_download().then_some(len / 2);
-    let body = Body::from_stream(archive_stream(file, len, cut_at, state.faults.bandwidth()));
+    // A cut download stops halfway through what was asked for, like a dropped connection; a
+    // short one where the file is made to end early, on every request.
+    let mut cut_at = state.faults.take_cut_download().then_some(len / 2);
+    if let Some(short) = state.faults.short_by() {
+        let end = size.saturating_sub(short).saturating_sub(start).min(len);
+        cut_at = Some(cut_at.map_or(end, |at| at.min(end)));
+    }
+    let stall = state.faults.take_stalled_download().then(|| Stall { at: len / 2, until: state.stop.clone() });
+    let body = Body::from_stream(archive_stream(file, len, cut_at, stall, state.faults.bandwidth()));
     response.body(body).unwrap_or_else(|_| internal())
 }
 
-/// Streams `len` bytes of `file` in large chunks, optionally failing at `cut_at` and pacing to
-/// `rate` bytes per second.
-fn archive_stream(file: tokio::fs::File, len: u64, cut_at: Option<u64>, rate: Option<u64>) -> impl futures_util::Stream<Item = Result<Bytes, std::io::Error>> {
+/// Where a stalled download stops sending, and what ends the stall.
+struct Stall {
+    at: u64,
+    until: tokio_util::sync::CancellationToken,
+}
+
+/// Streams `len` bytes of `file` in large chunks, optionally failing at `cut_at`, going silent
+/// at `stall.at` with the connection open, and pacing to `rate` bytes per second.
+fn archive_stream(
+    file: tokio::fs::File,
+    len: u64,
+    cut_at: Option<u64>,
+    stall: Option<Stall>,
+    rate: Option<u64>,
+) -> impl futures_util::Stream<Item = Result<Bytes, std::io::Error>> {
     let started = tokio::time::Instant::now();
     let chunk = rate.map_or(CHUNK, |r| (r as usize / 20).clamp(1024, CHUNK));
-    futures_util::stream::unfold((file, 0u64), move |(mut file, sent)| async move {
-        let limit = cut_at.unwrap_or(len);
-        if sent >= limit {
-            if sent >= len {
-                return None;
+    let stall = Arc::new(stall);
+    futures_util::stream::unfold((file, 0u64), move |(mut file, sent)| {
+        let stall = Arc::clone(&stall);
+        async move {
+            if let Some(stall) = stall.as_ref()
+                && sent >= stall.at
+                && sent < len
+            {
+                // Silence, the connection held open, until the client hangs up or the sandbox stops.
+                stall.until.cancelled().await;
+                let stopped = std::io::Error::new(std::io::ErrorKind::ConnectionAborted, "stalled download ended by the sandbox stopping");
+                return Some((Err(stopped), (file, len)));
             }
-            // Give the bytes already sent time to leave, as on a real dropped connection, rather
-            // than letting the abort discard them from the write buffer.
-            tokio::time::sleep(Duration::from_millis(100)).await;
-            let cut = std::io::Error::new(std::io::ErrorKind::ConnectionAborted, "download cut by the sandbox's fault injection");
-            return Some((Err(cut), (file, len)));
-        }
-        if let Some(rate) = rate {
-            tokio::time::sleep_until(started + Duration::from_secs_f64(sent as f64 / rate as f64)).await;
-        }
-        let want = chunk.min((limit - sent) as usize);
-        let mut buf = vec![0u8; want];
-        match file.read_exact(&mut buf).await {
-            Ok(_) => Some((Ok(Bytes::from(buf)), (file, sent + want as u64))),
-            Err(e) => Some((Err(e), (file, len))),
+            let stall_at = stall.as_ref().as_ref().map_or(len, |s| s.at);
+            let limit = cut_at.unwrap_or(len).min(stall_at);
+            if sent >= limit {
+                if sent >= len {
+                    return None;
+                }
+                // Give the bytes already sent time to leave, as on a real dropped connection, rather
+                // than letting the abort discard them from the write buffer.
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                let cut = std::io::Error::new(std::io::ErrorKind::ConnectionAborted, "download cut by the sandbox's fault injection");
+                return Some((Err(cut), (file, len)));
+            }
+            if let Some(rate) = rate {
+                tokio::time::sleep_until(started + Duration::from_secs_f64(sent as f64 / rate as f64)).await;
+            }
+            let want = chunk.min((limit - sent) as usize);
+            let mut buf = vec![0u8; want];
+            match file.read_exact(&mut buf).await {
+                Ok(_) => Some((Ok(Bytes::from(buf)), (file, sent + want as u64))),
+                Err(e) => Some((Err(e), (file, len))),
+            }
         }
     })
 }

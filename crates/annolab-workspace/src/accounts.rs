@@ -141,6 +141,7 @@ impl Accounts {
     }
 
     /// Checks a key against its server: the typed key if given, else the profile's stored one.
+    /// Like every check a person waits on here, it retries briefly ([`Client::interactive`]).
     pub async fn test(&self, input: ProfileInput) -> Result<KeyCheck, CommandError> {
         let client = if input.name == DEMO_PROFILE && input.key.is_none() {
             self.demo.client().await?
@@ -152,7 +153,7 @@ impl Accounts {
             };
             Client::new(server, key)?
         };
-        let info = client.key_info().await?;
+        let info = client.interactive()?.key_info().await?;
         let permissions: Vec<String> = info
             .extra
             .get("permissions")
@@ -209,7 +210,10 @@ impl Accounts {
     pub async fn suggestions(&self, profile: &str) -> Suggestions {
         let mut owners: Vec<String> = match self.client(profile, None).await {
             // Suggestions only: an unreachable server or a bad key leaves just the recent ones.
-            Ok(client) => client.key_info().await.map(|info| info.groups.into_iter().map(|g| g.group_name).collect()).unwrap_or_default(),
+            Ok(client) => match client.interactive() {
+                Ok(client) => client.key_info().await.map(|info| info.groups.into_iter().map(|g| g.group_name).collect()).unwrap_or_default(),
+                Err(_) => Vec::new(),
+            },
             Err(_) => Vec::new(),
         };
         for owner in self.settings.recent_owners() {
@@ -222,7 +226,7 @@ impl Accounts {
 
     /// The project `owner`/`project` as the profile's key sees it.
     pub async fn check_project(&self, profile: &str, owner: &str, project: &str) -> Result<ProjectCheck, CommandError> {
-        let found = self.client(profile, None).await?.project(owner.trim(), project.trim()).await?;
+        let found = self.client(profile, None).await?.interactive()?.project(owner.trim(), project.trim()).await?;
         Ok(ProjectCheck { id: found.id, name: found.name, owner: found.group_name })
     }
 

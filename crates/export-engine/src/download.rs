@@ -17,6 +17,9 @@ use crate::progress::{Progress, ProgressSink, Speedometer, Throttle};
 
 /// How often a URL may expire during one download before we stop asking for fresh ones.
 const MAX_URL_REFRESHES: u32 = 5;
+/// Resumes after a cut that brought new bytes are not counted against the retry budget (a
+/// flaky link that always makes progress finishes); this bounds them all the same.
+const MAX_RESUMES: u32 = 1000;
 const WRITE_BUFFER: usize = 1 << 20;
 /// A reader following the part file hears of new bytes every this many (and at every cut).
 const LAND_EVERY: u64 = 4 << 20;
@@ -65,7 +68,8 @@ pub async fn download(
     // bytes kept from an earlier run are hashed first.
     let mut hasher = prefix_hash(&part, written).await.map_err(io("could not read"))?;
     let retry = storage.retry();
-    let (mut cuts, mut refreshes) = (0u32, 0u32);
+    // `stuck`: cuts in a row that brought no new byte; only these use up the retry budget.
+    let (mut stuck, mut resumes, mut refreshes) = (0u32, 0u32, 0u32);
     let mut speed = Speedometer::new();
     let mut throttle = Throttle::new(Duration::from_millis(100));
     loop {
@@ -115,6 +119,7 @@ pub async fn download(
         let mut file = tokio::io::BufWriter::with_capacity(WRITE_BUFFER, file);
         tokio::io::AsyncSeekExt::seek(&mut file, std::io::SeekFrom::Start(written)).await.map_err(io("could not seek in"))?;
         let total = body.total;
+        let started_at = written;
         let mut cut = false;
         loop {
             let chunk = tokio::select! {
@@ -173,16 +178,14 @@ pub async fn download(
             None if !cut => break,
             _ => {}
         }
-        cuts += 1;
-        if cuts >= retry.attempts {
-            return Err(EngineError::Api(ApiError::NetworkGaveUp {
-                host: url_host(&url),
-                attempts: cuts,
-                reason: format!("the download kept being cut off ({written} bytes received so far, kept for a later resume)"),
-            }));
+        stuck = if written > started_at { 0 } else { stuck + 1 };
+        resumes += 1;
+        if stuck >= retry.attempts || resumes >= MAX_RESUMES {
+            // The bytes received stay in the part file, for a later resume to go on from.
+            return Err(EngineError::Api(ApiError::DownloadIncomplete { host: url_host(&url), received: written, total, attempts: stuck.max(1) }));
         }
         progress.emit(Progress::Notice { message: format!("The download was cut off at {written} bytes; resuming.") });
-        tokio::time::sleep(retry.delay(cuts, None)).await;
+        tokio::time::sleep(retry.delay(stuck.max(1), None)).await;
     }
     progress.emit(downloaded(written, Some(written), 0.0));
     tokio::fs::rename(&part, zip).await.map_err(io("could not rename"))?;

@@ -29,7 +29,9 @@ const KEYCHAIN_UNLOCK: &str = "your desktop's keyring, e.g. Seahorse";
 pub enum EngineError {
     #[error(transparent)]
     Request(#[from] RequestError),
-    #[error(transparent)]
+    /// An export that hit a network fault can be resumed: said here, not by the API client,
+    /// whose interactive checks (login, Test key) have no export to resume.
+    #[error("{0}{hint}", hint = if .0.resumable() { " The export can be resumed." } else { "" })]
     Api(#[from] ApiError),
     #[error("The export failed on AnnoLab's side: {message}")]
     ExportErrored { message: String },

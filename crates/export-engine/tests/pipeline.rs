@@ -21,10 +21,15 @@ struct Scenario {
 
 impl Scenario {
     async fn start(configure: impl FnOnce(&mut SandboxConfig)) -> Self {
+        Self::with_storage(configure, |storage| storage).await
+    }
+
+    /// A scenario whose download client is adjusted by `storage` (say, a short read timeout).
+    async fn with_storage(configure: impl FnOnce(&mut SandboxConfig), storage: impl FnOnce(Storage) -> Storage) -> Self {
         let sandbox = test_support::instant_sandbox(KEY, configure).await;
         let fast = RetryPolicy { attempts: 6, base_delay: Duration::from_millis(20), max_delay: Duration::from_millis(100) };
         let client = Client::new(ServerUrl::parse(&sandbox.api_url()).unwrap(), ApiKey::new(KEY).unwrap()).unwrap().with_retry(fast);
-        let storage = Storage::new().unwrap().with_retry(fast);
+        let storage = storage(Storage::new().unwrap().with_retry(fast));
         let library = tempfile::tempdir().unwrap();
         let engine = Engine::new(client, storage, Library::new(library.path()));
         Scenario { sandbox, library, engine }
@@ -161,6 +166,43 @@ async fn network_faults_end_in_the_same_files_as_a_clean_run() {
         assert_eq!(finished.manifest.zip_sha256, reference.manifest.zip_sha256, "{name}");
         assert_eq!(fingerprint(&finished.dir, VARYING), expected, "{name}");
     }
+}
+
+#[tokio::test]
+async fn a_stalled_download_is_noticed_by_the_read_timeout_and_resumed_with_range() {
+    let clean = Scenario::start(|_| {}).await;
+    let reference = clean.export(demo(|_| {})).await.unwrap();
+    let scenario = Scenario::with_storage(|c| c.faults = vec![Fault::StallDownloads(1)], |s| s.with_read_timeout(Duration::from_secs(1)).unwrap()).await;
+    // Without a read timeout the stalled connection would be waited on for ever.
+    let finished = tokio::time::timeout(Duration::from_secs(60), scenario.export(demo(|_| {}))).await.expect("the stall was never noticed").unwrap();
+    assert_eq!(finished.manifest.zip_sha256, reference.manifest.zip_sha256);
+    assert_eq!(fingerprint(&finished.dir, VARYING), fingerprint(&reference.dir, VARYING));
+}
+
+#[tokio::test]
+async fn cuts_that_keep_bringing_bytes_do_not_use_up_the_retry_budget() {
+    // Ten cuts, each halfway through what is left: more than the six attempts of the policy,
+    // yet every resume brings new bytes, so the download goes on to the end.
+    let clean = Scenario::start(|_| {}).await;
+    let reference = clean.export(demo(|_| {})).await.unwrap();
+    let scenario = Scenario::start(|c| c.faults = vec![Fault::CutDownloads(10)]).await;
+    let finished = scenario.export(demo(|_| {})).await.unwrap();
+    assert_eq!(finished.manifest.zip_sha256, reference.manifest.zip_sha256);
+}
+
+#[tokio::test]
+async fn a_zip_shorter_than_its_content_length_ends_in_a_clear_error() {
+    let scenario = Scenario::start(|c| c.faults = vec![Fault::ShortDownloads(100)]).await;
+    let started = std::time::Instant::now();
+    let error = tokio::time::timeout(Duration::from_secs(60), scenario.export(demo(|_| {}))).await.expect("hung").unwrap_err();
+    assert!(started.elapsed() < Duration::from_secs(30), "{:?}", started.elapsed());
+    assert_eq!(error.code().as_str(), "download_incomplete", "{error}");
+    let message = error.to_string();
+    let host = scenario.sandbox.storage_url().trim_start_matches("http://").to_owned();
+    assert!(message.contains(&format!("The download host {host} kept closing the connection")), "{message}");
+    assert!(message.contains("tries in a row brought no more") && message.contains("can be resumed"), "{message}");
+    // Nothing published: the library holds no export folder.
+    assert!(Library::new(scenario.library.path()).list().is_empty());
 }
 
 #[tokio::test]

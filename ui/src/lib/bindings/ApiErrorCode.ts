@@ -4,4 +4,4 @@
  * The stable code of each [`ApiError`]: front ends match on it, never on the message. The
  * spelling (snake case) is what the UI receives and job records keep: add codes, never rename.
  */
-export type ApiErrorCode = "invalid_server_url" | "insecure_server" | "missing_key" | "malformed_key" | "unauthorized" | "forbidden" | "not_found" | "bad_request" | "server_error" | "rate_limited" | "network_gave_up" | "unexpected_response" | "status_url_off_server" | "signed_url_expired" | "download_refused" | "range_beyond_end" | "redirect_off_host";
+export type ApiErrorCode = "invalid_server_url" | "insecure_server" | "missing_key" | "malformed_key" | "unauthorized" | "forbidden" | "not_found" | "bad_request" | "server_error" | "rate_limited" | "network_gave_up" | "unexpected_response" | "status_url_off_server" | "signed_url_expired" | "download_refused" | "range_beyond_end" | "redirect_off_host" | "connection_refused" | "host_not_found" | "tls_failed" | "download_incomplete";
