@@ -12,6 +12,7 @@ use tokio_util::sync::CancellationToken;
 use ts_rs::TS;
 
 use crate::accounts::{Accounts, DEMO_PROFILE};
+use crate::status::SandboxStatus;
 use crate::error::CommandError;
 use crate::error::{Code, WorkspaceErrorCode};
 
@@ -47,6 +48,9 @@ pub struct JobView {
     pub notices: Vec<String>,
     /// The finished export's folder.
     pub export_dir: Option<String>,
+    /// What changed since the previous export of the project, when this one just finished
+    /// (`since 2026-11-30: +12 new, −3 gone, 7 changed`); the library card has it afterwards.
+    pub changes: Option<String>,
 }
 
 impl JobView {
@@ -84,6 +88,7 @@ impl JobView {
                 .map_or(0, |manifest| manifest.counts.instruments),
             notices: Vec::new(),
             export_dir: job.export_dir.as_ref().map(|dir| dir.display().to_string()),
+            changes: None,
         }
     }
 
@@ -237,6 +242,21 @@ impl Exports {
         self.resumed.send_replace(true);
     }
 
+    /// "Simulate a week of new records": moves the demo project on a week (remembered in the
+    /// settings, so the next launch serves the same week) and returns the demo's status.
+    /// Refused while an export of the demo runs, since its server restarts.
+    pub async fn next_demo_week(&self) -> Result<SandboxStatus, CommandError> {
+        if self.table().values().any(|live| live.view.profile.as_deref() == Some(DEMO_PROFILE)) {
+            return Err(CommandError::new(
+                WorkspaceErrorCode::DemoWeekRefused,
+                "An export of the demo workspace is running; wait for it to finish (or cancel it) before moving the demo on a week.",
+            ));
+        }
+        let week = self.accounts.demo().next_week().await?;
+        self.accounts.settings().set_demo_week(week)?;
+        Ok(self.accounts.demo().status().await)
+    }
+
     /// The job records of the current library.
     fn store(&self) -> export_engine::JobStore {
         export_engine::JobStore::new(self.accounts.settings().library().jobs_dir())
@@ -253,6 +273,7 @@ impl Exports {
         }
 
         let (table, on_end, id) = (Arc::clone(&self.live), Arc::clone(&self.on_end), job.id.clone());
+        let library = self.accounts.settings().library();
         let sink: Arc<dyn ProgressSink> = Arc::new(LiveSink { id: id.clone(), table: Arc::clone(&table) });
         tokio::spawn(async move {
             let outcome = engine.run(job, sink, cancel).await;
@@ -263,6 +284,7 @@ impl Exports {
                     view.phase = Phase::Ready;
                     view.instruments = finished.manifest.counts.instruments;
                     view.export_dir = Some(finished.dir.display().to_string());
+                    view.changes = changes_line(library, finished.dir).await;
                 }
                 Err(EngineError::Cancelled) => view.status = JobState::Cancelled,
                 Err(error) => {
@@ -297,6 +319,23 @@ impl Exports {
 
 fn lock(table: &Table) -> std::sync::MutexGuard<'_, HashMap<String, Live>> {
     table.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// The line of what changed since the previous export, for the finished job's card and
+/// notification. A diff that fails leaves the line out: the export itself is fine.
+async fn changes_line(library: export_engine::Library, dir: std::path::PathBuf) -> Option<String> {
+    let compared = tokio::task::spawn_blocking(move || crate::changes::since_previous(&library, &dir)).await;
+    match compared {
+        Ok(Ok(changes)) => changes.map(|c| c.line),
+        Ok(Err(error)) => {
+            tracing::warn!("could not compare the export with the previous one: {}", error.message);
+            None
+        }
+        Err(error) => {
+            tracing::warn!("the comparison with the previous export stopped: {error}");
+            None
+        }
+    }
 }
 
 fn not_running(id: &str) -> CommandError {
