@@ -174,7 +174,7 @@ describe("BrowserView", () => {
     render(BrowserView, { dir: overview.dir, since: "/library/Group/Project/oldest", onBack: vi.fn() });
 
     await waitFor(() => expect(screen.getByTestId("instrument-count").textContent).toContain("12"));
-    expect(queries[0]?.changes).toEqual({ since: "/library/Group/Project/oldest", kinds: ["new", "changed"] });
+    expect(queries.at(-1)?.changes).toEqual({ since: "/library/Group/Project/oldest", kinds: ["new", "changed"] });
     expect((screen.getByTestId("changes-since") as HTMLSelectElement).value).toBe("/library/Group/Project/oldest");
   });
 
