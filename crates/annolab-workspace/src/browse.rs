@@ -197,7 +197,8 @@ impl Browsers {
             return Ok(export.clone());
         }
         let entry = library.entry(Path::new(dir))?;
-        let export = Open { dir: entry.dir, browser: Arc::new(Mutex::new(Browser::open(&entry.dir)?)), compared: Arc::default() };
+        let browser = Arc::new(Mutex::new(Browser::open(&entry.dir)?));
+        let export = Open { dir: entry.dir, browser, compared: Arc::default() };
         open.insert(dir.to_owned(), export.clone());
         Ok(export)
     }

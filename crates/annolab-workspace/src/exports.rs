@@ -12,9 +12,9 @@ use tokio_util::sync::CancellationToken;
 use ts_rs::TS;
 
 use crate::accounts::{Accounts, DEMO_PROFILE};
-use crate::status::SandboxStatus;
 use crate::error::CommandError;
 use crate::error::{Code, WorkspaceErrorCode};
+use crate::status::SandboxStatus;
 
 /// How many notices (retries, bad lines) a job keeps to show.
 const NOTICES_KEPT: usize = 5;

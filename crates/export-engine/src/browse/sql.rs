@@ -6,8 +6,7 @@ use crate::diff::Field;
 use crate::error::EngineError;
 use crate::index::fts_query;
 
-pub(super) const ROW_COLUMNS: &str =
-    "i.id, i.type_name, i.source_name, i.start_page, i.end_page, i.pdf_pages, i.tag_types, i.reviewed_by, i.reviewed_at, i.pdf_path IS NOT NULL, i.problems, \
+pub(super) const ROW_COLUMNS: &str = "i.id, i.type_name, i.source_name, i.start_page, i.end_page, i.pdf_pages, i.tag_types, i.reviewed_by, i.reviewed_at, i.pdf_path IS NOT NULL, i.problems, \
      (SELECT c.kind FROM temp.changes c WHERE c.id = i.id), (SELECT c.fields FROM temp.changes c WHERE c.id = i.id)";
 
 /// How many columns [`ROW_COLUMNS`] has; a query's extra columns follow.
