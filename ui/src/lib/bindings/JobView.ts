@@ -19,4 +19,9 @@ requestedAt: string | null, polls: number, elapsedMs: number, serverStatus: stri
 /**
  * The finished export's folder.
  */
-exportDir: string | null, };
+exportDir: string | null, 
+/**
+ * What changed since the previous export of the project, when this one just finished
+ * (`since 2026-11-30: +12 new, −3 gone, 7 changed`); the library card has it afterwards.
+ */
+changes: string | null, };
