@@ -89,10 +89,10 @@ describe("DetailsPane", () => {
 
     const rows = screen.getAllByTestId("details-change");
     expect(rows.map((r) => r.dataset.field)).toEqual(["type", "review"]);
-    expect(rows[0].textContent).toContain("Type");
-    expect(rows[0].querySelector("[data-testid=change-before]")?.textContent).toBe("Lease");
-    expect(rows[0].querySelector("[data-testid=change-after]")?.textContent).toBe("Bill of Sale");
-    expect(rows[1].querySelector("[data-testid=change-before]")?.textContent).toBe("—");
+    expect(rows[0]?.textContent).toContain("Type");
+    expect(rows[0]?.querySelector("[data-testid=change-before]")?.textContent).toBe("Lease");
+    expect(rows[0]?.querySelector("[data-testid=change-after]")?.textContent).toBe("Bill of Sale");
+    expect(rows[1]?.querySelector("[data-testid=change-before]")?.textContent).toBe("—");
   });
 
   test("a PDF-only change, a new and a gone instrument say so", async () => {
