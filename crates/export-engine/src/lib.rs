@@ -31,7 +31,7 @@ pub use fsutil::write_json_atomic;
 pub use job::{JobRecord, JobState, JobStore};
 pub use library::{Library, LibraryEntry};
 pub use manifest::{Manifest, Problem, ProblemKind};
-pub use pipeline::{Engine, Finished};
+pub use pipeline::{Engine, Finished, settle_leftovers};
 pub use profiles::{DEMO_PROFILE, Keychain, Profile, Profiles, profile_name, resolve_key};
 pub use progress::{Phase, Progress, ProgressSink};
 pub use request::{ExportInput, ExportRequest, RequestError, TagFilter};

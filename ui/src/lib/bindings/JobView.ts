@@ -19,4 +19,12 @@ requestedAt: string | null, polls: number, elapsedMs: number, serverStatus: stri
 /**
  * The finished export's folder.
  */
-exportDir: string | null, };
+exportDir: string | null, 
+/**
+ * Waiting for one of the [`MAX_RUNNING`] slots: the job has not started its work yet.
+ */
+waiting: boolean, 
+/**
+ * The limit the wait is for, so the UI can say "at most 3 run at once".
+ */
+maxRunning: number, };
