@@ -55,7 +55,7 @@ async fn client(http: reqwest::Client, api: String, key: String, n: usize, until
     let mut round = 0usize;
     while Instant::now() < until {
         round += 1;
-        let files = (n + round) % 5 == 0;
+        let files = (n + round).is_multiple_of(5);
         let body = serde_json::json!({"projectOwner": OWNER, "projectName": PROJECT, "includeFiles": files});
         let Some(started) = timed(&mut tally, "request", http.post(format!("{api}/v1/export/instruments")).header("Authorization", &auth).json(&body)).await
         else {
