@@ -85,6 +85,12 @@ pub enum EngineError {
         "Could not {action} {path:?}: a file in it is open in another program (a PDF viewer, Explorer's preview, a virus scanner). Close it and try again; nothing was changed."
     )]
     FileInUse { action: &'static str, path: PathBuf },
+    #[error(
+        "No instrument in this export has {name} = {value:?}. Check the spelling (values match exactly), or list the values by grouping by {name} in the browser."
+    )]
+    GroupNotFound { name: String, value: String },
+    #[error("No instrument in this group has a value named {name:?} to order by. Date fields found in the group: {found}.")]
+    UnknownDateField { name: String, found: String },
     #[error("The export was cancelled.")]
     Cancelled,
 }
@@ -117,7 +123,9 @@ impl EngineError {
             | EngineError::JobBusy { .. }
             | EngineError::InstrumentNotFound { .. }
             | EngineError::NoPdf { .. }
-            | EngineError::NothingToMerge => FailureKind::Usage,
+            | EngineError::NothingToMerge
+            | EngineError::GroupNotFound { .. }
+            | EngineError::UnknownDateField { .. } => FailureKind::Usage,
             EngineError::Api(api) => match api.kind() {
                 ApiErrorKind::Usage => FailureKind::Usage,
                 ApiErrorKind::Auth => FailureKind::Auth,
@@ -161,6 +169,8 @@ impl EngineError {
             EngineError::InstrumentNotFound { .. } => EngineErrorCode::InstrumentNotFound,
             EngineError::NoPdf { .. } => EngineErrorCode::NoPdf,
             EngineError::NothingToMerge => EngineErrorCode::NothingToMerge,
+            EngineError::GroupNotFound { .. } => EngineErrorCode::GroupNotFound,
+            EngineError::UnknownDateField { .. } => EngineErrorCode::UnknownDateField,
             EngineError::UnreadablePdf { .. } => EngineErrorCode::UnreadablePdf,
             EngineError::FileInUse { .. } => EngineErrorCode::FileInUse,
             EngineError::Cancelled => EngineErrorCode::Cancelled,
@@ -230,6 +240,8 @@ pub enum EngineErrorCode {
     ProfileNotFound,
     InvalidProfileName,
     NoKey,
+    GroupNotFound,
+    UnknownDateField,
     /// A code this version does not know (a job record written by a newer one), as front ends
     /// read it back.
     Unknown,
@@ -263,6 +275,8 @@ impl EngineErrorCode {
             EngineErrorCode::ProfileNotFound => "profile_not_found",
             EngineErrorCode::InvalidProfileName => "invalid_profile_name",
             EngineErrorCode::NoKey => "no_key",
+            EngineErrorCode::GroupNotFound => "group_not_found",
+            EngineErrorCode::UnknownDateField => "unknown_date_field",
             EngineErrorCode::Unknown => "unknown",
         }
     }
@@ -277,6 +291,8 @@ mod tests {
         let samples = [
             EngineError::Cancelled,
             EngineError::NothingToMerge,
+            EngineError::GroupNotFound { name: "Serial Number".into(), value: "x".into() },
+            EngineError::UnknownDateField { name: "Recording Date".into(), found: "none".into() },
             EngineError::FileInUse { action: "delete", path: "x".into() },
             EngineError::NotEnoughSpace { needed: 1, available: 0, path: "x".into() },
             EngineError::Api(ApiError::MissingKey),
