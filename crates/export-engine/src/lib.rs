@@ -7,6 +7,7 @@
 
 pub mod browse;
 pub mod dates;
+pub mod diff;
 pub mod disk;
 pub mod download;
 mod error;
@@ -27,6 +28,7 @@ pub mod stream;
 pub mod timeline;
 pub mod verify;
 
+pub use diff::{ChangedInstrument, Diff, DiffCsv, DiffReport, DiffSide, DiffSummary, Difference, Field, FieldChange, diff, previous_export};
 pub use error::{EngineError, EngineErrorCode, ErrorCode, FailureKind};
 pub use fsutil::write_json_atomic;
 pub use job::{JobRecord, JobState, JobStore};

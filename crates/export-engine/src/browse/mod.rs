@@ -24,6 +24,7 @@ mod saved;
 mod sql;
 
 pub(crate) use merge::Binder;
+pub(crate) use csv::{ExcelCsv, cell};
 pub use query::{AttributeValue, Count, Details, FACET_SOURCES, Facets, GroupBy, Groups, Page, Query, Row, SearchHit, Sort, SortBy};
 pub use saved::SAVED;
 use sql::{Params, SqlValue, attribute_columns, collect_groups, filter, group_row, order};
