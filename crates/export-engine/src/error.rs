@@ -88,9 +88,11 @@ pub enum EngineError {
     )]
     FileInUse { action: &'static str, path: PathBuf },
     #[error(
-        "No instrument in this export has {name} = {value:?}. Check the spelling (values match exactly), or list the values by grouping by {name} in the browser."
+        "No instrument in this export has {name} = {value:?}. Check the spelling, or see its values by grouping by {name} in the browser (`annolab-export package … --all` packages every value)."
     )]
     GroupNotFound { name: String, value: String },
+    #[error("This export has no tag attribute named {name:?}. Its tag attributes: {found}.")]
+    UnknownAttribute { name: String, found: String },
     #[error("No instrument in this group has a value named {name:?} to order by. Date fields found in the group: {found}.")]
     UnknownDateField { name: String, found: String },
     #[error("The export was cancelled.")]
@@ -135,6 +137,7 @@ impl EngineError {
             | EngineError::NoPdf { .. }
             | EngineError::NothingToMerge
             | EngineError::GroupNotFound { .. }
+            | EngineError::UnknownAttribute { .. }
             | EngineError::UnknownDateField { .. }
             | EngineError::DifferentProjects { .. }
             | EngineError::NotAnExport { .. } => FailureKind::Usage,
@@ -182,6 +185,7 @@ impl EngineError {
             EngineError::NoPdf { .. } => EngineErrorCode::NoPdf,
             EngineError::NothingToMerge => EngineErrorCode::NothingToMerge,
             EngineError::GroupNotFound { .. } => EngineErrorCode::GroupNotFound,
+            EngineError::UnknownAttribute { .. } => EngineErrorCode::UnknownAttribute,
             EngineError::UnknownDateField { .. } => EngineErrorCode::UnknownDateField,
             EngineError::UnreadablePdf { .. } => EngineErrorCode::UnreadablePdf,
             EngineError::FileInUse { .. } => EngineErrorCode::FileInUse,
@@ -258,6 +262,7 @@ pub enum EngineErrorCode {
     UnknownDateField,
     DifferentProjects,
     NotAnExport,
+    UnknownAttribute,
     /// A code this version does not know (a job record written by a newer one), as front ends
     /// read it back.
     Unknown,
@@ -295,6 +300,7 @@ impl EngineErrorCode {
             EngineErrorCode::UnknownDateField => "unknown_date_field",
             EngineErrorCode::DifferentProjects => "different_projects",
             EngineErrorCode::NotAnExport => "not_an_export",
+            EngineErrorCode::UnknownAttribute => "unknown_attribute",
             EngineErrorCode::Unknown => "unknown",
         }
     }
@@ -313,6 +319,7 @@ mod tests {
             EngineError::UnknownDateField { name: "Recording Date".into(), found: "none".into() },
             EngineError::DifferentProjects { old: "a / b".into(), new: "a / c".into() },
             EngineError::NotAnExport { path: "x".into() },
+            EngineError::UnknownAttribute { name: "Serial".into(), found: "\"Serial Number\"".into() },
             EngineError::FileInUse { action: "delete", path: "x".into() },
             EngineError::NotEnoughSpace { needed: 1, available: 0, path: "x".into() },
             EngineError::Api(ApiError::MissingKey),

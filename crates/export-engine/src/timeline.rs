@@ -105,6 +105,37 @@ pub fn default_order(fields: &[DateField]) -> Option<&str> {
 }
 
 impl Browser {
+    /// The export's tag attribute called `name`: spelled exactly so, else the one spelled so in
+    /// another case or with other spaces around it. None such is an error listing the names.
+    pub fn attribute_named(&self, name: &str) -> Result<String, EngineError> {
+        let names = self.attribute_names()?;
+        if let Some(exact) = names.iter().find(|n| n.as_str() == name) {
+            return Ok(exact.clone());
+        }
+        let loose: Vec<&String> = names.iter().filter(|n| n.trim().eq_ignore_ascii_case(name.trim())).collect();
+        match loose.as_slice() {
+            [one] => Ok((*one).clone()),
+            _ => Err(EngineError::UnknownAttribute { name: name.to_owned(), found: quoted_list(names.iter().map(String::as_str)) }),
+        }
+    }
+
+    /// The group of instruments whose attribute `name` is `value`: the value spelled exactly
+    /// so, else the one value spelled so in another case (ASCII) or with other spaces around
+    /// it; two such would be a guess, so neither is taken.
+    pub fn group(&self, name: &str, value: &str) -> Result<AttributeValue, EngineError> {
+        let mut statement = self.db().prepare_cached(
+            "SELECT DISTINCT value FROM attributes WHERE name = ?1 AND (value = ?2 OR lower(trim(value)) = lower(trim(?2))) ORDER BY value = ?2 DESC, value LIMIT 3",
+        )?;
+        let found: Vec<String> = statement.query_map(rusqlite::params![name, value], |r| r.get(0))?.collect::<Result<_, _>>()?;
+        let group = |value: &str| AttributeValue { name: name.to_owned(), value: Some(value.to_owned()) };
+        match found.as_slice() {
+            [first, ..] if first == value => Ok(group(first)),
+            [one] => Ok(group(one)),
+            // None, or several that differ only in case: the user says which, exactly.
+            _ => Err(EngineError::GroupNotFound { name: name.to_owned(), value: value.to_owned() }),
+        }
+    }
+
     /// The fields of the group whose values are mostly dates (more than half of the instruments
     /// with a value in them read as dates), most dated first, ties by name.
     pub fn date_fields(&self, group: &AttributeValue) -> Result<Vec<DateField>, EngineError> {
@@ -149,8 +180,7 @@ impl Browser {
                     Some(name) => Some(name),
                     None => {
                         let fields = self.date_fields(group)?;
-                        let found =
-                            if fields.is_empty() { "none".to_owned() } else { fields.iter().map(|f| format!("{:?}", f.name)).collect::<Vec<_>>().join(", ") };
+                        let found = quoted_list(fields.iter().map(|f| f.name.as_str()));
                         return Err(EngineError::UnknownDateField { name: wanted.to_owned(), found });
                     }
                 }
@@ -267,6 +297,12 @@ impl Browser {
             })
             .collect()
     }
+}
+
+/// `"a", "b"`, or `none`.
+fn quoted_list<'a>(names: impl Iterator<Item = &'a str>) -> String {
+    let list: Vec<String> = names.map(|n| format!("{n:?}")).collect();
+    if list.is_empty() { "none".to_owned() } else { list.join(", ") }
 }
 
 /// One instrument of a group and its values by field name.

@@ -23,8 +23,8 @@ mod query;
 mod saved;
 mod sql;
 
-pub(crate) use merge::Binder;
 pub(crate) use csv::{ExcelCsv, cell};
+pub(crate) use merge::Binder;
 pub use query::{AttributeValue, Count, Details, FACET_SOURCES, Facets, GroupBy, Groups, Page, Query, Row, SearchHit, Sort, SortBy};
 pub use saved::SAVED;
 use sql::{Params, SqlValue, attribute_columns, collect_groups, filter, group_row, order};
