@@ -6,6 +6,7 @@
 //! persisted [`job::JobRecord`].
 
 pub mod browse;
+pub mod dates;
 pub mod diff;
 pub mod disk;
 pub mod download;
@@ -17,12 +18,14 @@ pub mod job;
 pub mod library;
 pub mod manifest;
 pub mod names;
+pub mod package;
 pub mod pipeline;
 pub mod poll;
 pub mod profiles;
 pub mod progress;
 pub mod request;
 pub mod stream;
+pub mod timeline;
 pub mod verify;
 
 pub use diff::{ChangedInstrument, Diff, DiffCsv, DiffReport, DiffSide, DiffSummary, Difference, Field, FieldChange, diff, previous_export};
