@@ -205,6 +205,12 @@ pub fn find_on_disk(dir: &Path, recorded: &str) -> PathBuf {
     found
 }
 
+/// What [`file_name`] keeps whole of `name`, however short the cap: the fuzz targets' bound.
+pub(crate) fn kept_tail(name: &str) -> String {
+    let name: String = name.nfc().collect();
+    split_tail(&name).1.to_owned()
+}
+
 /// Splits off what must survive whole: an instrument PDF's `_<start>-<end>_<id>.pdf`, else an
 /// `_<id>.pdf`, else a short extension.
 fn split_tail(name: &str) -> (&str, &str) {
