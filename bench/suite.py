@@ -18,6 +18,7 @@ The rows (see issue 6):
   P6  indexing an N-instrument instruments.json vs `jq -c . > /dev/null`
   P7  browser query latency at the engine layer (filter, search, sort)
   P8  the app's idle memory (PSS and RSS of its process tree) and cold start to interactive
+  P9  `annolab-export diff` of an N-instrument export against a week later vs jq + sort + diff
 """
 
 from __future__ import annotations
@@ -317,6 +318,19 @@ def p6_p7(work: Path, args: argparse.Namespace) -> list[Row]:
     return rows
 
 
+def p9(work: Path, args: argparse.Namespace) -> Row:
+    """bench/diff.sh: two exports of the sandbox's project, week 0 and week 1, compared."""
+    env = {**os.environ, "BIN": str(RELEASE), "TMPDIR": str(work)}
+    out = subprocess.run([str(ROOT / "bench" / "diff.sh"), str(args.p9_instruments)], check=True, capture_output=True, text=True, env=env).stdout
+    figure = lambda name: float(re.search(rf"^{name}: ([0-9.]+)", out, re.M).group(1))  # type: ignore[union-attr]  # noqa: E731
+    ours, theirs = figure("diff seconds"), figure("baseline seconds")
+    found = re.search(r"^diff result: (.*)$", out, re.M)
+    return Row("P9", f"diff {args.p9_instruments:,} against {args.p9_instruments:,} instruments (a week of changes)",
+               f"{ours:.1f} s, {figure('diff peak KiB') / 1024:.0f} MiB peak", f"jq + sort + diff {theirs:.1f} s, {figure('baseline peak KiB') / 1024:.0f} MiB peak",
+               f"{theirs / ours:.1f}x faster", "seconds, flat memory", None,
+               [f"bench/diff.sh, one run; exports without PDFs; {found.group(1) if found else ''}"])
+
+
 def p8(work: Path) -> Row:
     # Two launches, each with a fresh profile: the machine's first (Mesa's software renderer
     # compiles its shaders) and a later one (they are cached), which is every launch after.
@@ -383,6 +397,7 @@ def main() -> None:
     parser.add_argument("--p5-instruments", type=int, default=16000, help="P5's large export (default 16000: about 1 GiB)")
     parser.add_argument("--p6-instruments", type=int, default=1_000_000, help="instruments.json size for P6 (default 1000000)")
     parser.add_argument("--p7-sizes", type=lambda s: [int(n) for n in s.split(",")], default=[100_000, 1_000_000], help="P7 index sizes (default 100000,1000000)")
+    parser.add_argument("--p9-instruments", type=int, default=1_000_000, help="P9's two exports (default 1000000)")
     parser.add_argument("--only", default="", help="comma-separated row ids to run, e.g. P1,P6 (default: all)")
     parser.add_argument("--write", action="store_true", help="write the table into docs/benchmarks.md")
     args = parser.parse_args()
@@ -417,6 +432,8 @@ def main() -> None:
             step("P5: memory on a large export", ["P5"], lambda: p5_large(work, args, small["rss"], small["bytes"]))
         if want("P6", "P7"):
             step("P6-P7: indexing and browsing", ["P6", "P7"], lambda: p6_p7(work, args))
+        if want("P9"):
+            step("P9: diff of two exports", ["P9"], lambda: p9(work, args))
         if want("P8"):
             step("P8: the app at rest", ["P8"], lambda: p8(work))
     rows.sort(key=lambda r: r.id)

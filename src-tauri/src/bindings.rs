@@ -17,19 +17,19 @@ pub fn committed_dir() -> PathBuf {
 pub fn export_to(dir: &Path) -> Result<(), ExportError> {
     // Counts and byte sizes fit a JavaScript number exactly up to 2^53.
     let cfg = Config::new().with_out_dir(dir).with_large_int("number");
-    crate::status::SandboxStatus::export_all(&cfg)?;
-    crate::error::CommandError::export_all(&cfg)?;
-    crate::accounts::ProfilesView::export_all(&cfg)?;
-    crate::accounts::ProfileInput::export_all(&cfg)?;
-    crate::accounts::KeyCheck::export_all(&cfg)?;
-    crate::exports::JobView::export_all(&cfg)?;
-    crate::library::LibraryView::export_all(&cfg)?;
-    crate::commands::Suggestions::export_all(&cfg)?;
-    crate::commands::ProjectCheck::export_all(&cfg)?;
+    annolab_workspace::status::SandboxStatus::export_all(&cfg)?;
+    annolab_workspace::error::CommandError::export_all(&cfg)?;
+    annolab_workspace::accounts::ProfilesView::export_all(&cfg)?;
+    annolab_workspace::accounts::ProfileInput::export_all(&cfg)?;
+    annolab_workspace::accounts::KeyCheck::export_all(&cfg)?;
+    annolab_workspace::exports::JobView::export_all(&cfg)?;
+    annolab_workspace::library::LibraryView::export_all(&cfg)?;
+    annolab_workspace::accounts::Suggestions::export_all(&cfg)?;
+    annolab_workspace::accounts::ProjectCheck::export_all(&cfg)?;
     export_engine::ExportInput::export_all(&cfg)?;
-    crate::browse::ExportOverview::export_all(&cfg)?;
-    crate::browse::Saved::export_all(&cfg)?;
-    crate::browse::DragItems::export_all(&cfg)?;
+    annolab_workspace::browse::ExportOverview::export_all(&cfg)?;
+    annolab_workspace::browse::Saved::export_all(&cfg)?;
+    annolab_workspace::browse::DragItems::export_all(&cfg)?;
     export_engine::browse::Query::export_all(&cfg)?;
     export_engine::browse::Page::export_all(&cfg)?;
     export_engine::browse::Details::export_all(&cfg)?;

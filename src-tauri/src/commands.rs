@@ -8,21 +8,17 @@ use std::path::Path;
 use std::sync::Arc;
 
 use export_engine::ExportInput;
-use serde::Serialize;
 use tauri::ipc::Channel;
 use tauri::{AppHandle, State};
-use ts_rs::TS;
 
 use export_engine::browse::{Details, GroupBy, Groups, Page, Query};
 
-use crate::accounts::{Accounts, KeyCheck, ProfileInput, ProfilesView};
-use crate::browse::{Browsers, DragItems, ExportOverview, Saved};
-use crate::error::AppErrorCode;
-use crate::error::CommandError;
-use crate::exports::{Exports, JobView, Watcher};
-use crate::library::LibraryView;
-use crate::status::SandboxStatus;
-use crate::workspace::DemoWorkspace;
+use annolab_workspace::accounts::{Accounts, KeyCheck, ProfileInput, ProfilesView, ProjectCheck, Suggestions};
+use annolab_workspace::browse::{Browsers, DragItems, ExportOverview, Saved};
+use annolab_workspace::exports::{Exports, JobView, Watcher};
+use annolab_workspace::library::LibraryView;
+use annolab_workspace::status::SandboxStatus;
+use annolab_workspace::{CommandError, DemoWorkspace, WorkspaceErrorCode};
 use export_engine::{EngineErrorCode, ErrorCode};
 
 type Result<T> = std::result::Result<T, CommandError>;
@@ -68,43 +64,14 @@ pub async fn export_validate(input: ExportInput) -> Result<()> {
     Exports::validate(input).map(drop)
 }
 
-/// Owners and projects to suggest in the export form.
-#[derive(Debug, Clone, Serialize, TS)]
-#[serde(rename_all = "camelCase")]
-pub struct Suggestions {
-    /// The key's groups first, then owners used recently.
-    pub owners: Vec<String>,
-    pub projects: Vec<String>,
-}
-
 #[tauri::command]
 pub async fn export_suggestions(accounts: State<'_, Arc<Accounts>>, profile: String) -> Result<Suggestions> {
-    let mut owners: Vec<String> = match accounts.client(&profile).await {
-        // Suggestions only: an unreachable server or a bad key leaves just the recent ones.
-        Ok(client) => client.key_info().await.map(|info| info.groups.into_iter().map(|g| g.group_name).collect()).unwrap_or_default(),
-        Err(_) => Vec::new(),
-    };
-    for owner in accounts.settings().recent_owners() {
-        if !owners.contains(&owner) {
-            owners.push(owner);
-        }
-    }
-    Ok(Suggestions { owners, projects: accounts.settings().recent_projects() })
-}
-
-/// A project the key can read.
-#[derive(Debug, Clone, Serialize, TS)]
-#[serde(rename_all = "camelCase")]
-pub struct ProjectCheck {
-    pub id: u64,
-    pub name: String,
-    pub owner: Option<String>,
+    Ok(accounts.suggestions(&profile).await)
 }
 
 #[tauri::command]
 pub async fn export_check_project(accounts: State<'_, Arc<Accounts>>, profile: String, owner: String, project: String) -> Result<ProjectCheck> {
-    let found = accounts.client(&profile).await?.project(owner.trim(), project.trim()).await?;
-    Ok(ProjectCheck { id: found.id, name: found.name, owner: found.group_name })
+    accounts.check_project(&profile, &owner, &project).await
 }
 
 #[tauri::command]
@@ -165,12 +132,7 @@ pub async fn library_reveal(app: AppHandle, accounts: State<'_, Arc<Accounts>>, 
 #[tauri::command]
 pub async fn library_delete(accounts: State<'_, Arc<Accounts>>, browsers: State<'_, Arc<Browsers>>, dir: String) -> Result<LibraryView> {
     let (library, browsers) = (accounts.settings().library(), Arc::clone(&browsers));
-    blocking(move || {
-        browsers.close(&library.entry(Path::new(&dir))?.dir);
-        library.delete(Path::new(&dir))?;
-        Ok(LibraryView::of(&library))
-    })
-    .await
+    blocking(move || browsers.delete(&library, &dir)).await
 }
 
 /// Asks for a new library folder. Exports already made stay where they are.
@@ -297,23 +259,29 @@ pub async fn browse_drag_items(
     dir: String,
     ids: Vec<u64>,
 ) -> Result<DragItems> {
-    use tauri::Manager;
     let (library, browsers) = (accounts.settings().library(), Arc::clone(&browsers));
     blocking(move || {
         let files = browsers.pdf_paths(&library, &dir, &ids)?;
-        let icon = app
-            .path()
-            .app_cache_dir()
-            .map(|dir| dir.join("drag-icon.png"))
-            .map_err(|e| CommandError::new(ErrorCode::Engine(EngineErrorCode::IoError), format!("No cache folder for the drag picture: {e}")))?;
-        if !icon.is_file() {
-            let _ = std::fs::create_dir_all(icon.parent().unwrap_or(&icon));
-            std::fs::write(&icon, include_bytes!("../../icons/64x64.png"))
-                .map_err(|e| CommandError::new(ErrorCode::Engine(EngineErrorCode::IoError), format!("Could not write {}: {e}", icon.display())))?;
-        }
-        Ok(DragItems { files: files.iter().map(|f| f.display().to_string()).collect(), icon: icon.display().to_string() })
+        Ok(DragItems { files: files.iter().map(|f| f.display().to_string()).collect(), icon: drag_icon(&app)?.display().to_string() })
     })
     .await
+}
+
+/// The picture under the pointer during a drag: the app icon, written once to the cache folder,
+/// since the OS drag takes a file.
+fn drag_icon(app: &AppHandle) -> Result<std::path::PathBuf> {
+    use tauri::Manager;
+    let icon = app
+        .path()
+        .app_cache_dir()
+        .map(|dir| dir.join("drag-icon.png"))
+        .map_err(|e| CommandError::new(ErrorCode::Engine(EngineErrorCode::IoError), format!("No cache folder for the drag picture: {e}")))?;
+    if !icon.is_file() {
+        let _ = std::fs::create_dir_all(icon.parent().unwrap_or(&icon));
+        std::fs::write(&icon, include_bytes!("../../icons/64x64.png"))
+            .map_err(|e| CommandError::new(ErrorCode::Engine(EngineErrorCode::IoError), format!("Could not write {}: {e}", icon.display())))?;
+    }
+    Ok(icon)
 }
 
 /// Asks for a folder and copies the PDFs of `ids` into it. `None` when the user cancels.
@@ -352,5 +320,5 @@ fn watcher(channel: Channel<JobView>) -> Watcher {
 }
 
 fn open_failed(error: tauri_plugin_opener::Error) -> CommandError {
-    CommandError::new(AppErrorCode::OpenFailed, format!("Could not open the file manager or default app: {error}"))
+    CommandError::new(WorkspaceErrorCode::OpenFailed, format!("Could not open the file manager or default app: {error}"))
 }

@@ -1,31 +1,22 @@
 //! The AnnoLab Exporter desktop app: a thin Tauri adapter over the exporter's libraries.
 //!
-//! It owns no export logic: [`accounts`] maps profiles and keys onto the engine's, [`exports`]
-//! runs the engine's jobs and streams their views to the UI, [`library`] lists finished exports,
-//! and [`workspace`] runs the embedded demo sandbox. The commands in [`commands`] are one-line
-//! adapters; every type the UI sees is exported to TypeScript with ts-rs (see [`bindings`]).
+//! It owns no export logic: the state it manages is `annolab-workspace`'s (the same accounts,
+//! settings, demo server, job runner and browser session the CLI uses), the commands in
+//! [`commands`] are one-line adapters over it, and every type the UI sees is exported to
+//! TypeScript with ts-rs (see [`bindings`]). What is the app's own: the window, its plugins,
+//! notifications and how the web view paints ([`painting`]).
 
-pub mod accounts;
 pub mod bindings;
-pub mod browse;
 pub mod commands;
-pub mod error;
-pub mod exports;
-pub mod library;
 pub mod painting;
-pub mod settings;
-pub mod status;
-pub mod workspace;
 
 use std::sync::Arc;
 
+use annolab_workspace::browse::Browsers;
+use annolab_workspace::exports::{Exports, JobView};
+use annolab_workspace::{DemoOptions, DemoWorkspace, Workspace};
 use export_engine::{Library, Profiles};
 use tauri::{AppHandle, Manager, RunEvent};
-
-use crate::accounts::Accounts;
-use crate::exports::{Exports, JobView};
-use crate::settings::Settings;
-use crate::workspace::{DemoOptions, DemoWorkspace};
 
 /// Builds and runs the app until its last window closes.
 pub fn run() {
@@ -41,17 +32,18 @@ pub fn run() {
         .setup(|app| {
             let handle = app.handle().clone();
             painting::apply(&handle);
-            let Shared { accounts, exports, demo } = state(&handle)?;
+            let (Workspace { demo, accounts, .. }, exports) = state(&handle)?;
             allow_library_assets(&handle, &accounts.settings().library());
             app.manage(Arc::clone(&demo));
-            app.manage(Arc::clone(&accounts));
+            app.manage(accounts);
             app.manage(Arc::clone(&exports));
-            app.manage(Arc::new(browse::Browsers::default()));
+            app.manage(Arc::new(Browsers::default()));
 
             let options = DemoOptions {
                 data_dir: handle.path().app_local_data_dir().ok().map(|dir| dir.join("demo-server")),
                 faults: DemoOptions::faults_from_env(),
                 instruments: DemoOptions::instruments_from_env(),
+                ..DemoOptions::default()
             };
             tauri::async_runtime::spawn(async move {
                 demo.start_demo(options).await;
@@ -113,21 +105,13 @@ pub fn run() {
 
 /// The shared state: profiles and settings in the config folder the CLI uses too, the library
 /// in the user's data folder unless the user chose another.
-struct Shared {
-    accounts: Arc<Accounts>,
-    exports: Arc<Exports>,
-    demo: Arc<DemoWorkspace>,
-}
-
-fn state(app: &AppHandle) -> Result<Shared, Box<dyn std::error::Error>> {
+fn state(app: &AppHandle) -> Result<(Workspace, Arc<Exports>), Box<dyn std::error::Error>> {
     let config_dir = Profiles::default_dir().ok_or("no per-user config folder could be found (is HOME set?)")?;
     let default_library = Library::default_root().ok_or("no per-user data folder could be found (is HOME set?)")?;
-    let settings = Arc::new(Settings::load(&config_dir, default_library));
-    let demo = Arc::new(DemoWorkspace::new());
-    let accounts = Arc::new(Accounts::new(Profiles::new(&config_dir), settings, Arc::clone(&demo)));
+    let workspace = Workspace::open(&config_dir, default_library, None);
     let notifier = app.clone();
-    let exports = Arc::new(Exports::new(Arc::clone(&accounts), Arc::new(move |view: &JobView| notify_ended(&notifier, view))));
-    Ok(Shared { accounts, exports, demo })
+    let exports = Arc::new(Exports::new(Arc::clone(&workspace.accounts), Arc::new(move |view: &JobView| notify_ended(&notifier, view))));
+    Ok((workspace, exports))
 }
 
 /// Logs to the platform log folder and stderr. Only what the engine and app log at info and
@@ -149,7 +133,7 @@ fn logging() -> tauri::plugin::TauriPlugin<tauri::Wry> {
 }
 
 /// Lets the web view read files of the library (the PDF viewer) and nothing else.
-fn allow_library_assets(app: &AppHandle, library: &Library) {
+pub(crate) fn allow_library_assets(app: &AppHandle, library: &Library) {
     if let Err(error) = std::fs::create_dir_all(library.root()) {
         tracing::warn!("could not create the library folder {}: {error}", library.root().display());
     }

@@ -1,23 +1,26 @@
 //! `annolab-export`: the command-line front end over the export engine.
 
+#[macro_use]
 mod output;
+mod diff;
 
 use std::io::{BufRead, IsTerminal};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use annolab_api::{ApiKey, Client, DEFAULT_SERVER, ServerUrl, Storage};
-use annolab_sandbox::{Sandbox, SandboxConfig};
+use annolab_api::{ApiKey, Client, DEFAULT_SERVER, ServerUrl};
+use annolab_workspace::{Code, DEMO_PROFILE, DemoOptions, Workspace, WorkspaceError};
 use clap::{Args, Parser, Subcommand};
-use export_engine::{DEMO_PROFILE, Engine, EngineError, ExportInput, ExportRequest, FailureKind, JobRecord, Keychain, Library, Profile, Profiles, resolve_key};
+use export_engine::{Engine, EngineError, ExportInput, ExportRequest, FailureKind, JobRecord, Keychain, Library, Profile, Profiles};
 use tokio_util::sync::CancellationToken;
 
-use crate::output::{Failure, Output};
+use crate::output::{CliErrorCode, Failure, FailureCode, Output};
 
 const EXIT_CODES: &str = "\
 Exit codes:
-  0  success
+  0  success (diff --exit-code: the exports are the same)
+  1  diff --exit-code: the exports differ
   2  usage: a bad flag, a missing owner or project, an unknown job or profile
   3  auth: the key was rejected (401/403), or no key or keychain is available
   4  not found: the project or job does not exist on the server
@@ -38,6 +41,10 @@ struct Cli {
     /// Use an embedded demo workspace (no account, no network).
     #[arg(long, global = true)]
     demo: bool,
+    /// With --demo: the demo project this many weeks later (instruments added, edited and
+    /// removed, the same on every run), to see what `diff` shows.
+    #[arg(long, global = true, default_value_t = 0, value_name = "N", value_parser = clap::value_parser!(u32).range(0..=i64::from(annolab_workspace::demo::MAX_WEEKS)))]
+    demo_week: u32,
     /// The profile to use (default: the default profile).
     #[arg(long, global = true, env = "ANNOLAB_PROFILE")]
     profile: Option<String>,
@@ -80,6 +87,8 @@ enum Command {
         #[arg(long, default_value_t = 50)]
         limit: usize,
     },
+    /// What changed between two exports of one project (each a folder, folder name or job id).
+    Diff(diff::DiffArgs),
 }
 
 #[derive(Debug, Args)]
@@ -120,20 +129,21 @@ fn main() -> ExitCode {
         Err(e) => return output.fail(&Failure::local(format!("could not start: {e}"))),
     };
     match runtime.block_on(run(&cli, &output)) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(failure) => output.fail(&failure),
     }
 }
 
-async fn run(cli: &Cli, output: &Output) -> Result<(), Failure> {
+async fn run(cli: &Cli, output: &Output) -> Result<ExitCode, Failure> {
     match &cli.command {
+        Command::Diff(args) => return diff::run(&library(cli)?, args, output),
         Command::Login => login(cli, output).await,
         Command::Logout => logout(cli, output),
         Command::Profiles => profiles(cli, output),
         Command::Export(args) => export(cli, args, output).await,
         Command::Resume { job } => resume(cli, job.as_deref(), output).await,
         Command::Jobs => {
-            output.jobs(&library(cli)?.jobs_list());
+            output.jobs(&export_engine::JobStore::new(library(cli)?.jobs_dir()).list());
             Ok(())
         }
         Command::List => {
@@ -149,41 +159,39 @@ async fn run(cli: &Cli, output: &Output) -> Result<(), Failure> {
             output.hits(&export_engine::browse::Browser::open(&entry.dir)?.search(query, *limit as u64)?);
             Ok(())
         }
-    }
+    }?;
+    Ok(ExitCode::SUCCESS)
 }
 
-/// Where the commands point: a server, a key and the library, plus the demo sandbox if any.
-struct Session {
-    engine: Engine,
-    profile: String,
-    // Held so the embedded demo server lives as long as the command.
-    _sandbox: Option<Sandbox>,
-}
-
-async fn session(cli: &Cli, demo: bool, profile_override: Option<&str>, server_override: Option<&str>) -> Result<Session, Failure> {
-    let library = library(cli)?;
-    if demo {
-        let sandbox = Sandbox::start(SandboxConfig::demo()).await.map_err(|e| Failure::local(e.to_string()))?;
-        let client = Client::new(ServerUrl::parse(&sandbox.api_url())?, ApiKey::new(sandbox.key())?)?;
-        let engine = Engine::new(client, Storage::new()?, library);
-        return Ok(Session { engine, profile: DEMO_PROFILE.to_owned(), _sandbox: Some(sandbox) });
-    }
-    let profiles = Profiles::new(&config_dir(cli)?);
-    let name = match profile_override.or(cli.profile.as_deref()) {
-        Some(name) => name.to_owned(),
-        None => profiles.default_name()?,
+/// The workspace the commands work in: the app's profiles, settings and library (so the CLI
+/// finds what the app made, wherever the user moved the library), with `--library` for this run.
+fn workspace(cli: &Cli) -> Result<Workspace, Failure> {
+    let default_library = match cli.library.clone().or_else(Library::default_root) {
+        Some(root) => root,
+        None => return Err(Failure::usage("No library folder could be found for this user; pass --library DIR.".to_owned())),
     };
-    let stored = profiles.get(&name)?;
-    let server = server_override.or(cli.server.as_deref()).map(str::to_owned).or_else(|| stored.map(|p| p.server)).unwrap_or_else(|| DEFAULT_SERVER.to_owned());
-    let key = resolve_key(&name, &Keychain)?;
-    let client = Client::new(ServerUrl::parse(&server)?, key)?;
-    Ok(Session { engine: Engine::new(client, Storage::new()?, library), profile: name, _sandbox: None })
+    Ok(Workspace::open(&config_dir(cli)?, default_library, cli.library.clone()))
 }
 
 fn library(cli: &Cli) -> Result<Library, Failure> {
-    match cli.library.clone().or_else(Library::default_root) {
-        Some(root) => Ok(Library::new(root)),
-        None => Err(Failure::usage("No library folder could be found for this user; pass --library DIR.".to_owned())),
+    Ok(workspace(cli)?.settings.library())
+}
+
+/// The profile the command names: `--demo`, else `--profile`, else the default profile.
+fn chosen_profile(cli: &Cli) -> Result<String, Failure> {
+    if cli.demo {
+        return Ok(DEMO_PROFILE.to_owned());
+    }
+    match &cli.profile {
+        Some(name) => Ok(name.clone()),
+        None => Ok(Profiles::new(&config_dir(cli)?).default_name()?),
+    }
+}
+
+/// Starts the embedded demo server when `profile` is the demo's; it lives as long as the workspace.
+async fn start_demo_if(cli: &Cli, workspace: &Workspace, profile: &str) {
+    if profile == DEMO_PROFILE {
+        workspace.demo.start_demo(DemoOptions { week: cli.demo_week, ..DemoOptions::default() }).await;
     }
 }
 
@@ -199,10 +207,7 @@ async fn login(cli: &Cli, output: &Output) -> Result<(), Failure> {
         return Err(Failure::usage("The demo workspace needs no login.".to_owned()));
     }
     let profiles = Profiles::new(&config_dir(cli)?);
-    let name = match &cli.profile {
-        Some(name) => name.clone(),
-        None => profiles.default_name()?,
-    };
+    let name = chosen_profile(cli)?;
     // The app's rules: a profile the app could not show (named "demo", empty, too long) is refused.
     let name = export_engine::profile_name(&name)?.to_owned();
     let server = cli.server.clone().or(profiles.get(&name)?.map(|p| p.server)).unwrap_or_else(|| DEFAULT_SERVER.to_owned());
@@ -260,42 +265,38 @@ async fn export(cli: &Cli, args: &ExportArgs, output: &Output) -> Result<(), Fai
         include_files: !args.no_files,
     })
     .map_err(EngineError::from)?;
-    let session = session(cli, cli.demo, None, None).await?;
-    let job = session.engine.create_job(request, args.out.clone(), Some(session.profile.clone()))?;
-    drive(&session, job, output).await
+    let workspace = workspace(cli)?;
+    let profile = chosen_profile(cli)?;
+    start_demo_if(cli, &workspace, &profile).await;
+    let engine = workspace.accounts.engine(&profile, cli.server.as_deref()).await?;
+    let job = engine.create_job(request, args.out.clone(), Some(profile))?;
+    drive(&engine, job, output).await
 }
 
 async fn resume(cli: &Cli, id: Option<&str>, output: &Output) -> Result<(), Failure> {
-    let store = library(cli)?.jobs_list();
+    let workspace = workspace(cli)?;
+    let store = export_engine::JobStore::new(workspace.settings.library().jobs_dir());
     let jobs: Vec<JobRecord> = match id {
-        Some(id) => vec![library(cli)?.job(id)?],
-        None => store.into_iter().filter(JobRecord::resumable).collect(),
+        Some(id) => vec![store.load(id)?],
+        None => store.list().into_iter().filter(JobRecord::resumable).collect(),
     };
     if jobs.is_empty() {
         output.note("Nothing to resume.");
         return Ok(());
     }
-    for mut job in jobs {
+    for job in jobs {
         if !job.resumable() {
             return Err(Failure::usage(format!("Job {} is {} and cannot be resumed.", job.id, job.state.as_str())));
         }
-        let demo = job.profile.as_deref() == Some(DEMO_PROFILE);
-        let session = if demo {
-            // The demo server of the interrupted run is gone; a new one serves the same,
-            // deterministic export, so the job asks again and keeps what it had downloaded.
-            job.status_url = None;
-            job.remote_job_id = None;
-            session(cli, true, None, None).await?
-        } else {
-            session(cli, false, job.profile.as_deref(), Some(&job.server)).await?
-        };
-        drive(&session, job, output).await?;
+        start_demo_if(cli, &workspace, job.profile.as_deref().unwrap_or(DEMO_PROFILE)).await;
+        let (engine, job) = workspace.accounts.engine_for_job(job).await?;
+        drive(&engine, job, output).await?;
     }
     Ok(())
 }
 
 /// Runs a job with progress on the terminal (or JSON lines) and Ctrl-C as cancel.
-async fn drive(session: &Session, job: JobRecord, output: &Output) -> Result<(), Failure> {
+async fn drive(engine: &Engine, job: JobRecord, output: &Output) -> Result<(), Failure> {
     let cancel = CancellationToken::new();
     let on_interrupt = cancel.clone();
     tokio::spawn(async move {
@@ -305,31 +306,26 @@ async fn drive(session: &Session, job: JobRecord, output: &Output) -> Result<(),
     });
     output.started(&job);
     let reporter = Arc::new(output.reporter());
-    let result = session.engine.run(job, reporter.clone(), cancel).await;
+    let result = engine.run(job, reporter.clone(), cancel).await;
     reporter.finish();
     let finished = result?;
-    output.finished(&finished);
+    let entry = export_engine::LibraryEntry { dir: finished.dir.clone(), manifest: finished.manifest.clone() };
+    output.finished(&finished, diff::since_last(engine.library(), &entry, output).as_deref());
     Ok(())
-}
-
-trait LibraryExt {
-    fn jobs_list(&self) -> Vec<JobRecord>;
-    fn job(&self, id: &str) -> Result<JobRecord, EngineError>;
-}
-
-impl LibraryExt for Library {
-    fn jobs_list(&self) -> Vec<JobRecord> {
-        export_engine::JobStore::new(self.jobs_dir()).list()
-    }
-
-    fn job(&self, id: &str) -> Result<JobRecord, EngineError> {
-        export_engine::JobStore::new(self.jobs_dir()).load(id)
-    }
 }
 
 impl From<EngineError> for Failure {
     fn from(error: EngineError) -> Self {
-        Failure { kind: error.kind(), code: error.code().as_str(), message: error.to_string() }
+        Failure { kind: error.kind(), code: FailureCode::Library(Code::Engine(error.code())), message: error.to_string() }
+    }
+}
+
+impl From<WorkspaceError> for Failure {
+    fn from(error: WorkspaceError) -> Self {
+        match error {
+            WorkspaceError::Engine(error) => error.into(),
+            other => Failure { kind: other.kind(), code: FailureCode::Library(other.code()), message: other.to_string() },
+        }
     }
 }
 
@@ -341,10 +337,10 @@ impl From<annolab_api::ApiError> for Failure {
 
 impl Failure {
     fn usage(message: String) -> Self {
-        Failure { kind: FailureKind::Usage, code: "usage", message }
+        Failure { kind: FailureKind::Usage, code: FailureCode::Cli(CliErrorCode::Usage), message }
     }
 
     fn local(message: String) -> Self {
-        Failure { kind: FailureKind::Local, code: "local", message }
+        Failure { kind: FailureKind::Local, code: FailureCode::Cli(CliErrorCode::Local), message }
     }
 }

@@ -36,8 +36,35 @@ pub fn line(stream: &mut dyn Write, args: std::fmt::Arguments) {
 #[derive(Debug)]
 pub struct Failure {
     pub kind: FailureKind,
-    pub code: &'static str,
+    pub code: FailureCode,
     pub message: String,
+}
+
+/// The stable code of a failure: the libraries' (engine, API client, workspace), or the CLI's
+/// own for what only a command line meets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailureCode {
+    Library(annolab_workspace::Code),
+    Cli(CliErrorCode),
+}
+
+/// The CLI's own codes. Add codes; never rename one, since scripts read `--json` output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CliErrorCode {
+    /// A flag or argument the CLI cannot use (no library or config folder, an unreadable key).
+    Usage,
+    /// The CLI could not start (no async runtime) or the demo could not run here.
+    Local,
+}
+
+impl FailureCode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FailureCode::Library(code) => code.as_str(),
+            FailureCode::Cli(CliErrorCode::Usage) => "usage",
+            FailureCode::Cli(CliErrorCode::Local) => "local",
+        }
+    }
 }
 
 pub struct Output {
@@ -52,11 +79,15 @@ impl Output {
 
     pub fn fail(&self, failure: &Failure) -> ExitCode {
         if self.json {
-            out!("{}", json!({"result": "error", "code": failure.code, "message": failure.message}));
+            out!("{}", json!({"result": "error", "code": failure.code.as_str(), "message": failure.message}));
         } else {
             say!("error: {}", failure.message);
         }
         ExitCode::from(exit_code(failure.kind))
+    }
+
+    pub fn json(&self) -> bool {
+        self.json
     }
 
     pub fn note(&self, message: &str) {
@@ -82,15 +113,17 @@ impl Output {
         Reporter { json: self.json, bar, last_phase: Mutex::new(None) }
     }
 
-    pub fn finished(&self, finished: &Finished) {
+    /// `since` is the one-line diff against the previous export of the project, if there is one.
+    pub fn finished(&self, finished: &Finished, since: Option<&str>) {
         let m = &finished.manifest;
         if self.json {
-            out!(
-                "{}",
-                json!({"result": "ready", "dir": finished.dir, "jobId": m.job_id, "remoteJobId": m.remote_job_id,
+            let mut result = json!({"result": "ready", "dir": finished.dir, "jobId": m.job_id, "remoteJobId": m.remote_job_id,
                        "instruments": m.counts.instruments, "pdfs": m.counts.pdfs, "problems": m.counts.problems,
-                       "zipSha256": m.zip_sha256, "zipBytes": m.zip_bytes})
-            );
+                       "zipSha256": m.zip_sha256, "zipBytes": m.zip_bytes});
+            if let Some(since) = since {
+                result["sinceLast"] = json!(since);
+            }
+            out!("{result}");
             return;
         }
         say!(
@@ -100,6 +133,9 @@ impl Output {
             m.counts.problems,
             if m.counts.problems == 1 { "" } else { "s" }
         );
+        if let Some(since) = since {
+            say!("{since}");
+        }
         out!("{}", finished.dir.display());
     }
 

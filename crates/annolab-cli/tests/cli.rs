@@ -381,3 +381,283 @@ async fn ctrl_c_cancels_and_leaves_no_temporary_files() {
     let work = home.library().join(".work");
     assert!(!work.exists() || std::fs::read_dir(&work).unwrap().next().is_none(), "temporary files remain");
 }
+
+/// The app's "Change folder…" writes `libraryRoot` into settings.json; the CLI, without
+/// `--library`, exports into and lists that folder, so both front ends see the same exports.
+#[test]
+fn without_library_the_cli_uses_the_folder_chosen_in_the_app() {
+    let home = Home::offline();
+    let chosen = home.dir.path().join("moved library");
+    std::fs::create_dir_all(home.dir.path().join("config")).unwrap();
+    std::fs::write(home.dir.path().join("config/settings.json"), serde_json::to_vec(&serde_json::json!({"libraryRoot": chosen})).unwrap()).unwrap();
+    let without_flag = |args: &[&str]| {
+        let mut command = home.cli();
+        command.env_remove("ANNOLAB_EXPORT_LIBRARY").args(args);
+        run(command)
+    };
+
+    let exported = without_flag(&["--demo", "export", "--owner", OWNER, "--project", PROJECT, "--no-files"]);
+    assert!(exported.status.success(), "{}", stderr(&exported));
+    assert!(chosen.join(".jobs").is_dir(), "the job is recorded in the chosen library");
+    assert!(!home.library().exists(), "nothing in the folder the flag would have named");
+
+    let listed = without_flag(&["--json", "list"]);
+    assert!(stdout(&listed).contains(PROJECT), "{}", stdout(&listed));
+    let elsewhere = run({
+        let mut c = home.cli();
+        c.args(["--json", "list"]);
+        c
+    });
+    assert!(!stdout(&elsewhere).contains(PROJECT), "--library still wins: {}", stdout(&elsewhere));
+}
+
+/// A small tmpfs for full-disk tests; `None` (and a note on stderr) where mounting is not
+/// allowed, as on a developer's machine without root. CI runs as root.
+struct SmallDisk {
+    dir: tempfile::TempDir,
+}
+
+impl SmallDisk {
+    fn mount(size: &str) -> Option<SmallDisk> {
+        let dir = tempfile::tempdir().unwrap();
+        let mounted = Command::new("mount").args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"]).arg(dir.path()).status();
+        match mounted {
+            Ok(status) if status.success() => Some(SmallDisk { dir }),
+            _ => {
+                eprintln!("skipped: cannot mount a tmpfs here (needs root)");
+                None
+            }
+        }
+    }
+
+    fn grow(&self, size: &str) {
+        let status = Command::new("mount").args(["-o", &format!("remount,size={size}")]).arg(self.dir.path()).status().unwrap();
+        assert!(status.success());
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(self.dir.path()).status();
+    }
+}
+
+/// A library on a full disk: exit 9 with the folder, what is needed and what is free; nothing
+/// published; the library still lists; and `resume` finishes once there is room.
+#[test]
+fn a_full_disk_fails_clearly_publishes_nothing_and_resumes_once_there_is_room() {
+    let Some(disk) = SmallDisk::mount("3m") else { return };
+    let home = Home::offline();
+    let library = disk.dir.path().join("library");
+    let cli = |args: &[&str]| {
+        let mut command = home.cli();
+        command.env("ANNOLAB_EXPORT_LIBRARY", &library).args(args);
+        run(command)
+    };
+
+    let failed = cli(&["--demo", "export", "--owner", OWNER, "--project", PROJECT]);
+    assert_eq!(failed.status.code(), Some(9), "{}", stderr(&failed));
+    let message = stderr(&failed);
+    assert!(message.contains("Not enough free disk space") && message.contains(&library.display().to_string()), "{message}");
+    assert!(message.contains("needs about") && message.contains("are free") && message.contains("resume"), "{message}");
+    let published: Vec<_> = std::fs::read_dir(&library).unwrap().flatten().map(|e| e.file_name()).filter(|n| !n.to_string_lossy().starts_with('.')).collect();
+    assert!(published.is_empty(), "nothing is published on a full disk: {published:?}");
+    let listed = cli(&["list"]);
+    assert!(listed.status.success(), "the library still reads: {}", stderr(&listed));
+
+    disk.grow("64m");
+    let resumed = cli(&["resume"]);
+    assert!(resumed.status.success(), "{}", stderr(&resumed));
+    let listed = cli(&["--json", "list"]);
+    assert!(stdout(&listed).contains(PROJECT), "{}", stdout(&listed));
+}
+
+/// Crash anywhere: the CLI killed with SIGKILL at moments drawn (fixed seed) across a paced
+/// export's whole run (request, polling, download with extraction beside it, indexing,
+/// publishing), each time resumed. Every result is byte-identical to an uninterrupted export,
+/// `--out` never holds a half-published export, and nothing temporary is left. `make test` runs
+/// 6 points; `bench/crash-soak.sh` runs more (`ANNOLAB_CRASH_POINTS`, `ANNOLAB_CRASH_SEED`).
+#[tokio::test(flavor = "multi_thread")]
+async fn killed_at_random_moments_then_resumed_always_ends_identical() {
+    let points: u64 = std::env::var("ANNOLAB_CRASH_POINTS").ok().and_then(|n| n.parse().ok()).unwrap_or(6);
+    let mut seed: u64 = std::env::var("ANNOLAB_CRASH_SEED").ok().and_then(|n| n.parse().ok()).unwrap_or(0x5eed_2026);
+    let configure = |c: &mut SandboxConfig| {
+        c.sources = annolab_sandbox::SourceSet::Generated { instruments: 300 };
+        c.job_time = Duration::from_millis(600);
+        c.faults = vec![Fault::Bandwidth(1024 * 1024)];
+    };
+    let home = Home::with_sandbox(configure).await;
+    let started = Instant::now();
+    let clean = run(home.export(&["--out", &home.dir.path().join("clean").display().to_string()]));
+    let span = started.elapsed();
+    assert!(clean.status.success(), "{}", stderr(&clean));
+    let reference = fingerprint(&home.dir.path().join("clean"), VARYING);
+
+    let mut phases_hit = std::collections::BTreeMap::<String, u32>::new();
+    for point in 0..points {
+        // xorshift64: a fixed sequence of moments in [0, 1.1 x the clean run's length).
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        let at = span.mul_f64((seed % 1000) as f64 / 1000.0 * 1.1);
+        let out = home.dir.path().join(format!("out-{point}"));
+        let mut child = home.export(&["--out", &out.display().to_string()]).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
+        std::thread::sleep(at);
+        child.kill().unwrap();
+        child.wait().unwrap();
+        let phase = job_record(&home.library().join(".jobs"))
+            .and_then(|r| r.lines().find(|l| l.contains("\"phase\"")).map(|l| l.trim().to_owned()))
+            .unwrap_or_else(|| "before the job record".to_owned());
+        *phases_hit.entry(phase).or_default() += 1;
+        if out.exists() {
+            assert_eq!(fingerprint(&out, VARYING), reference, "point {point} ({at:?}): --out holds a half-published export");
+        }
+
+        let resumed = run({
+            let mut c = home.cli();
+            c.arg("resume");
+            c
+        });
+        assert!(resumed.status.success(), "point {point} ({at:?}): {}", stderr(&resumed));
+        if !out.exists() {
+            // Killed before the job was recorded: nothing to resume; the export runs again.
+            let again = run(home.export(&["--out", &out.display().to_string()]));
+            assert!(again.status.success(), "{}", stderr(&again));
+        }
+        assert_eq!(fingerprint(&out, VARYING), reference, "point {point}: killed after {at:?}");
+        let work = home.library().join(".work");
+        let left: Vec<_> = std::fs::read_dir(&work).into_iter().flatten().flatten().map(|e| e.path()).collect();
+        assert!(left.is_empty(), "point {point}: temporary files left behind: {left:?}");
+        let staging: Vec<_> = std::fs::read_dir(home.dir.path()).unwrap().flatten().filter(|e| e.file_name().to_string_lossy().contains(".staging-")).collect();
+        assert!(staging.is_empty(), "point {point}: a staging folder was left beside --out");
+        // One job at a time: the finished ones stay listed, none is left running.
+        std::fs::remove_dir_all(home.library().join(".jobs")).unwrap();
+    }
+    eprintln!("crash points: {points}, clean run {span:?}, phases at the kill: {phases_hit:?}");
+}
+
+/// Two demo exports, the project as generated and one week later, in one library: their
+/// folders, in that order, and the second one's `sinceLast`.
+fn demo_week_exports(home: &Home) -> (PathBuf, PathBuf, String) {
+    let mut dirs = Vec::new();
+    let mut export = home.cli();
+    export.args(["--demo", "export", "--owner", OWNER, "--project", PROJECT]);
+    let output = run(export);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(!stderr(&output).contains("since"), "the first export has nothing to compare with: {}", stderr(&output));
+    dirs.push(PathBuf::from(stdout(&output).trim()));
+    // The second with --json: the line is a field of the final result, which stays one object.
+    let mut export = home.cli();
+    export.args(["--demo", "--demo-week", "1", "--json", "export", "--owner", OWNER, "--project", PROJECT]);
+    let output = run(export);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let result: serde_json::Value = serde_json::from_str(stdout(&output).lines().last().unwrap()).unwrap();
+    assert_eq!(result["result"], "ready");
+    dirs.push(PathBuf::from(result["dir"].as_str().unwrap()));
+    let since = result["sinceLast"].as_str().unwrap_or_default().to_owned();
+    (dirs.remove(0), dirs.remove(0), since)
+}
+
+/// What the sandbox changed between week 0 and week 1, from its own project: added, removed,
+/// and the ids in both whose JSON or PDF bytes differ.
+fn sandbox_changes(old: &Path, new: &Path) -> (Vec<u64>, Vec<u64>, Vec<u64>) {
+    use annolab_sandbox::project::Project;
+    let state = |week| -> std::collections::BTreeMap<u64, serde_json::Value> {
+        let project = Project::demo(annolab_sandbox::SourceSet::Generated { instruments: annolab_sandbox::DEMO_INSTRUMENTS }).with_week(week);
+        project.instruments().map(|(_, i)| (i.id, serde_json::to_value(&i).unwrap())).collect()
+    };
+    let (before, after) = (state(0), state(1));
+    let pdf = |dir: &Path, id: u64| -> Vec<u8> {
+        let suffix = format!("_{id}.pdf");
+        let file = std::fs::read_dir(dir.join("pdfs")).unwrap().map(|e| e.unwrap().path()).find(|p| p.to_string_lossy().ends_with(&suffix)).unwrap();
+        std::fs::read(file).unwrap()
+    };
+    let added = after.keys().filter(|id| !before.contains_key(id)).copied().collect();
+    let removed = before.keys().filter(|id| !after.contains_key(id)).copied().collect();
+    let changed = before.iter().filter(|(id, i)| after.get(id).is_some_and(|a| a != *i || pdf(old, **id) != pdf(new, **id))).map(|(id, _)| *id).collect();
+    (added, removed, changed)
+}
+
+#[test]
+fn diff_reports_exactly_what_the_sandbox_changed_in_a_week_in_every_output_form() {
+    let home = Home::offline();
+    let (old, new, export_since) = demo_week_exports(&home);
+    let (added, removed, changed) = sandbox_changes(&old, &new);
+    assert!(!added.is_empty() && !removed.is_empty() && !changed.is_empty());
+    let line = format!("+{} new, \u{2212}{} gone, {} changed", added.len(), removed.len(), changed.len());
+    assert!(export_since.starts_with("since ") && export_since.ends_with(&line), "the export ends with the line against the previous one: {export_since}");
+    // Every demo sandbox numbers its jobs alike, so the older side is named by its folder's name.
+    let old_name = old.file_name().unwrap().to_str().unwrap().to_owned();
+
+    // --json, before and after the command: the last line is the result.
+    for args in [vec!["--json", "diff", &old_name, new.to_str().unwrap()], vec!["diff", old.to_str().unwrap(), new.to_str().unwrap(), "--json"]] {
+        let mut diff = home.cli();
+        diff.args(&args);
+        let output = run(diff);
+        assert!(output.status.success(), "{}", stderr(&output));
+        let result: serde_json::Value = serde_json::from_str(stdout(&output).lines().last().unwrap()).unwrap();
+        let ids = |key: &str| -> Vec<u64> { result[key].as_array().unwrap().iter().map(|v| v.as_u64().unwrap()).collect() };
+        assert_eq!(ids("added"), added);
+        assert_eq!(ids("removed"), removed);
+        let changed_ids: Vec<u64> = result["changed"].as_array().unwrap().iter().map(|c| c["id"].as_u64().unwrap()).collect();
+        assert_eq!(changed_ids, changed);
+        let fields: std::collections::BTreeSet<&str> =
+            result["changed"].as_array().unwrap().iter().flat_map(|c| c["fields"].as_object().unwrap().keys().map(String::as_str)).collect();
+        for field in ["type", "pages", "attributes", "review"] {
+            assert!(fields.contains(field), "{field} in {fields:?}");
+        }
+        let one = &result["changed"][0];
+        assert!(one["pdfChanged"].is_boolean() && one["fields"].as_object().unwrap().values().all(|f| f.get("before").is_some() && f.get("after").is_some()));
+        assert_eq!(result["sameRequest"], true);
+    }
+
+    // Human: the summary first, then a table with a line per difference.
+    let mut diff = home.cli();
+    diff.args(["diff", old.to_str().unwrap(), new.to_str().unwrap()]);
+    let output = run(diff);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = stdout(&output);
+    assert!(text.lines().next().unwrap().ends_with(&line), "{text}");
+    assert!(text.lines().any(|l| l.starts_with(&format!("{:<10}  added", added[0]))), "{text}");
+    assert!(text.lines().any(|l| l.starts_with(&format!("{:<10}  removed", removed[0]))), "{text}");
+
+    // --csv: a row per added and removed instrument, at least one per changed one.
+    let csv = home.dir.path().join("changes.csv");
+    let mut diff = home.cli();
+    diff.args(["diff", old.to_str().unwrap(), new.to_str().unwrap(), "--csv", csv.to_str().unwrap()]);
+    assert!(run(diff).status.success());
+    let rows = std::fs::read_to_string(&csv).unwrap();
+    let kinds: Vec<(u64, String)> = rows
+        .trim_start_matches('\u{feff}')
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let mut parts = l.split(',');
+            (parts.next().unwrap().parse().unwrap(), parts.next().unwrap().to_owned())
+        })
+        .collect();
+    assert_eq!(kinds.iter().filter(|(_, k)| k == "added").count(), added.len());
+    assert_eq!(kinds.iter().filter(|(_, k)| k == "removed").count(), removed.len());
+    let csv_changed: std::collections::BTreeSet<u64> = kinds.iter().filter(|(_, k)| k == "changed").map(|(id, _)| *id).collect();
+    assert_eq!(csv_changed.into_iter().collect::<Vec<_>>(), changed);
+
+    // --exit-code: 1 when they differ, 0 for an export against itself.
+    let mut differ = home.cli();
+    differ.args(["diff", old.to_str().unwrap(), new.to_str().unwrap(), "--exit-code"]);
+    assert_eq!(run(differ).status.code(), Some(1));
+    let mut same = home.cli();
+    same.args(["diff", new.to_str().unwrap(), new.to_str().unwrap(), "--exit-code"]);
+    let output = run(same);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(stdout(&output).contains("+0 new, \u{2212}0 gone, 0 changed"));
+}
+
+#[test]
+fn diff_of_something_that_is_not_an_export_says_what_to_give() {
+    let home = Home::offline();
+    let mut diff = home.cli();
+    diff.args(["diff", "nowhere", "job12"]);
+    let output = run(diff);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(stderr(&output).contains("\"nowhere\""), "{}", stderr(&output));
+}

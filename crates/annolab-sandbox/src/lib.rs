@@ -20,6 +20,7 @@ pub mod filter;
 #[doc(hidden)]
 pub mod fuzzing;
 mod jobs;
+pub mod later;
 pub mod pdf;
 pub mod project;
 pub mod request;
@@ -80,6 +81,9 @@ pub struct SandboxConfig {
     /// names exactly as given (as a server that never cleans its names would): empty for the
     /// demo's own types, whose entry names are made safe.
     pub type_names: Vec<String>,
+    /// Serve the project this many weeks later (0 to [`later::MAX_WEEKS`]): instruments added,
+    /// edited and removed deterministically, so that two exports show a diff.
+    pub week: u32,
 }
 
 impl SandboxConfig {
@@ -112,6 +116,7 @@ impl SandboxConfig {
             faults: Vec::new(),
             data_dir: None,
             type_names: Vec::new(),
+            week: 0,
         }
     }
 }
@@ -148,6 +153,7 @@ pub struct Sandbox {
     key: String,
     project: ProjectInfo,
     faults: Arc<Faults>,
+    jobs: Arc<jobs::Jobs>,
     stop: CancellationToken,
     servers: Vec<JoinHandle<()>>,
     // Held for its Drop: removes the archives folder when the sandbox goes away.
@@ -182,7 +188,7 @@ impl Sandbox {
         for fault in &config.faults {
             fault.apply(&faults);
         }
-        let project = Arc::new(Project::demo(config.sources.clone()).with_type_names(config.type_names.clone()));
+        let project = Arc::new(Project::demo(config.sources.clone()).with_type_names(config.type_names.clone()).with_week(config.week));
         let jobs = Arc::new(jobs::Jobs::new(archives, project.id));
         let signer = storage::Signer::new().map_err(|e| SandboxError::Random(e.to_string()))?;
         let info = ProjectInfo { owner: project.owner.clone(), name: project.name.clone(), instrument_count: project.instrument_count() };
@@ -199,10 +205,10 @@ impl Sandbox {
             url_ttl: config.url_ttl,
             scan_bytes_per_page: config.scan_bytes_per_page,
         });
-        let storage = storage::router(storage::StorageState { jobs, signer, faults: Arc::clone(&faults) });
+        let storage = storage::router(storage::StorageState { jobs: Arc::clone(&jobs), signer, faults: Arc::clone(&faults) });
         let stop = CancellationToken::new();
         let servers = vec![serve(api_listener, api, stop.clone()), serve(storage_listener, storage, stop.clone())];
-        Ok(Sandbox { api_url, storage_url, key, project: info, faults, stop, servers, _scratch: scratch })
+        Ok(Sandbox { api_url, storage_url, key, project: info, faults, jobs, stop, servers, _scratch: scratch })
     }
 
     /// Where the API listens, e.g. `http://127.0.0.1:41234` (the public URL, if configured, only
@@ -223,6 +229,13 @@ impl Sandbox {
 
     pub fn project(&self) -> &ProjectInfo {
         &self.project
+    }
+
+    /// Whether export job `id` is known here: asked in this run, or finished in an earlier run
+    /// with the same data folder (its archive is served again). A client resuming a job after a
+    /// restart asks this to know whether to keep polling it or to request the export again.
+    pub fn knows_job(&self, id: u64) -> bool {
+        self.jobs.get(id).is_some()
     }
 
     /// The live fault switches, for tests that inject failures mid-run.

@@ -59,6 +59,10 @@ struct Args {
     /// PDF entry names exactly as given, as a server that never cleans its names would.
     #[arg(long = "type-name", value_name = "NAME")]
     type_names: Vec<String>,
+    /// Serve the demo project N weeks later: instruments added, retyped, re-reviewed, split
+    /// and removed, the same on every run, so that exporting again shows a diff.
+    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u32).range(0..=i64::from(annolab_sandbox::later::MAX_WEEKS)), value_name = "N")]
+    week: u32,
     /// Inject a fault (repeatable); see the list below.
     #[arg(long = "fault", value_name = "FAULT")]
     faults: Vec<Fault>,
@@ -118,6 +122,7 @@ async fn run(args: Args) -> Result<(), String> {
         faults: args.faults,
         data_dir: args.data_dir,
         type_names: args.type_names,
+        week: args.week,
     };
     let sandbox = Sandbox::start(config).await.map_err(|e| e.to_string())?;
     let project = sandbox.project();

@@ -47,11 +47,21 @@ pub struct Project {
     /// Served instead of the demo's instrument types, in turn, and written into PDF entry names
     /// unchanged; empty for the demo's own.
     pub type_names: Vec<String>,
+    /// How many weeks later than generated the project is served ([`crate::later`]).
+    pub week: u32,
 }
 
 impl Project {
     pub fn demo(sources: SourceSet) -> Self {
-        Project { owner: DEMO_OWNER.to_owned(), name: DEMO_PROJECT.to_owned(), id: DEMO_PROJECT_ID, group_id: DEMO_GROUP_ID, sources, type_names: Vec::new() }
+        Project {
+            owner: DEMO_OWNER.to_owned(),
+            name: DEMO_PROJECT.to_owned(),
+            id: DEMO_PROJECT_ID,
+            group_id: DEMO_GROUP_ID,
+            sources,
+            type_names: Vec::new(),
+            week: 0,
+        }
     }
 
     /// The same project with these instrument types in place of the demo's (see `type_names`).
@@ -60,8 +70,17 @@ impl Project {
         self
     }
 
+    /// The same project `week` weeks later (see [`crate::later`]).
+    pub fn with_week(mut self, week: u32) -> Self {
+        self.week = week;
+        self
+    }
+
     /// Number of instruments in the project.
     pub fn instrument_count(&self) -> u64 {
+        if self.week > 0 {
+            return self.sources().map(|s| s.instruments.len() as u64).sum();
+        }
         match &self.sources {
             SourceSet::Generated { instruments } => *instruments,
             SourceSet::Folder(_) => self.sources().map(|s| s.instruments.len() as u64).sum(),
@@ -99,6 +118,8 @@ impl Project {
             index += 1;
             next_instrument_id += source.instruments.len() as u64;
             remaining = remaining.saturating_sub(source.instruments.len() as u64);
+            // After the counts above, which lay out the project as generated.
+            crate::later::advance(&mut source, self.week);
             Some(source)
         })
     }

@@ -41,7 +41,9 @@ pub enum EngineError {
     ArchiveTooLarge { bytes: u64, limit: u64 },
     #[error("The archive entry {entry:?} expands {ratio} times its packed size, like a zip bomb; refusing to extract it.")]
     ZipBomb { entry: String, ratio: u64 },
-    #[error("Not enough free disk space in {path:?}: the export needs {needed} bytes, {available} are free. Free some space or choose another library folder.")]
+    #[error(
+        "Not enough free disk space in {path:?}: the export needs about {needed} bytes there, {available} are free. Free some space or choose another library folder, then resume the export (`annolab-export resume`, or Retry in the app)."
+    )]
     NotEnoughSpace { needed: u64, available: u64, path: PathBuf },
     #[error("{context}: {source}")]
     Io {
@@ -87,6 +89,14 @@ pub enum EngineError {
     FileInUse { action: &'static str, path: PathBuf },
     #[error("The export was cancelled.")]
     Cancelled,
+    #[error(
+        "These exports are of different projects ({old} and {new}); a diff compares two exports of one project. `annolab-export list` shows each export's project."
+    )]
+    DifferentProjects { old: String, new: String },
+    #[error(
+        "{path:?} is not a finished export (it has no manifest.json). Give an export's folder, its name in the library or its job id; `annolab-export list` shows them."
+    )]
+    NotAnExport { path: PathBuf },
 }
 
 /// What kind of failure, for exit codes and the UI; stable across versions.
@@ -117,7 +127,9 @@ impl EngineError {
             | EngineError::JobBusy { .. }
             | EngineError::InstrumentNotFound { .. }
             | EngineError::NoPdf { .. }
-            | EngineError::NothingToMerge => FailureKind::Usage,
+            | EngineError::NothingToMerge
+            | EngineError::DifferentProjects { .. }
+            | EngineError::NotAnExport { .. } => FailureKind::Usage,
             EngineError::Api(api) => match api.kind() {
                 ApiErrorKind::Usage => FailureKind::Usage,
                 ApiErrorKind::Auth => FailureKind::Auth,
@@ -169,6 +181,8 @@ impl EngineError {
             EngineError::ProfileNotFound { .. } => EngineErrorCode::ProfileNotFound,
             EngineError::InvalidProfileName { .. } => EngineErrorCode::InvalidProfileName,
             EngineError::NoKey { .. } => EngineErrorCode::NoKey,
+            EngineError::DifferentProjects { .. } => EngineErrorCode::DifferentProjects,
+            EngineError::NotAnExport { .. } => EngineErrorCode::NotAnExport,
         };
         ErrorCode::Engine(own)
     }
@@ -230,6 +244,8 @@ pub enum EngineErrorCode {
     ProfileNotFound,
     InvalidProfileName,
     NoKey,
+    DifferentProjects,
+    NotAnExport,
     /// A code this version does not know (a job record written by a newer one), as front ends
     /// read it back.
     Unknown,
@@ -263,6 +279,8 @@ impl EngineErrorCode {
             EngineErrorCode::ProfileNotFound => "profile_not_found",
             EngineErrorCode::InvalidProfileName => "invalid_profile_name",
             EngineErrorCode::NoKey => "no_key",
+            EngineErrorCode::DifferentProjects => "different_projects",
+            EngineErrorCode::NotAnExport => "not_an_export",
             EngineErrorCode::Unknown => "unknown",
         }
     }
@@ -277,6 +295,8 @@ mod tests {
         let samples = [
             EngineError::Cancelled,
             EngineError::NothingToMerge,
+            EngineError::DifferentProjects { old: "a / b".into(), new: "a / c".into() },
+            EngineError::NotAnExport { path: "x".into() },
             EngineError::FileInUse { action: "delete", path: "x".into() },
             EngineError::NotEnoughSpace { needed: 1, available: 0, path: "x".into() },
             EngineError::Api(ApiError::MissingKey),

@@ -50,7 +50,10 @@ CREATE TABLE instruments (
     reviewed_at TEXT,
     pdf_path TEXT,
     pdf_pages INTEGER,
-    problems TEXT NOT NULL DEFAULT ''
+    problems TEXT NOT NULL DEFAULT '',
+    -- The first 8 bytes of the sha256 of the instrument's JSON line: diff skips every instrument
+    -- whose line is unchanged without reading it (see diff.rs).
+    json_hash INTEGER
 );
 CREATE TABLE attributes (
     instrument_id INTEGER NOT NULL,
@@ -114,8 +117,8 @@ pub fn build(
     let tx = db.transaction()?;
     {
         let mut insert = tx.prepare(
-            "INSERT OR IGNORE INTO instruments (id, line, json_offset, json_length, source_id, source_name, start_page, end_page, type_name, tag_types, reviewed_by, reviewed_at, pdf_path, pdf_pages, problems)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+            "INSERT OR IGNORE INTO instruments (id, line, json_offset, json_length, source_id, source_name, start_page, end_page, type_name, tag_types, reviewed_by, reviewed_at, pdf_path, pdf_pages, problems, json_hash)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
         )?;
         let mut attribute = tx.prepare("INSERT INTO attributes (instrument_id, tag_type, name, value) VALUES (?1, ?2, ?3, ?4)")?;
         let mut tagged = tx.prepare("INSERT INTO instrument_tags (instrument_id, tag_type) VALUES (?1, ?2)")?;
@@ -189,6 +192,7 @@ pub fn build(
                 pdf.map(|p| p.path.as_str()),
                 pdf.and_then(|p| p.pages).map(i64::from),
                 kinds.join(","),
+                json_hash(json),
             ])?;
             if changed == 0 {
                 indexed.problems.push(Problem {
@@ -444,6 +448,70 @@ pub(crate) fn upgrade(db: &Connection) -> Result<bool, EngineError> {
         db.execute_batch("ANALYZE;")?;
     }
     Ok(raw_in_table)
+}
+
+/// The `json_hash` of a JSON line: stable across versions and machines, since it is kept in the
+/// index. 64 bits make two different lines of one instrument agree by chance once in 2^64 pairs.
+pub(crate) fn json_hash(line: &[u8]) -> i64 {
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(line);
+    let mut first = [0u8; 8];
+    first.copy_from_slice(&digest[..8]);
+    i64::from_le_bytes(first)
+}
+
+/// Gives an index made before `json_hash` existed the column, filled from instruments.json (or
+/// from the `raw` column of the oldest indexes). Only diff calls it, not [`upgrade`]: the
+/// browser never reads the column, and filling it reads the whole of instruments.json, which a
+/// browser opening a million-instrument export should not pay for. Returns whether the column
+/// is there afterwards; a read-only export (a folder on a DVD) keeps working without it.
+pub(crate) fn upgrade_json_hashes(db: &Connection, dir: &Path, raw_in_table: bool) -> Result<bool, EngineError> {
+    let has_column: bool =
+        db.query_row("SELECT count(*) FROM pragma_table_info('instruments') WHERE name = 'json_hash'", [], |r| r.get::<_, i64>(0).map(|n| n > 0))?;
+    if has_column {
+        return Ok(true);
+    }
+    let tx = db.unchecked_transaction()?;
+    if tx.execute_batch("ALTER TABLE instruments ADD COLUMN json_hash INTEGER").is_err() {
+        return Ok(false);
+    }
+    {
+        let mut update = tx.prepare("UPDATE instruments SET json_hash = ?1 WHERE id = ?2")?;
+        if raw_in_table {
+            let mut read = tx.prepare("SELECT id, raw FROM instruments")?;
+            let mut rows = read.query([])?;
+            while let Some(row) = rows.next()? {
+                let raw: Option<String> = row.get(1)?;
+                update.execute(params![raw.map(|r| json_hash(r.as_bytes())), row.get::<_, i64>(0)?])?;
+            }
+        } else {
+            use std::io::{Read, Seek, SeekFrom};
+            let path = dir.join(INSTRUMENTS);
+            let mut file = BufReader::with_capacity(1 << 20, File::open(&path).map_err(EngineError::io(format!("could not read {}", path.display())))?);
+            // In file order, so the file is read front to back.
+            let mut read = tx.prepare("SELECT id, json_offset, json_length FROM instruments ORDER BY json_offset")?;
+            let mut rows = read.query([])?;
+            let mut line = Vec::new();
+            let mut position = 0u64;
+            while let Some(row) = rows.next()? {
+                let (id, offset, length): (i64, i64, i64) = (row.get(0)?, row.get(1)?, row.get(2)?);
+                let (offset, length) = (offset.max(0) as u64, length.max(0) as u64);
+                line.resize(usize::try_from(length).unwrap_or(0), 0);
+                // Forward by a relative seek, which keeps what the buffer already holds.
+                let moved = match offset.checked_sub(position).and_then(|ahead| i64::try_from(ahead).ok()) {
+                    Some(ahead) => file.seek_relative(ahead),
+                    None => file.seek(SeekFrom::Start(offset)).map(|_| ()),
+                };
+                // A line that is no longer where the index says stays without a hash: diff then
+                // reads it, and reports the export as changed since it was made.
+                let read = moved.and_then(|()| file.read_exact(&mut line));
+                position = if read.is_ok() { offset + length } else { file.stream_position().unwrap_or(u64::MAX) };
+                update.execute(params![read.ok().map(|()| json_hash(&line)), id])?;
+            }
+        }
+    }
+    tx.commit()?;
+    Ok(true)
 }
 
 /// Makes `search` in queries on `db` the export's own full-text index, wherever it is kept.

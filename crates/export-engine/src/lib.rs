@@ -6,6 +6,7 @@
 //! persisted [`job::JobRecord`].
 
 pub mod browse;
+pub mod diff;
 pub mod disk;
 pub mod download;
 mod error;
@@ -26,6 +27,7 @@ pub mod request;
 pub mod stream;
 pub mod verify;
 
+pub use diff::{ChangedInstrument, Diff, DiffCsv, DiffReport, DiffSide, DiffSummary, Difference, Field, FieldChange, diff, previous_export};
 pub use error::{EngineError, EngineErrorCode, ErrorCode, FailureKind};
 pub use fsutil::write_json_atomic;
 pub use job::{JobRecord, JobState, JobStore};

@@ -96,7 +96,7 @@ impl Engine {
         let _lock = self.jobs.lock(&job.id)?;
         job.state = JobState::Running;
         job.error = None;
-        let result = self.drive(&mut job, &progress, &cancel).await;
+        let result = self.drive(&mut job, &progress, &cancel).await.map_err(|error| self.disk_full(&job, error));
         match &result {
             Ok(_) => job.state = JobState::Done,
             Err(EngineError::Cancelled) => {
@@ -112,8 +112,42 @@ impl Engine {
                 }
             }
         }
-        self.jobs.save(&job)?;
-        result
+        match (self.jobs.save(&job), result) {
+            (Ok(()), result) => result,
+            // The failure is the news; a record that could not say so is secondary (a full
+            // disk refuses both), and the record left says "running", which resumes.
+            (Err(save), Err(error)) => {
+                tracing::warn!(job = %job.id, "could not record the failure: {save}");
+                Err(error)
+            }
+            (Err(save), Ok(_)) => Err(save),
+        }
+    }
+
+    /// A write refused because the disk is full, in any phase (the archive, the extracted
+    /// files, the index, the job record), as [`EngineError::NotEnoughSpace`]: the folder, about
+    /// what the export needs there (the archive, its extracted files, which are about as large
+    /// since PDFs barely compress, and room for the index and publishing) and what is free once
+    /// the extracted files are given back: they come back from the archive on resume, and the
+    /// space lets the job record and the rest of the library be written.
+    fn disk_full(&self, job: &JobRecord, error: EngineError) -> EngineError {
+        let full = match &error {
+            EngineError::Io { source, .. } => source.kind() == std::io::ErrorKind::StorageFull,
+            EngineError::Index(rusqlite::Error::SqliteFailure(code, _)) => code.code == rusqlite::ErrorCode::DiskFull,
+            _ => false,
+        };
+        if !full {
+            return error;
+        }
+        let folder = match &job.out {
+            Some(out) => out.parent().map(Path::to_path_buf).unwrap_or_else(|| out.clone()),
+            None => self.library.root().to_path_buf(),
+        };
+        let _ = std::fs::remove_dir_all(self.staging_dir(job));
+        let zip = self.zip_path(job);
+        let archive = [zip.clone(), download::part_path(&zip)].iter().filter_map(|f| std::fs::metadata(f).ok()).map(|m| m.len()).max().unwrap_or(0);
+        let available = fs4::available_space(&folder).unwrap_or(0);
+        EngineError::NotEnoughSpace { needed: archive.saturating_mul(3).max(available + 1), available, path: folder }
     }
 
     /// Cancels a job that is not running in this process (for example one interrupted earlier):

@@ -5,6 +5,8 @@ export class Selection {
   /** The picked ids in the order they were picked: a merged PDF follows it. */
   order = $state<number[]>([]);
   /** The same ids, for asking whether a row is picked. */
+  // Rebuilt from `order` on every change, never mutated: a plain Set is enough.
+  // eslint-disable-next-line svelte/prefer-svelte-reactivity
   readonly ids = $derived(new Set(this.order));
 
   get size(): number {

@@ -14,7 +14,11 @@ export class InstrumentTable {
   loading = $state(false);
   error = $state<string | null>(null);
 
+  // Caches, not state: views re-read rows when `version` is bumped, so a reactive Map or Set
+  // here would only add tracking to every row read.
+  // eslint-disable-next-line svelte/prefer-svelte-reactivity
   private blocks = new Map<number, Row[]>();
+  // eslint-disable-next-line svelte/prefer-svelte-reactivity
   private pending = new Set<number>();
   /** Where the view was asked to be while blocks were on their way; loaded when they arrive. */
   private wanted: [number, number] | null = null;

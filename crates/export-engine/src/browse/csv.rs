@@ -21,22 +21,14 @@ impl Browser {
         let (from, filter) = filter(&mut sql, &query);
         let order = order(&mut sql, &query.sort, !query.search.trim().is_empty());
         let text = format!("SELECT {ROW_COLUMNS}{columns} FROM {from}{filter} ORDER BY {order}");
-        let io = |source| EngineError::Io { context: format!("could not write {}", out.display()), source };
-        let part = out.with_extension("csv.part");
-        // Excel on Windows reads a CSV without a byte order mark in the ANSI code page (and so
-        // mangles every accent); RFC 4180 ends records with CRLF. Both suit every other reader.
-        let mut file = std::io::BufWriter::new(std::fs::File::create(&part).map_err(io)?);
-        std::io::Write::write_all(&mut file, "\u{feff}".as_bytes()).map_err(io)?;
-        let mut csv = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(file);
         let mut header: Vec<String> =
             ["id", "type", "source", "start page", "end page", "pdf pages", "tag types", "reviewed by", "reviewed at", "has pdf", "problems"]
                 .map(str::to_owned)
                 .to_vec();
         header.extend(attributes.iter().cloned());
-        csv.write_record(&header).map_err(|e| io(std::io::Error::other(e)))?;
+        let mut csv = ExcelCsv::create(out, &header)?;
         let mut statement = self.db.prepare(&text)?;
         let mut rows = statement.query(params_from_iter(sql.params.iter()))?;
-        let mut written = 0u64;
         while let Some(row) = rows.next()? {
             let row = read_row(row, attributes.len())?;
             let number = |n: Option<u64>| n.map(|n| n.to_string()).unwrap_or_default();
@@ -54,13 +46,9 @@ impl Browser {
                 row.problems.join("; "),
             ];
             record.extend(row.columns.into_iter().map(|v| cell(v.unwrap_or_default())));
-            csv.write_record(&record).map_err(|e| io(std::io::Error::other(e)))?;
-            written += 1;
+            csv.write(&record)?;
         }
-        csv.flush().map_err(io)?;
-        drop(csv);
-        std::fs::rename(&part, out).map_err(io)?;
-        Ok(written)
+        csv.finish()
     }
 
     /// Writes the table as CSV into the export's `saved/` folder, named by the time; returns
@@ -72,9 +60,54 @@ impl Browser {
     }
 }
 
+/// A CSV file as Excel on Windows opens it correctly, written beside its place as `.csv.part`
+/// and renamed into place when finished, so a half-written file never looks complete. Excel
+/// reads a CSV without a byte order mark in the ANSI code page (and so mangles every accent);
+/// RFC 4180 ends records with CRLF. Both suit every other reader.
+pub(crate) struct ExcelCsv {
+    out: PathBuf,
+    part: PathBuf,
+    csv: csv::Writer<std::io::BufWriter<std::fs::File>>,
+    rows: u64,
+}
+
+impl ExcelCsv {
+    pub(crate) fn create(out: &Path, header: &[impl AsRef<[u8]>]) -> Result<Self, EngineError> {
+        let part = out.with_extension("csv.part");
+        let io = EngineError::io(format!("could not write {}", out.display()));
+        let mut file = std::io::BufWriter::new(std::fs::File::create(&part).map_err(io)?);
+        std::io::Write::write_all(&mut file, "\u{feff}".as_bytes()).map_err(EngineError::io(format!("could not write {}", out.display())))?;
+        let csv = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(file);
+        let mut csv = ExcelCsv { out: out.to_path_buf(), part, csv, rows: 0 };
+        csv.record(header)?;
+        Ok(csv)
+    }
+
+    /// Writes one row.
+    pub(crate) fn write(&mut self, row: &[impl AsRef<[u8]>]) -> Result<(), EngineError> {
+        self.record(row)?;
+        self.rows += 1;
+        Ok(())
+    }
+
+    /// Puts the file in place; returns the number of rows written (the header not counted).
+    pub(crate) fn finish(mut self) -> Result<u64, EngineError> {
+        self.csv.flush().map_err(EngineError::io(format!("could not write {}", self.out.display())))?;
+        let ExcelCsv { out, part, csv, rows } = self;
+        drop(csv);
+        std::fs::rename(&part, &out).map_err(EngineError::io(format!("could not write {}", out.display())))?;
+        Ok(rows)
+    }
+
+    fn record(&mut self, row: &[impl AsRef<[u8]>]) -> Result<(), EngineError> {
+        let out = &self.out;
+        self.csv.write_record(row).map_err(|e| EngineError::Io { context: format!("could not write {}", out.display()), source: std::io::Error::other(e) })
+    }
+}
+
 /// A spreadsheet program runs a cell that begins with `=`, `+`, `-` or `@` as a formula, so such
 /// text (never a number) is prefixed with `'`, which it shows as plain text.
-fn cell(text: String) -> String {
+pub(crate) fn cell(text: String) -> String {
     if text.starts_with(['=', '+', '-', '@', '\t', '\r']) && text.parse::<f64>().is_err() { format!("'{text}") } else { text }
 }
 

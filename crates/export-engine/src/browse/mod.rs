@@ -23,6 +23,7 @@ mod query;
 mod saved;
 mod sql;
 
+pub(crate) use csv::{ExcelCsv, cell};
 pub use query::{AttributeValue, Count, Details, FACET_SOURCES, Facets, GroupBy, Groups, Page, Query, Row, SearchHit, Sort, SortBy};
 pub use saved::SAVED;
 use sql::{Params, ROW_COLUMNS, SqlValue, attribute_columns, collect_groups, filter, group_row, order, read_row};

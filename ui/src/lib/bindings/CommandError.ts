@@ -5,7 +5,7 @@ import type { Code } from "./Code";
  * An error the UI can show and act on. The UI matches on `code`, never on `message`.
  *
  * Codes are the engine's and the API client's ([`ErrorCode`]: `unauthorized`,
- * `invalid_request`, `network_gave_up`...) plus the app's own ([`AppErrorCode`]); TypeScript
+ * `invalid_request`, `network_gave_up`...) plus the workspace's own ([`WorkspaceErrorCode`]); TypeScript
  * sees their union, so a `switch` on a misspelt code fails `svelte-check`.
  */
 export type CommandError = { code: Code, message: string, 

@@ -38,7 +38,7 @@ impl From<&annolab_sandbox::ProjectInfo> for DemoProject {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::error::AppErrorCode;
+    use crate::error::WorkspaceErrorCode;
     use serde_json::json;
 
     #[test]
@@ -63,7 +63,7 @@ mod tests {
 
     #[test]
     fn failed_status_carries_a_stable_code_and_a_message() {
-        let status = SandboxStatus::Failed { error: CommandError::new(AppErrorCode::SandboxStartFailed, "no port") };
+        let status = SandboxStatus::Failed { error: CommandError::new(WorkspaceErrorCode::SandboxStartFailed, "no port") };
         assert_eq!(serde_json::to_value(status).unwrap(), json!({"state": "failed", "error": {"code": "sandbox_start_failed", "message": "no port"}}));
         assert_eq!(serde_json::to_value(SandboxStatus::Starting).unwrap(), json!({"state": "starting"}));
     }

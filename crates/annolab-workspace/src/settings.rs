@@ -30,6 +30,8 @@ pub struct Settings {
     path: PathBuf,
     file: Mutex<SettingsFile>,
     default_library: PathBuf,
+    /// A library named for this run only (the CLI's `--library`), not saved.
+    library_override: Option<PathBuf>,
 }
 
 impl Settings {
@@ -45,7 +47,7 @@ impl Settings {
             }),
             Err(_) => SettingsFile::default(),
         };
-        Settings { path, file: Mutex::new(file), default_library }
+        Settings { path, file: Mutex::new(file), default_library, library_override: None }
     }
 
     pub fn selected_profile(&self) -> Option<String> {
@@ -56,8 +58,18 @@ impl Settings {
         self.update(|file| file.selected_profile = Some(name.to_owned()))
     }
 
+    /// Uses `root` as the library for as long as these settings live, without saving it.
+    pub fn with_library(mut self, root: PathBuf) -> Self {
+        self.library_override = Some(root);
+        self
+    }
+
+    /// The library: the one named for this run, else the one chosen in the app ("Change
+    /// folder…"), else the default. Both front ends read it here, so the CLI finds the exports
+    /// the app made after the user moved the library.
     pub fn library(&self) -> Library {
-        Library::new(self.read().library_root.clone().unwrap_or_else(|| self.default_library.clone()))
+        let root = self.library_override.clone().or_else(|| self.read().library_root.clone());
+        Library::new(root.unwrap_or_else(|| self.default_library.clone()))
     }
 
     pub fn set_library_root(&self, root: PathBuf) -> Result<(), EngineError> {
@@ -88,7 +100,7 @@ impl Settings {
         let mut file = self.read();
         change(&mut file);
         if let Some(dir) = self.path.parent() {
-            std::fs::create_dir_all(dir).map_err(|source| EngineError::Io { context: format!("could not create {}", dir.display()), source })?;
+            std::fs::create_dir_all(dir).map_err(EngineError::io(format!("could not create {}", dir.display())))?;
         }
         write_json_atomic(&self.path, &*file)
     }
@@ -125,5 +137,18 @@ mod tests {
         assert_eq!(settings.selected_profile(), None);
         assert_eq!(settings.library().root(), dir.path().join("library"));
         assert!(dir.path().join("settings.json.damaged").exists());
+    }
+
+    #[test]
+    fn the_library_is_the_one_named_for_this_run_then_the_chosen_one_then_the_default() {
+        let dir = tempfile::tempdir().unwrap();
+        let settings = Settings::load(dir.path(), dir.path().join("default"));
+        assert_eq!(settings.library().root(), dir.path().join("default"));
+        settings.set_library_root(dir.path().join("chosen")).unwrap();
+        assert_eq!(Settings::load(dir.path(), dir.path().join("default")).library().root(), dir.path().join("chosen"));
+
+        let named = Settings::load(dir.path(), dir.path().join("default")).with_library(dir.path().join("flag"));
+        assert_eq!(named.library().root(), dir.path().join("flag"));
+        assert_eq!(Settings::load(dir.path(), dir.path().join("default")).library().root(), dir.path().join("chosen"), "the flag is not saved");
     }
 }

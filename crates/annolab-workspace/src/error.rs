@@ -1,14 +1,49 @@
-//! Errors as the UI receives them: a stable `code` to branch on, a `message` for people, and for
-//! form input the `field` it is about.
+//! Errors, in two shapes: [`WorkspaceError`], what the workspace's shared paths (a profile's
+//! client, the demo server, a job's engine) fail with, which the CLI turns into an exit code; and
+//! [`CommandError`], an error as the app's UI receives it: a stable `code` to branch on, a
+//! `message` for people, and for form input the `field` it is about.
 
-use export_engine::{EngineError, EngineErrorCode, ErrorCode};
+use export_engine::{EngineError, EngineErrorCode, ErrorCode, FailureKind};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
+
+/// Why a shared workspace path failed: the engine's reasons, or the demo server's.
+#[derive(Debug, thiserror::Error)]
+pub enum WorkspaceError {
+    #[error(transparent)]
+    Engine(#[from] EngineError),
+    /// The demo server is starting (`demo_not_ready`) or could not start (`sandbox_start_failed`).
+    #[error("{message}")]
+    Demo { code: WorkspaceErrorCode, message: String },
+}
+
+impl WorkspaceError {
+    pub fn code(&self) -> Code {
+        match self {
+            WorkspaceError::Engine(error) => Code::Engine(error.code()),
+            WorkspaceError::Demo { code, .. } => Code::Workspace(*code),
+        }
+    }
+
+    /// What kind of failure, for the CLI's exit code.
+    pub fn kind(&self) -> FailureKind {
+        match self {
+            WorkspaceError::Engine(error) => error.kind(),
+            WorkspaceError::Demo { .. } => FailureKind::Local,
+        }
+    }
+}
+
+impl From<annolab_api::ApiError> for WorkspaceError {
+    fn from(error: annolab_api::ApiError) -> Self {
+        WorkspaceError::Engine(error.into())
+    }
+}
 
 /// An error the UI can show and act on. The UI matches on `code`, never on `message`.
 ///
 /// Codes are the engine's and the API client's ([`ErrorCode`]: `unauthorized`,
-/// `invalid_request`, `network_gave_up`...) plus the app's own ([`AppErrorCode`]); TypeScript
+/// `invalid_request`, `network_gave_up`...) plus the workspace's own ([`WorkspaceErrorCode`]); TypeScript
 /// sees their union, so a `switch` on a misspelt code fails `svelte-check`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 pub struct CommandError {
@@ -20,20 +55,20 @@ pub struct CommandError {
     pub field: Option<String>,
 }
 
-/// The code the UI receives: the app's own, or the engine's (the API client's included). It
+/// The code the UI receives: the workspace's own, or the engine's (the API client's included). It
 /// travels as the bare code string.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(untagged)]
 pub enum Code {
-    // First, so that reading a code back finds the app's own before the engine's catch-all.
-    App(AppErrorCode),
+    // First, so that reading a code back finds the workspace's own before the engine's catch-all.
+    Workspace(WorkspaceErrorCode),
     Engine(ErrorCode),
 }
 
 impl Code {
     pub fn as_str(self) -> &'static str {
         match self {
-            Code::App(code) => code.as_str(),
+            Code::Workspace(code) => code.as_str(),
             Code::Engine(code) => code.as_str(),
         }
     }
@@ -44,9 +79,9 @@ impl Code {
     }
 }
 
-impl From<AppErrorCode> for Code {
-    fn from(code: AppErrorCode) -> Self {
-        Code::App(code)
+impl From<WorkspaceErrorCode> for Code {
+    fn from(code: WorkspaceErrorCode) -> Self {
+        Code::Workspace(code)
     }
 }
 
@@ -56,16 +91,16 @@ impl From<ErrorCode> for Code {
     }
 }
 
-impl PartialEq<AppErrorCode> for Code {
-    fn eq(&self, other: &AppErrorCode) -> bool {
-        *self == Code::App(*other)
+impl PartialEq<WorkspaceErrorCode> for Code {
+    fn eq(&self, other: &WorkspaceErrorCode) -> bool {
+        *self == Code::Workspace(*other)
     }
 }
 
-/// The app's own error codes. Add codes; never rename one, since the UI depends on the spelling.
+/// The workspace's own error codes (the demo server, profiles, jobs and files as the app uses them). Add codes; never rename one, since the UI depends on the spelling.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
-pub enum AppErrorCode {
+pub enum WorkspaceErrorCode {
     /// The embedded demo sandbox could not start (for example no free loopback port).
     SandboxStartFailed,
     /// The demo workspace is still starting; try again in a moment.
@@ -82,16 +117,16 @@ pub enum AppErrorCode {
     Interrupted,
 }
 
-impl AppErrorCode {
+impl WorkspaceErrorCode {
     pub fn as_str(self) -> &'static str {
         match self {
-            AppErrorCode::SandboxStartFailed => "sandbox_start_failed",
-            AppErrorCode::DemoNotReady => "demo_not_ready",
-            AppErrorCode::InvalidProfile => "invalid_profile",
-            AppErrorCode::JobNotRunning => "job_not_running",
-            AppErrorCode::FileNotInExport => "file_not_in_export",
-            AppErrorCode::OpenFailed => "open_failed",
-            AppErrorCode::Interrupted => "interrupted",
+            WorkspaceErrorCode::SandboxStartFailed => "sandbox_start_failed",
+            WorkspaceErrorCode::DemoNotReady => "demo_not_ready",
+            WorkspaceErrorCode::InvalidProfile => "invalid_profile",
+            WorkspaceErrorCode::JobNotRunning => "job_not_running",
+            WorkspaceErrorCode::FileNotInExport => "file_not_in_export",
+            WorkspaceErrorCode::OpenFailed => "open_failed",
+            WorkspaceErrorCode::Interrupted => "interrupted",
         }
     }
 }
@@ -125,6 +160,15 @@ impl From<EngineError> for CommandError {
     }
 }
 
+impl From<WorkspaceError> for CommandError {
+    fn from(error: WorkspaceError) -> Self {
+        match error {
+            WorkspaceError::Engine(error) => error.into(),
+            WorkspaceError::Demo { code, message } => CommandError::new(code, message),
+        }
+    }
+}
+
 impl From<annolab_api::ApiError> for CommandError {
     fn from(error: annolab_api::ApiError) -> Self {
         Self::new(ErrorCode::Api(error.code()), error.to_string())
@@ -146,7 +190,7 @@ mod tests {
     #[test]
     fn codes_read_back_as_what_was_written() {
         for code in [
-            Code::App(AppErrorCode::Interrupted),
+            Code::Workspace(WorkspaceErrorCode::Interrupted),
             Code::Engine(ErrorCode::Engine(EngineErrorCode::FileInUse)),
             Code::Engine(ErrorCode::Api(annolab_api::ApiErrorCode::Unauthorized)),
         ] {

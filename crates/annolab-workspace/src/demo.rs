@@ -7,10 +7,10 @@ use std::path::PathBuf;
 
 use annolab_api::{ApiKey, Client, ServerUrl};
 use annolab_sandbox::{Fault, Sandbox, SandboxConfig};
+use export_engine::JobRecord;
 use tokio::sync::Mutex;
 
-use crate::error::AppErrorCode;
-use crate::error::CommandError;
+use crate::error::{CommandError, WorkspaceError, WorkspaceErrorCode};
 use crate::status::{DemoProject, SandboxStatus};
 
 /// How the demo sandbox is run: where it keeps archives, and faults to inject (for trying the
@@ -22,7 +22,13 @@ pub struct DemoOptions {
     /// How many instruments the demo project has (`ANNOLAB_DEMO_INSTRUMENTS`, for trying the
     /// browser on a large export); the sandbox's default when `None`.
     pub instruments: Option<u64>,
+    /// The demo project this many weeks later (instruments added, edited and removed,
+    /// deterministically; up to [`MAX_WEEKS`]), to see what a diff shows.
+    pub week: u32,
 }
+
+/// The latest week the demo project can move to.
+pub use annolab_sandbox::later::MAX_WEEKS;
 
 impl DemoOptions {
     /// `ANNOLAB_DEMO_INSTRUMENTS`, when it is a whole number from 1 to 1,000,000.
@@ -73,7 +79,7 @@ impl DemoWorkspace {
 
     /// Starts the demo sandbox on loopback and records the outcome.
     pub async fn start_demo(&self, options: DemoOptions) {
-        let mut config = SandboxConfig { data_dir: options.data_dir, faults: options.faults, ..SandboxConfig::demo() };
+        let mut config = SandboxConfig { data_dir: options.data_dir, faults: options.faults, week: options.week, ..SandboxConfig::demo() };
         if let Some(instruments) = options.instruments {
             config.sources = annolab_sandbox::SourceSet::Generated { instruments };
         }
@@ -97,16 +103,39 @@ impl DemoWorkspace {
 
     /// A client for the demo server, once it runs. The demo key goes from the sandbox straight
     /// into the client; the UI never sees it.
-    pub async fn client(&self) -> Result<Client, CommandError> {
+    pub async fn client(&self) -> Result<Client, WorkspaceError> {
         let inner = self.inner.lock().await;
         match (&inner.sandbox, &inner.status) {
             (Some(sandbox), _) => {
                 let server = ServerUrl::parse(&sandbox.api_url())?;
                 Ok(Client::new(server, ApiKey::new(sandbox.key())?)?)
             }
-            (None, SandboxStatus::Failed { error }) => Err(error.clone()),
-            (None, _) => Err(CommandError::new(AppErrorCode::DemoNotReady, "The demo workspace is still starting; try again in a moment.")),
+            (None, SandboxStatus::Failed { error }) => {
+                Err(WorkspaceError::Demo { code: WorkspaceErrorCode::SandboxStartFailed, message: error.message.clone() })
+            }
+            (None, _) => Err(WorkspaceError::Demo {
+                code: WorkspaceErrorCode::DemoNotReady,
+                message: "The demo workspace is still starting; try again in a moment.".to_owned(),
+            }),
         }
+    }
+
+    /// Points a stored demo job at the demo server running now, which listens on a new port
+    /// after a restart. The one resume rule for demo jobs, in the app and the CLI: a job this
+    /// server knows (finished in an earlier run with the same data folder, as the app's is) is
+    /// polled again where it moved; one it does not know (the CLI's demo server keeps nothing,
+    /// and a job still processing is lost with its server) asks again. The demo export is
+    /// deterministic, so the new archive is the same bytes and the download resumes.
+    pub async fn follow(&self, job: &mut JobRecord) -> Result<(), WorkspaceError> {
+        let client = self.client().await?;
+        let inner = self.inner.lock().await;
+        let known = inner.sandbox.as_ref().zip(job.remote_job_id).is_some_and(|(sandbox, id)| sandbox.knows_job(id));
+        job.move_to(client.server().as_str());
+        if !known {
+            job.status_url = None;
+            job.remote_job_id = None;
+        }
+        Ok(())
     }
 
     /// Stops the sandbox gracefully, if one is running. Safe to call more than once.
@@ -128,7 +157,7 @@ impl DemoWorkspace {
             "The demo workspace could not start: {reason}. Restart the app; if it keeps failing, \
              check that this computer allows programs to listen on 127.0.0.1."
         );
-        self.inner.lock().await.status = SandboxStatus::Failed { error: CommandError::new(AppErrorCode::SandboxStartFailed, message) };
+        self.inner.lock().await.status = SandboxStatus::Failed { error: CommandError::new(WorkspaceErrorCode::SandboxStartFailed, message) };
     }
 }
 
@@ -175,7 +204,7 @@ mod tests {
         let SandboxStatus::Failed { error } = workspace.status().await else {
             panic!("expected failed");
         };
-        assert_eq!(error.code, AppErrorCode::SandboxStartFailed);
+        assert_eq!(error.code, WorkspaceErrorCode::SandboxStartFailed);
         assert!(error.message.contains("address in use"), "{}", error.message);
     }
 }

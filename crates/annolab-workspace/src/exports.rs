@@ -5,7 +5,6 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use annolab_api::{Client, Storage};
 use export_engine::job::JobFailure;
 use export_engine::{Engine, EngineError, ExportInput, ExportRequest, JobRecord, JobState, Phase, Progress, ProgressSink};
 use serde::Serialize;
@@ -14,7 +13,7 @@ use ts_rs::TS;
 
 use crate::accounts::{Accounts, DEMO_PROFILE};
 use crate::error::CommandError;
-use crate::error::{AppErrorCode, Code};
+use crate::error::{Code, WorkspaceErrorCode};
 
 /// How many notices (retries, bad lines) a job keeps to show.
 const NOTICES_KEPT: usize = 5;
@@ -154,7 +153,7 @@ impl Exports {
     /// Starts a new export with `profile` and streams its progress to `watcher`.
     pub async fn start(&self, profile: &str, input: ExportInput, watcher: Watcher) -> Result<JobView, CommandError> {
         let request = Self::validate(input)?;
-        let engine = self.engine(profile).await?;
+        let engine = self.accounts.engine(profile, None).await?;
         let job = engine.create_job(request, None, Some(profile.to_owned()))?;
         // Suggestions are a convenience: failing to remember them does not stop the export.
         if let Err(error) = self.accounts.settings().remember(&job.request.owner, &job.request.project) {
@@ -208,7 +207,7 @@ impl Exports {
         if !job.resumable() {
             return self.start(&profile, job.request.to_input(), watcher).await;
         }
-        let (engine, job) = self.engine_for_record(job).await?;
+        let (engine, job) = self.accounts.engine_for_job(job).await?;
         Ok(self.launch(engine, job, Some(watcher)))
     }
 
@@ -219,12 +218,13 @@ impl Exports {
         let interrupted = store.list().into_iter().filter(|job| job.state == JobState::Running && job.resumable());
         for job in interrupted {
             let id = job.id.clone();
-            match self.engine_for_record(job.clone()).await {
+            match self.accounts.engine_for_job(job.clone()).await {
                 Ok((engine, job)) => {
                     tracing::info!(job = %id, "resuming an interrupted export");
                     self.launch(engine, job, None);
                 }
                 Err(error) => {
+                    let error = CommandError::from(error);
                     tracing::warn!(job = %id, "cannot resume an interrupted export: {}", error.message);
                     let failed =
                         JobRecord { state: JobState::Failed, error: Some(JobFailure { code: error.code.as_str().to_owned(), message: error.message }), ..job };
@@ -240,21 +240,6 @@ impl Exports {
     /// The job records of the current library.
     fn store(&self) -> export_engine::JobStore {
         export_engine::JobStore::new(self.accounts.settings().library().jobs_dir())
-    }
-
-    async fn engine(&self, profile: &str) -> Result<Engine, CommandError> {
-        let client = self.accounts.client(profile).await?;
-        engine_with(client, self.accounts.settings().library())
-    }
-
-    /// The engine for a stored job; a demo job follows the demo server to its new port.
-    async fn engine_for_record(&self, mut job: JobRecord) -> Result<(Engine, JobRecord), CommandError> {
-        let profile = job.profile.clone().unwrap_or_else(|| DEMO_PROFILE.to_owned());
-        let engine = self.engine(&profile).await?;
-        if profile == DEMO_PROFILE {
-            job.move_to(engine.client().server().as_str());
-        }
-        Ok((engine, job))
     }
 
     fn launch(&self, engine: Engine, job: JobRecord, watcher: Option<Watcher>) -> JobView {
@@ -300,7 +285,7 @@ impl Exports {
             // Recorded as running but not running here: it stopped with the last app session
             // and could not resume.
             view.status = JobState::Failed;
-            view.error = Some(CommandError::new(AppErrorCode::Interrupted, "This export stopped when the app last closed. Retry to resume it."));
+            view.error = Some(CommandError::new(WorkspaceErrorCode::Interrupted, "This export stopped when the app last closed. Retry to resume it."));
         }
         view
     }
@@ -310,16 +295,12 @@ impl Exports {
     }
 }
 
-fn engine_with(client: Client, library: export_engine::Library) -> Result<Engine, CommandError> {
-    Ok(Engine::new(client, Storage::new()?, library))
-}
-
 fn lock(table: &Table) -> std::sync::MutexGuard<'_, HashMap<String, Live>> {
     table.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 fn not_running(id: &str) -> CommandError {
-    CommandError::new(AppErrorCode::JobNotRunning, format!("Export {id} is not running in this app."))
+    CommandError::new(WorkspaceErrorCode::JobNotRunning, format!("Export {id} is not running in this app."))
 }
 
 /// Feeds the engine's progress into the job's live view and on to its watcher.

@@ -1,18 +1,19 @@
-//! The app's export jobs without a window: started, watched, cancelled and resumed through
+//! The workspace's export jobs without a window: started, watched, cancelled and resumed through
 //! `Exports` against the embedded demo sandbox, as the UI's commands drive them.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use annolab_exporter_lib::accounts::{Accounts, DEMO_PROFILE};
-use annolab_exporter_lib::exports::{Exports, JobView, Watcher};
-use annolab_exporter_lib::settings::Settings;
-use annolab_exporter_lib::workspace::{DemoOptions, DemoWorkspace};
 use annolab_sandbox::Fault;
+use annolab_workspace::accounts::{Accounts, DEMO_PROFILE};
+use annolab_workspace::exports::{Exports, JobView, Watcher};
+use annolab_workspace::settings::Settings;
+use annolab_workspace::{DemoOptions, DemoWorkspace};
 use export_engine::{Engine, ExportInput, ExportRequest, JobState, Phase, Profiles};
 
 struct App {
     exports: Exports,
+    accounts: Arc<Accounts>,
     demo: Arc<DemoWorkspace>,
     settings: Arc<Settings>,
     _home: tempfile::TempDir,
@@ -22,10 +23,10 @@ async fn app_with_demo(faults: Vec<Fault>) -> App {
     let home = tempfile::tempdir().unwrap();
     let settings = Arc::new(Settings::load(&home.path().join("config"), home.path().join("library")));
     let demo = Arc::new(DemoWorkspace::new());
-    demo.start_demo(DemoOptions { data_dir: Some(home.path().join("demo-server")), faults, instruments: None }).await;
+    demo.start_demo(DemoOptions { data_dir: Some(home.path().join("demo-server")), faults, ..DemoOptions::default() }).await;
     let accounts = Arc::new(Accounts::new(Profiles::new(&home.path().join("config")), Arc::clone(&settings), Arc::clone(&demo)));
-    let exports = Exports::new(accounts, Arc::new(|_: &JobView| {}));
-    App { exports, demo, settings, _home: home }
+    let exports = Exports::new(Arc::clone(&accounts), Arc::new(|_: &JobView| {}));
+    App { exports, accounts, demo, settings, _home: home }
 }
 
 fn demo_input(tag: Option<&str>) -> ExportInput {
@@ -130,4 +131,32 @@ async fn a_job_interrupted_before_the_demo_moved_port_resumes_on_the_new_one() {
     assert_eq!(done.status, JobState::Done, "{:?}", done.error);
     let listed = app.exports.list().await;
     assert_eq!(listed.len(), 1, "resuming makes no second job");
+}
+
+/// The one resume rule, as both front ends use it: a demo job the demo server knows keeps its
+/// remote job and is polled where the server moved; one it does not know asks again.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_demo_job_follows_the_demo_server_and_asks_again_only_when_the_server_forgot_it() {
+    let app = app_with_demo(Vec::new()).await;
+    let client = app.demo.client().await.unwrap();
+    let request = ExportRequest::parse(demo_input(None)).unwrap();
+    let started = client.start_export(&request.body()).await.unwrap();
+    let path = started.export_status_url.trim_start_matches(client.server().as_str().trim_end_matches('/')).to_owned();
+
+    let stale = annolab_api::Client::new(annolab_api::ServerUrl::parse("http://127.0.0.1:9").unwrap(), annolab_api::ApiKey::new("old").unwrap()).unwrap();
+    let engine = Engine::new(stale, annolab_api::Storage::new().unwrap(), app.settings.library());
+    let recorded = |remote: u64| {
+        let mut job = engine.create_job(request.clone(), None, Some(DEMO_PROFILE.to_owned())).unwrap();
+        job.remote_job_id = Some(remote);
+        job.status_url = Some(format!("http://127.0.0.1:9{path}"));
+        job
+    };
+
+    let (_, known) = app.accounts.engine_for_job(recorded(started.export_job.id)).await.unwrap();
+    assert_eq!(known.remote_job_id, Some(started.export_job.id));
+    assert_eq!(known.status_url.as_deref(), Some(started.export_status_url.as_str()), "polled again where the server is now");
+    assert_eq!(known.server, client.server().as_str().trim_end_matches('/'));
+
+    let (_, forgotten) = app.accounts.engine_for_job(recorded(started.export_job.id + 1000)).await.unwrap();
+    assert_eq!((forgotten.remote_job_id, forgotten.status_url), (None, None), "a job the server never saw is asked for again");
 }

@@ -11,8 +11,9 @@ use export_engine::browse::{Browser, Details, Facets, GroupBy, Groups, Page, Que
 use serde::Serialize;
 use ts_rs::TS;
 
-use crate::error::AppErrorCode;
 use crate::error::CommandError;
+use crate::error::WorkspaceErrorCode;
+use crate::library::LibraryView;
 
 /// What the browser shows about an export when it opens.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
@@ -137,8 +138,16 @@ impl Browsers {
         Ok(browser)
     }
 
+    /// Deletes the export at `dir` from the library, closing its index first (an open file
+    /// cannot be removed on Windows), and lists what remains.
+    pub fn delete(&self, library: &Library, dir: &str) -> Result<LibraryView, CommandError> {
+        self.close(&library.entry(Path::new(dir))?.dir);
+        library.delete(Path::new(dir))?;
+        Ok(LibraryView::of(library))
+    }
+
     /// Closes the index of an export about to be deleted (`dir` as `Library::entry` gives it).
-    pub fn close(&self, dir: &Path) {
+    fn close(&self, dir: &Path) {
         self.open.lock().unwrap_or_else(|p| p.into_inner()).retain(|_, export| export.dir != dir);
     }
 }
@@ -148,5 +157,5 @@ fn lock(browser: &Mutex<Browser>) -> std::sync::MutexGuard<'_, Browser> {
 }
 
 fn outside(file: &str) -> CommandError {
-    CommandError::new(AppErrorCode::FileNotInExport, format!("{file} is not a file of this export."))
+    CommandError::new(WorkspaceErrorCode::FileNotInExport, format!("{file} is not a file of this export."))
 }

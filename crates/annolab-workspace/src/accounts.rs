@@ -5,15 +5,14 @@
 
 use std::sync::Arc;
 
-use annolab_api::{ApiKey, Client, DEFAULT_SERVER, ServerUrl};
-use export_engine::{Keychain, Profile, Profiles, resolve_key};
+use annolab_api::{ApiKey, Client, DEFAULT_SERVER, ServerUrl, Storage};
+use export_engine::{Engine, EngineError, JobRecord, Keychain, Profile, Profiles, resolve_key};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use crate::error::AppErrorCode;
-use crate::error::CommandError;
+use crate::demo::DemoWorkspace;
+use crate::error::{CommandError, WorkspaceError, WorkspaceErrorCode};
 use crate::settings::Settings;
-use crate::workspace::DemoWorkspace;
 
 /// The built-in profile that talks to the embedded demo sandbox. A saved profile cannot take
 /// this name.
@@ -46,6 +45,24 @@ pub struct ProfileInput {
     pub server: String,
     #[serde(default)]
     pub key: Option<String>,
+}
+
+/// Owners and projects to suggest in the export form.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct Suggestions {
+    /// The key's groups first, then owners used recently.
+    pub owners: Vec<String>,
+    pub projects: Vec<String>,
+}
+
+/// A project the key can read.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ProjectCheck {
+    pub id: u64,
+    pub name: String,
+    pub owner: Option<String>,
 }
 
 /// What a key check found: the key's name, its permissions and the groups it sees.
@@ -117,7 +134,7 @@ impl Accounts {
 
     pub fn select(&self, name: &str) -> Result<ProfilesView, CommandError> {
         if name != DEMO_PROFILE && self.profiles.get(name)?.is_none() {
-            return Err(CommandError::from(export_engine::EngineError::ProfileNotFound { name: name.to_owned() }));
+            return Err(CommandError::from(EngineError::ProfileNotFound { name: name.to_owned() }));
         }
         self.settings.select_profile(name)?;
         self.list()
@@ -150,14 +167,63 @@ impl Accounts {
         })
     }
 
-    /// A client for `profile`: the demo sandbox's, or the saved server with the keychain's key.
-    pub async fn client(&self, profile: &str) -> Result<Client, CommandError> {
+    /// A client for `profile`, the one path from a profile to a client in both front ends: the
+    /// demo sandbox's for [`DEMO_PROFILE`]; otherwise `server` (a flag, or the server a job was
+    /// made against), else the saved profile's, else the default server, with the profile's
+    /// key (`ANNOLAB_API_KEY`, else the keychain). A profile that is not saved works with a key
+    /// from the environment, as the official SDK does; without one it fails as having no key,
+    /// which says how to add it.
+    pub async fn client(&self, profile: &str, server: Option<&str>) -> Result<Client, WorkspaceError> {
         if profile == DEMO_PROFILE {
             return self.demo.client().await;
         }
-        let saved = self.profiles.get(profile)?.ok_or_else(|| export_engine::EngineError::ProfileNotFound { name: profile.to_owned() })?;
+        let saved = self.profiles.get(profile)?;
+        let server = server.map(str::to_owned).or(saved.map(|p| p.server)).unwrap_or_else(|| DEFAULT_SERVER.to_owned());
         let key = resolve_key(profile, &self.keychain)?;
-        Ok(Client::new(ServerUrl::parse(&saved.server)?, key)?)
+        Ok(Client::new(ServerUrl::parse(&server)?, key)?)
+    }
+
+    /// An engine for a new export with `profile`, writing into the library.
+    pub async fn engine(&self, profile: &str, server: Option<&str>) -> Result<Engine, WorkspaceError> {
+        let client = self.client(profile, server).await?;
+        Ok(Engine::new(client, Storage::new()?, self.settings.library()))
+    }
+
+    /// The engine for a stored job, and the job ready to resume: the one resume rule. A job goes
+    /// back to the server it was made against (where its status URL is); a demo job follows
+    /// the demo server to wherever it runs now ([`DemoWorkspace::follow`]).
+    pub async fn engine_for_job(&self, mut job: JobRecord) -> Result<(Engine, JobRecord), WorkspaceError> {
+        let profile = job.profile.clone().unwrap_or_else(|| DEMO_PROFILE.to_owned());
+        let engine = if profile == DEMO_PROFILE {
+            self.demo.follow(&mut job).await?;
+            self.engine(&profile, None).await?
+        } else {
+            let server = job.server.clone();
+            self.engine(&profile, Some(&server)).await?
+        };
+        Ok((engine, job))
+    }
+
+    /// Owners and projects to suggest in the export form: the key's groups first, then the
+    /// owners used recently.
+    pub async fn suggestions(&self, profile: &str) -> Suggestions {
+        let mut owners: Vec<String> = match self.client(profile, None).await {
+            // Suggestions only: an unreachable server or a bad key leaves just the recent ones.
+            Ok(client) => client.key_info().await.map(|info| info.groups.into_iter().map(|g| g.group_name).collect()).unwrap_or_default(),
+            Err(_) => Vec::new(),
+        };
+        for owner in self.settings.recent_owners() {
+            if !owners.contains(&owner) {
+                owners.push(owner);
+            }
+        }
+        Suggestions { owners, projects: self.settings.recent_projects() }
+    }
+
+    /// The project `owner`/`project` as the profile's key sees it.
+    pub async fn check_project(&self, profile: &str, owner: &str, project: &str) -> Result<ProjectCheck, CommandError> {
+        let found = self.client(profile, None).await?.project(owner.trim(), project.trim()).await?;
+        Ok(ProjectCheck { id: found.id, name: found.name, owner: found.group_name })
     }
 
     pub fn settings(&self) -> &Settings {
@@ -180,7 +246,7 @@ fn parse_input(input: &ProfileInput) -> Result<(String, ServerUrl, Option<ApiKey
 }
 
 fn invalid(message: &str) -> CommandError {
-    CommandError::new(AppErrorCode::InvalidProfile, message)
+    CommandError::new(WorkspaceErrorCode::InvalidProfile, message)
 }
 
 #[cfg(test)]
