@@ -13,6 +13,8 @@ pub mod download;
 mod error;
 pub mod extract;
 mod fsutil;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod index;
 pub mod job;
 pub mod library;
