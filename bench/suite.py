@@ -19,6 +19,7 @@ The rows (see issue 6):
   P7  browser query latency at the engine layer (filter, search, sort)
   P8  the app's idle memory (PSS and RSS of its process tree) and cold start to interactive
   P9  `annolab-export diff` of an N-instrument export against a week later vs jq + sort + diff
+  P10 `annolab-export package`: a title package of about 2,000 pages (time and peak RSS)
 """
 
 from __future__ import annotations
@@ -331,6 +332,40 @@ def p9(work: Path, args: argparse.Namespace) -> Row:
                [f"bench/diff.sh, one run; exports without PDFs; {found.group(1) if found else ''}"])
 
 
+def p10(work: Path, args: argparse.Namespace) -> Row:
+    """A title package of the largest Make group (about a third of the sandbox's instruments:
+    2,000 give about 2,000 pages) in recording order, timed with its peak RSS (wait4)."""
+    with Sandbox(work, instruments=args.p10_instruments, page_kib=args.page_kib) as sandbox:
+        run = cli_export(sandbox.api, work, "p10")
+    export = Path(next(e["dir"] for _, e in reversed(run.events) if e.get("result") == "ready"))
+    makes: dict[str, int] = {}
+    with (export / "instruments.json").open() as lines:
+        for line in lines:
+            instrument = json.loads(line)
+            values = {a["value"] for t in instrument.get("canonicalTags") or [] for a in t.get("attributes") or [] if a.get("name") == "Make"}
+            for value in values:
+                makes[value] = makes.get(value, 0) + 1
+    make = max(makes, key=lambda m: (makes[m], m))
+    out = work / "p10-package.pdf"
+    command = [str(RELEASE / "annolab-export"), "--library", str(export.parent), "--config-dir", str(work / "config"), "--json", "package", str(export),
+               "--attribute", "Make", "--value", make, "--order-by", "Recording Date", "--out", str(out)]
+    started = time.monotonic()
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    assert process.stdout is not None
+    stdout = process.stdout.read()
+    _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.monotonic() - started
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"annolab-export package failed ({os.waitstatus_to_exitcode(status)}): {stdout[-300:]}")
+    result = json.loads(stdout.strip().splitlines()[-1])
+    peak = usage.ru_maxrss / 1024
+    mib = out.stat().st_size / MIB
+    largest = max((p.stat().st_size for p in (export / "pdfs").iterdir()), default=0) / MIB
+    return Row("P10", f"title package: {len(result['ids']):,} instruments, {result['pages']:,} pages ({mib:.0f} MiB), Make = {make}",
+               f"{seconds:.1f} s, {peak:.0f} MiB peak", "-", "-", "a few seconds, memory of one instrument's PDF", None,
+               [f"one run; the export's {args.p10_instruments:,} instruments with {args.page_kib} KiB pages; the largest instrument PDF is {largest:.1f} MiB"])
+
+
 def p8(work: Path) -> Row:
     # Two launches, each with a fresh profile: the machine's first (Mesa's software renderer
     # compiles its shaders) and a later one (they are cached), which is every launch after.
@@ -398,6 +433,7 @@ def main() -> None:
     parser.add_argument("--p6-instruments", type=int, default=1_000_000, help="instruments.json size for P6 (default 1000000)")
     parser.add_argument("--p7-sizes", type=lambda s: [int(n) for n in s.split(",")], default=[100_000, 1_000_000], help="P7 index sizes (default 100000,1000000)")
     parser.add_argument("--p9-instruments", type=int, default=1_000_000, help="P9's two exports (default 1000000)")
+    parser.add_argument("--p10-instruments", type=int, default=2000, help="P10's export; its largest Make group is packaged (default 2000: about 2,000 pages)")
     parser.add_argument("--only", default="", help="comma-separated row ids to run, e.g. P1,P6 (default: all)")
     parser.add_argument("--write", action="store_true", help="write the table into docs/benchmarks.md")
     args = parser.parse_args()
@@ -434,9 +470,11 @@ def main() -> None:
             step("P6-P7: indexing and browsing", ["P6", "P7"], lambda: p6_p7(work, args))
         if want("P9"):
             step("P9: diff of two exports", ["P9"], lambda: p9(work, args))
+        if want("P10"):
+            step("P10: a title package of about 2,000 pages", ["P10"], lambda: p10(work, args))
         if want("P8"):
             step("P8: the app at rest", ["P8"], lambda: p8(work))
-    rows.sort(key=lambda r: r.id)
+    rows.sort(key=lambda r: int(r.id[1:]))
     stamp = time.strftime("%Y-%m-%d")
     report = (f"Run of {stamp} on {machine()}; {time.monotonic() - started:.0f} s in all. "
               f"Defaults unless stated: `{' '.join(sys.argv[1:]) or 'no flags'}`.\n\n{table(rows)}")

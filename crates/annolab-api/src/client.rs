@@ -75,7 +75,7 @@ impl Client {
 
     async fn json<T: DeserializeOwned>(&self, method: Method, url: Url, body: Option<serde_json::Value>) -> Result<T, ApiError> {
         let bytes = self.send(method, url, body).await?;
-        serde_json::from_slice(&bytes).map_err(|e| ApiError::UnexpectedResponse { what: format!("invalid JSON: {e}") })
+        decode(&bytes)
     }
 
     /// Sends with retries on 429, 5xx, resets and timeouts; returns the body of a 2xx.
@@ -126,6 +126,11 @@ impl Client {
     }
 }
 
+/// A 2xx body as the answer it should be.
+pub(crate) fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    serde_json::from_slice(bytes).map_err(|e| ApiError::UnexpectedResponse { what: format!("invalid JSON: {e}") })
+}
+
 fn retryable(status: StatusCode) -> bool {
     status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error()
 }
@@ -143,7 +148,7 @@ fn http_client(server: &ServerUrl, connect: Duration, whole: Duration) -> Result
 }
 
 /// Turns a non-2xx answer into the error a caller can act on, with the server's own message.
-fn error_for(status: StatusCode, body: &[u8], attempts: u32, retry_after: Option<Duration>) -> ApiError {
+pub(crate) fn error_for(status: StatusCode, body: &[u8], attempts: u32, retry_after: Option<Duration>) -> ApiError {
     let message = server_message(status, body);
     match status.as_u16() {
         400 | 413 | 422 => ApiError::BadRequest { message },

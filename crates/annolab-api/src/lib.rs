@@ -6,6 +6,8 @@
 
 mod client;
 mod error;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod json;
 mod network;
 mod retry;

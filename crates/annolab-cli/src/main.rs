@@ -3,6 +3,7 @@
 #[macro_use]
 mod output;
 mod diff;
+mod package;
 
 use std::io::{BufRead, IsTerminal};
 use std::path::PathBuf;
@@ -89,6 +90,9 @@ enum Command {
     },
     /// What changed between two exports of one project (each a folder, folder name or job id).
     Diff(diff::DiffArgs),
+    /// One group's instruments (e.g. one serial number) as a title package PDF: a cover with a
+    /// table of contents, then each instrument's pages in date order, a bookmark each.
+    Package(package::PackageArgs),
 }
 
 #[derive(Debug, Args)]
@@ -137,6 +141,7 @@ fn main() -> ExitCode {
 async fn run(cli: &Cli, output: &Output) -> Result<ExitCode, Failure> {
     match &cli.command {
         Command::Diff(args) => return diff::run(&library(cli)?, args, output),
+        Command::Package(args) => package::run(&library(cli)?, args, output),
         Command::Login => login(cli, output).await,
         Command::Logout => logout(cli, output),
         Command::Profiles => profiles(cli, output),

@@ -137,7 +137,7 @@ pub fn write_project(path: &Path, project: &Project, request: &ProjectExportRequ
     zip.start_file(format!("{prefix}.relations.jsonl"), jsonl)?;
     if request.include_annotation_types {
         zip.start_file(format!("{prefix}.atntypes.jsonl"), jsonl)?;
-        for (name, color) in [("Registration Number", "#4f46e5"), ("Effective Date", "#0891b2"), ("Party", "#16a34a")] {
+        for (name, color) in [("Registration Number", "#4f46e5"), ("Effective Date", "#0891b2"), ("Party", "#16a34a"), ("Recording Date", "#ca8a04")] {
             line(&mut zip, serde_json::json!({"name": name, "color": color, "isRelation": false, "isDocumentClassification": false, "category": "Entity"}))?;
         }
     }

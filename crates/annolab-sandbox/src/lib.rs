@@ -17,6 +17,8 @@ mod api;
 pub mod archive;
 pub mod faults;
 pub mod filter;
+#[doc(hidden)]
+pub mod fuzzing;
 mod jobs;
 pub mod later;
 pub mod pdf;

@@ -224,7 +224,15 @@ const TYPES: &[(&str, &[&str])] = &[
     ("Amendment", &["Engine Inventory"]),
     ("Assignment / Assumption", &["Engine Inventory"]),
     ("Warranty Bill of Sale", &["Airframe Inventory", "Engine Inventory"]),
+    // Tagged like the documents it releases, so it shows in the aircraft's chain of title; the
+    // plain "Release" above keeps no tags (the documentation's sample counts on it).
+    ("Lien Release", &["Airframe Inventory"]),
 ];
+
+/// One aircraft's chain of title, in recording order (indexes into [`TYPES`]): bought, registered,
+/// financed, leased out, the lien released, sold on with warranty. A generated source holds the
+/// first three to six, bound into the file in another order, as records are.
+const CHAIN: &[usize] = &[0, 3, 1, 2, 8, 7];
 
 const AIRFRAMES: &[(&str, &str, &str)] = &[
     ("Beech", "C24R", "MC-"),
@@ -247,14 +255,26 @@ impl Source {
     fn generated(index: usize, first_id: u64, cap: u64) -> Self {
         let k = index as u64;
         let aircraft = Aircraft::generated(k);
-        let (name, layout) = if index == 0 {
+        let (name, layout, ranks) = if index == 0 {
             // The documentation's own file: a fixed, hand-written layout so its sample exports
-            // something meaningful (Airframe Inventory instruments with PDFs).
-            (DEMO_SOURCE.to_owned(), vec![(0usize, 2u32), (4, 1), (1, 4), (0, 3), (6, 1)])
+            // something meaningful (Airframe Inventory instruments with PDFs). Recorded: bought,
+            // financed, the lien released, sold on, the engine's assignment.
+            (DEMO_SOURCE.to_owned(), vec![(0usize, 2u32), (4, 1), (1, 4), (0, 3), (6, 1)], vec![0u32, 2, 1, 3, 4])
         } else {
             let count = 3 + mix(k, 1) % 4;
-            let layout = (0..count).map(|j| ((mix(k, 10 + j) % TYPES.len() as u64) as usize, 1 + (mix(k, 20 + j) % 4) as u32)).collect();
-            (format!("{}_Aircraft_Records_{:05}.pdf", aircraft.registration, k), layout)
+            let mut chain: Vec<(usize, u32, u32)> = (0..count).map(|j| (CHAIN[j as usize], 1 + (mix(k, 20 + j) % 4) as u32, j as u32)).collect();
+            if mix(k, 16).is_multiple_of(7) {
+                // The bill of sale recorded twice, on the same day: a possible duplicate.
+                chain.push((CHAIN[0], chain[0].1, 0));
+            }
+            // Bound in another order than recorded: turned by a few places, sometimes reversed.
+            let turn = (mix(k, 11) % chain.len() as u64) as usize;
+            chain.rotate_left(turn);
+            if mix(k, 12).is_multiple_of(2) {
+                chain.reverse();
+            }
+            let (layout, ranks) = chain.into_iter().map(|(t, pages, rank)| ((t, pages), rank)).unzip();
+            (format!("{}_Aircraft_Records_{:05}.pdf", aircraft.registration, k), layout, ranks)
         };
         let layout: Vec<_> = layout.into_iter().take(cap.min(usize::MAX as u64) as usize).collect();
         let tag_types = source_tags(k);
@@ -267,7 +287,7 @@ impl Source {
             instruments: Vec::new(),
             file: None,
         };
-        source.lay_out(first_id, &layout);
+        source.lay_out(first_id, &layout, &recording_days(k, &ranks));
         source
     }
 
@@ -292,15 +312,20 @@ impl Source {
             instruments: Vec::new(),
             file: Some(file.path.clone()),
         };
-        source.lay_out(first_id, &layout);
+        // Recorded in the order they are bound.
+        let ranks: Vec<u32> = (0..layout.len() as u32).collect();
+        source.lay_out(first_id, &layout, &recording_days(k, &ranks));
         source
     }
 
-    fn lay_out(&mut self, first_id: u64, layout: &[(usize, u32)]) {
+    /// Cuts the source's pages into instruments; `recorded[j]` is the day (since 1970) the `j`-th
+    /// was recorded.
+    fn lay_out(&mut self, first_id: u64, layout: &[(usize, u32)], recorded: &[i64]) {
         let mut start = 1u32;
         for (j, &(type_index, pages)) in layout.iter().enumerate() {
             let id = first_id + j as u64;
             let (type_name, tags) = TYPES[type_index];
+            let recording = recorded.get(j).and_then(|&day| RecordingDate::of(id, day));
             let instrument = Instrument {
                 id,
                 source_reference_id: self.id,
@@ -308,8 +333,8 @@ impl Source {
                 start_page_number: start,
                 end_page_number: start + pages - 1,
                 type_name: type_name.to_owned(),
-                canonical_tags: tags.iter().map(|tag| self.aircraft.tag(tag, id)).collect(),
-                annotations: annotations(self, id, start, type_name),
+                canonical_tags: tags.iter().map(|tag| self.aircraft.tag(tag, id, recording.as_ref())).collect(),
+                annotations: annotations(self, id, start, type_name, recording.as_ref()),
                 reviewed_by: reviewer(id),
                 reviewed_at: reviewer(id).map(|_| review_time(id)),
             };
@@ -371,7 +396,7 @@ impl Aircraft {
         }
     }
 
-    fn tag(&self, type_name: &str, instrument_id: u64) -> CanonicalTag {
+    fn tag(&self, type_name: &str, instrument_id: u64, recording: Option<&RecordingDate>) -> CanonicalTag {
         let text = |v: &str| Value::String(v.to_owned());
         let attributes = match type_name {
             "Engine Inventory" => vec![
@@ -383,6 +408,7 @@ impl Aircraft {
             ],
             _ => vec![("Make", text(self.make)), ("Model", text(self.model)), ("Serial Number", text(&self.serial))],
         };
+        let attributes = attributes.into_iter().chain(recording.map(|r| ("Recording Date", text(&r.printed))));
         CanonicalTag {
             tag_type: "Instrument".to_owned(),
             type_name: type_name.to_owned(),
@@ -393,7 +419,7 @@ impl Aircraft {
     }
 }
 
-fn annotations(source: &Source, id: u64, page: u32, type_name: &str) -> Vec<Value> {
+fn annotations(source: &Source, id: u64, page: u32, type_name: &str, recording: Option<&RecordingDate>) -> Vec<Value> {
     let base = id * 10;
     let party = PARTIES[(mix(id, 30) % PARTIES.len() as u64) as usize];
     let date = format!("{}-{:02}-{:02}", 1998 + mix(id, 31) % 27, 1 + mix(id, 32) % 12, 1 + mix(id, 33) % 28);
@@ -416,7 +442,73 @@ fn annotations(source: &Source, id: u64, page: u32, type_name: &str) -> Vec<Valu
             "pageNumber": page, "layerName": "GOLD", "sourceId": source.id,
         }));
     }
+    if let Some(recording) = recording {
+        list.push(serde_json::json!({
+            "id": base + 4, "typeName": "Recording Date", "value": recording.value, "rawValue": recording.printed,
+            "pageNumber": page, "endPageNumber": page, "offsets": {"start": 40, "end": 40 + recording.printed.len()},
+            "layerName": "GOLD", "sourceId": source.id,
+        }));
+    }
     list
+}
+
+/// When the registry recorded an instrument, as its stamp reads (`printed`, which the tags carry
+/// too) and as the annotation normalises it (`value`, ISO). About one instrument in nineteen has
+/// no stamp, and one in twenty-nine a stamp misread into no day (`04/37/2003`), which stays as
+/// read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordingDate {
+    pub value: String,
+    pub printed: String,
+}
+
+impl RecordingDate {
+    fn of(id: u64, day: i64) -> Option<Self> {
+        if mix(id, 50).is_multiple_of(19) {
+            return None;
+        }
+        let (year, month, day) = civil(day);
+        if mix(id, 51).is_multiple_of(29) {
+            let misread = format!("{month:02}/{}/{year}", 32 + mix(id, 53) % 8);
+            return Some(RecordingDate { value: misread.clone(), printed: misread });
+        }
+        const MONTHS: [&str; 12] = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
+        let name = MONTHS[month as usize - 1];
+        let printed = match mix(id, 52) % 3 {
+            0 => format!("{name} {day}, {year}"),
+            1 => format!("{month}/{day}/{year}"),
+            _ => format!("{day:02} {} {year}", name[..3].to_uppercase()),
+        };
+        Some(RecordingDate { value: format!("{year:04}-{month:02}-{day:02}"), printed })
+    }
+}
+
+/// The day (since 1970-01-01) each instrument of source `k` was recorded, from its rank in the
+/// chain: the first in the 1985-2017 range (the documentation's file on 1998-01-05), each
+/// next rank 20 days to about two years later; equal ranks on the same day.
+fn recording_days(k: u64, ranks: &[u32]) -> Vec<i64> {
+    // 10,231 days after 1970-01-01 is 1998-01-05; 5,479 is 1985-01-01.
+    let first = if k == 0 { 10_231 } else { 5_479 + (mix(k, 13) % (33 * 365)) as i64 };
+    let top = ranks.iter().copied().max().unwrap_or(0);
+    let mut at = vec![first];
+    for rank in 1..=top {
+        let before = at[rank as usize - 1];
+        at.push(before + 20 + (mix(k, 60 + u64::from(rank)) % 700) as i64);
+    }
+    ranks.iter().map(|&rank| at[rank as usize]).collect()
+}
+
+/// (year, month, day) of a day counted from 1970-01-01 (Howard Hinnant's `civil_from_days`).
+fn civil(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (yoe + era * 400 + i64::from(month <= 2), month, day)
 }
 
 fn reviewer(id: u64) -> Option<User> {
@@ -475,6 +567,55 @@ mod tests {
         assert_eq!(first.name, "Test_PDF.pdf");
         assert!(first.instruments.iter().any(|i| i.canonical_tags.iter().any(|t| t.type_name == "Airframe Inventory")));
         assert_eq!(first.instruments[0].id, 402_970);
+    }
+
+    #[test]
+    fn days_count_from_1970() {
+        assert_eq!(civil(0), (1970, 1, 1));
+        assert_eq!(civil(10_231), (1998, 1, 5));
+        assert_eq!(civil(5_479), (1985, 1, 1));
+        assert_eq!(civil(11_016), (2000, 2, 29));
+        assert_eq!(civil(20_454), (2026, 1, 1));
+    }
+
+    fn recording_date(instrument: &Instrument) -> Option<String> {
+        instrument.annotations.iter().find(|a| a["typeName"] == "Recording Date").map(|a| a["value"].as_str().unwrap().to_owned())
+    }
+
+    #[test]
+    fn each_aircraft_has_a_chain_recorded_in_order_bound_in_another() {
+        let project = Project::demo(SourceSet::Generated { instruments: 240 });
+        let mut reordered = 0;
+        let mut undated = 0;
+        let mut misread = 0;
+        for source in project.sources().skip(1) {
+            let serial = &source.aircraft.serial;
+            // Every instrument of a generated source is in its aircraft's chain.
+            for i in &source.instruments {
+                let tag = i.canonical_tags.iter().find(|t| t.type_name == "Airframe Inventory").expect("an airframe tag");
+                assert!(tag.attributes.iter().any(|a| a.name == "Serial Number" && a.value == serial.as_str()));
+            }
+            let mut chain: Vec<(String, &str)> = source.instruments.iter().filter_map(|i| Some((recording_date(i)?, i.type_name.as_str()))).collect();
+            undated += source.instruments.len() - chain.len();
+            misread += chain.iter().filter(|(d, _)| d.contains('/')).count();
+            chain.retain(|(d, _)| !d.contains('/'));
+            if chain.windows(2).any(|w| w[0].0 > w[1].0) {
+                reordered += 1;
+            }
+            chain.sort();
+            let order: Vec<usize> = chain.iter().map(|(_, t)| CHAIN.iter().position(|&c| TYPES[c].0 == *t).unwrap()).collect();
+            assert!(order.windows(2).all(|w| w[0] <= w[1]), "{serial}: {chain:?}");
+        }
+        assert!(reordered > 10, "{reordered} sources bound out of order");
+        assert!(undated > 0 && misread > 0, "undated {undated}, misread {misread}");
+    }
+
+    #[test]
+    fn the_documented_file_was_recorded_from_1998_on() {
+        let project = Project::demo(SourceSet::Generated { instruments: 5 });
+        let first = project.sources().next().unwrap();
+        let dates: Vec<Option<String>> = first.instruments.iter().map(recording_date).collect();
+        assert_eq!(dates[0].as_deref(), Some("1998-01-05"), "{dates:?}");
     }
 
     #[test]

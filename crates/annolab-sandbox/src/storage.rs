@@ -238,7 +238,7 @@ fn archive_stream(
 }
 
 #[derive(Debug, PartialEq, Eq)]
-enum RangeRequest {
+pub(crate) enum RangeRequest {
     /// Inclusive byte positions.
     Satisfiable(u64, u64),
     /// Not a single byte range we serve partially (multiple ranges, other units, garbage):
@@ -247,7 +247,7 @@ enum RangeRequest {
     Unsatisfiable,
 }
 
-fn parse_range(value: &[u8], size: u64) -> RangeRequest {
+pub(crate) fn parse_range(value: &[u8], size: u64) -> RangeRequest {
     let Some(spec) = std::str::from_utf8(value).ok().and_then(|v| v.trim().strip_prefix("bytes=")) else {
         return RangeRequest::Ignored;
     };

@@ -19,6 +19,11 @@ use crate::status::SandboxStatus;
 /// How many notices (retries, bad lines) a job keeps to show.
 const NOTICES_KEPT: usize = 5;
 
+/// How many exports run at once; the others wait their turn, shown as waiting. Each running
+/// export holds a download stream, an extraction and a SQLite writer: past a few at once they
+/// only slow each other down (two cores, one disk) and the server rate-limits a burst anyway.
+pub const MAX_RUNNING: usize = 3;
+
 /// A job as the UI draws it: its request, where it is, and the latest progress of that phase.
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
@@ -51,6 +56,10 @@ pub struct JobView {
     /// What changed since the previous export of the project, when this one just finished
     /// (`since 2026-11-30: +12 new, −3 gone, 7 changed`); the library card has it afterwards.
     pub changes: Option<String>,
+    /// Waiting for one of the [`MAX_RUNNING`] slots: the job has not started its work yet.
+    pub waiting: bool,
+    /// The limit the wait is for, so the UI can say "at most 3 run at once".
+    pub max_running: u32,
 }
 
 impl JobView {
@@ -89,6 +98,8 @@ impl JobView {
             notices: Vec::new(),
             export_dir: job.export_dir.as_ref().map(|dir| dir.display().to_string()),
             changes: None,
+            waiting: false,
+            max_running: MAX_RUNNING as u32,
         }
     }
 
@@ -139,6 +150,8 @@ type Table = Arc<Mutex<HashMap<String, Live>>>;
 pub struct Exports {
     accounts: Arc<Accounts>,
     live: Table,
+    /// [`MAX_RUNNING`] permits: a job holds one from the start of its work to its end.
+    slots: Arc<tokio::sync::Semaphore>,
     on_end: OnEnd,
     /// True once [`Exports::resume_interrupted`] has run, so a listing never shows a job as
     /// interrupted in the moment before it resumes.
@@ -147,7 +160,13 @@ pub struct Exports {
 
 impl Exports {
     pub fn new(accounts: Arc<Accounts>, on_end: OnEnd) -> Self {
-        Exports { accounts, live: Arc::default(), on_end, resumed: tokio::sync::watch::Sender::new(false) }
+        Exports {
+            accounts,
+            live: Arc::default(),
+            slots: Arc::new(tokio::sync::Semaphore::new(MAX_RUNNING)),
+            on_end,
+            resumed: tokio::sync::watch::Sender::new(false),
+        }
     }
 
     /// Checks form input without sending anything: the error names the field.
@@ -267,16 +286,28 @@ impl Exports {
         let mut view = JobView::from_record(&job);
         view.status = JobState::Running;
         view.error = None;
+        // Taken here, not in the task, so a job is never shown running while it waits.
+        let slot = Arc::clone(&self.slots).try_acquire_owned().ok();
+        view.waiting = slot.is_none();
         self.table().insert(job.id.clone(), Live { view: view.clone(), watcher: watcher.clone(), cancel: cancel.clone() });
         if let Some(watcher) = &watcher {
             watcher(view.clone());
         }
 
-        let (table, on_end, id) = (Arc::clone(&self.live), Arc::clone(&self.on_end), job.id.clone());
+        let (table, on_end, id, slots) = (Arc::clone(&self.live), Arc::clone(&self.on_end), job.id.clone(), Arc::clone(&self.slots));
         let library = self.accounts.settings().library();
         let sink: Arc<dyn ProgressSink> = Arc::new(LiveSink { id: id.clone(), table: Arc::clone(&table) });
         tokio::spawn(async move {
-            let outcome = engine.run(job, sink, cancel).await;
+            let slot = match slot {
+                Some(slot) => Some(slot),
+                None => wait_for_slot(slots, &table, &id, &cancel).await,
+            };
+            let outcome = match slot {
+                // Held until the job ends, then handed to the next waiting one.
+                Some(_slot) => engine.run(job, sink, cancel).await,
+                // Cancelled while waiting: recorded as cancelled, so it is not taken for interrupted.
+                None => engine.cancel_stored(&job.id).and(Err(EngineError::Cancelled)),
+            };
             let Some(Live { mut view, watcher, .. }) = lock(&table).remove(&id) else { return };
             match outcome {
                 Ok(finished) => {
@@ -334,6 +365,27 @@ async fn changes_line(library: export_engine::Library, dir: std::path::PathBuf) 
         Err(error) => {
             tracing::warn!("the comparison with the previous export stopped: {error}");
             None
+        }
+    }
+}
+
+/// Waits for a running slot for job `id`, shown as waiting meanwhile; `None` when the job is
+/// cancelled before its turn comes.
+async fn wait_for_slot(slots: Arc<tokio::sync::Semaphore>, table: &Table, id: &str, cancel: &CancellationToken) -> Option<tokio::sync::OwnedSemaphorePermit> {
+    let slot = tokio::select! {
+        slot = slots.acquire_owned() => slot.ok(),
+        () = cancel.cancelled() => None,
+    };
+    set_waiting(table, id, false);
+    slot
+}
+
+fn set_waiting(table: &Table, id: &str, waiting: bool) {
+    let mut table = lock(table);
+    if let Some(live) = table.get_mut(id) {
+        live.view.waiting = waiting;
+        if let Some(watcher) = &live.watcher {
+            watcher(live.view.clone());
         }
     }
 }

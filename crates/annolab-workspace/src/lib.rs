@@ -44,12 +44,15 @@ impl Workspace {
     /// The workspace of `config_dir` (profiles and settings), its library at `library` when
     /// given (for this run only), else where the settings say, else at `default_library`. The
     /// demo server is not started: call [`DemoWorkspace::start_demo`] when the demo is wanted.
+    /// What a process killed at the end of a job left in the library is settled first
+    /// ([`export_engine::settle_leftovers`]).
     pub fn open(config_dir: &Path, default_library: PathBuf, library: Option<PathBuf>) -> Self {
         let settings = Settings::load(config_dir, default_library);
         let settings = Arc::new(match library {
             Some(root) => settings.with_library(root),
             None => settings,
         });
+        export_engine::settle_leftovers(&settings.library());
         let demo = Arc::new(DemoWorkspace::new());
         let accounts = Arc::new(Accounts::new(export_engine::Profiles::new(config_dir), Arc::clone(&settings), Arc::clone(&demo)));
         Workspace { settings, demo, accounts }

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use annolab_sandbox::Fault;
 use annolab_workspace::accounts::{Accounts, DEMO_PROFILE};
-use annolab_workspace::exports::{Exports, JobView, Watcher};
+use annolab_workspace::exports::{Exports, JobView, MAX_RUNNING, Watcher};
 use annolab_workspace::settings::Settings;
 use annolab_workspace::{DemoOptions, DemoWorkspace};
 use export_engine::{Engine, ExportInput, ExportRequest, JobState, Phase, Profiles};
@@ -159,4 +159,80 @@ async fn a_demo_job_follows_the_demo_server_and_asks_again_only_when_the_server_
 
     let (_, forgotten) = app.accounts.engine_for_job(recorded(started.export_job.id + 1000)).await.unwrap();
     assert_eq!((forgotten.remote_job_id, forgotten.status_url), (None, None), "a job the server never saw is asked for again");
+}
+
+/// Twenty exports started at once in one process, as a user clicking "Export" on every recent
+/// project would: at most `MAX_RUNNING` work at a time, the others are shown waiting, and every
+/// result is byte for byte what a lone export makes.
+#[tokio::test(flavor = "multi_thread")]
+async fn twenty_exports_at_once_take_turns_and_each_equals_a_lone_export() {
+    const AT_ONCE: usize = 20;
+    const VARYING: &[&str] = &["manifest.json", "index.sqlite"];
+    let app = app_with_demo(Vec::new()).await;
+    let (watcher, seen) = recorder();
+    app.exports.start(DEMO_PROFILE, demo_input(None), watcher).await.unwrap();
+    until("the lone export ends", || last(&seen).is_some_and(|v| v.status != JobState::Running)).await;
+    let lone = last(&seen).unwrap();
+    assert_eq!(lone.status, JobState::Done, "{:?}", lone.error);
+    let reference = test_support::fingerprint(std::path::Path::new(&lone.export_dir.unwrap()), VARYING);
+
+    // Every job's latest view, and the most seen doing work (running, not waiting) at once.
+    let views = Arc::new(Mutex::new(std::collections::HashMap::<String, JobView>::new()));
+    let (most_working, any_waited) = (Arc::new(Mutex::new(0usize)), Arc::new(Mutex::new(false)));
+    let watcher: Watcher = {
+        let (views, most_working, any_waited) = (Arc::clone(&views), Arc::clone(&most_working), Arc::clone(&any_waited));
+        Arc::new(move |view: JobView| {
+            let mut views = views.lock().unwrap();
+            *any_waited.lock().unwrap() |= view.waiting;
+            views.insert(view.id.clone(), view);
+            let working = views.values().filter(|v| v.status == JobState::Running && !v.waiting).count();
+            let mut most = most_working.lock().unwrap();
+            *most = (*most).max(working);
+        })
+    };
+    for _ in 0..AT_ONCE {
+        app.exports.start(DEMO_PROFILE, demo_input(None), Arc::clone(&watcher)).await.unwrap();
+    }
+    until("all twenty end", || {
+        let views = views.lock().unwrap();
+        views.len() == AT_ONCE && views.values().all(|v| v.status != JobState::Running)
+    })
+    .await;
+
+    assert!(*any_waited.lock().unwrap(), "with {AT_ONCE} at once some must wait their turn");
+    assert!(*most_working.lock().unwrap() <= MAX_RUNNING, "{} worked at once", most_working.lock().unwrap());
+    let views = views.lock().unwrap();
+    let mut dirs = std::collections::BTreeSet::new();
+    for view in views.values() {
+        assert_eq!(view.status, JobState::Done, "{}: {:?}", view.id, view.error);
+        let dir = view.export_dir.clone().unwrap();
+        assert_eq!(test_support::fingerprint(std::path::Path::new(&dir), VARYING), reference, "{dir} differs from the lone export");
+        dirs.insert(dir);
+    }
+    assert_eq!(dirs.len(), AT_ONCE, "each export has its own folder");
+}
+
+/// A job cancelled while it waits for its turn never starts and is recorded as cancelled, not
+/// left looking interrupted.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_export_cancelled_while_waiting_its_turn_is_recorded_cancelled() {
+    let app = app_with_demo(vec![Fault::Bandwidth(40 * 1024)]).await;
+    for _ in 0..MAX_RUNNING {
+        let (watcher, _) = recorder();
+        app.exports.start(DEMO_PROFILE, demo_input(None), watcher).await.unwrap();
+    }
+    let (watcher, seen) = recorder();
+    let waiting = app.exports.start(DEMO_PROFILE, demo_input(None), watcher).await.unwrap();
+    assert!(waiting.waiting, "the slots are all taken");
+
+    app.exports.cancel(&waiting.id).unwrap();
+    until("the waiting job ends", || last(&seen).is_some_and(|v| v.status != JobState::Running)).await;
+
+    assert_eq!(last(&seen).unwrap().status, JobState::Cancelled);
+    let listed = app.exports.list().await;
+    let recorded = listed.iter().find(|v| v.id == waiting.id).unwrap();
+    assert_eq!((recorded.status, recorded.phase), (JobState::Cancelled, Phase::Requested), "{:?}", recorded.error);
+    for view in &listed {
+        let _ = app.exports.cancel(&view.id);
+    }
 }

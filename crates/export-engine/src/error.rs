@@ -89,6 +89,14 @@ pub enum EngineError {
         "Could not {action} {path:?}: a file in it is open in another program (a PDF viewer, Explorer's preview, a virus scanner). Close it and try again; nothing was changed."
     )]
     FileInUse { action: &'static str, path: PathBuf },
+    #[error(
+        "No instrument in this export has {name} = {value:?}. Check the spelling, or see its values by grouping by {name} in the browser (`annolab-export package … --all` packages every value)."
+    )]
+    GroupNotFound { name: String, value: String },
+    #[error("This export has no tag attribute named {name:?}. Its tag attributes: {found}.")]
+    UnknownAttribute { name: String, found: String },
+    #[error("No instrument in this group has a value named {name:?} to order by. Date fields found in the group: {found}.")]
+    UnknownDateField { name: String, found: String },
     #[error("The export was cancelled.")]
     Cancelled,
     #[error(
@@ -130,6 +138,9 @@ impl EngineError {
             | EngineError::InstrumentNotFound { .. }
             | EngineError::NoPdf { .. }
             | EngineError::NothingToMerge
+            | EngineError::GroupNotFound { .. }
+            | EngineError::UnknownAttribute { .. }
+            | EngineError::UnknownDateField { .. }
             | EngineError::DifferentProjects { .. }
             | EngineError::NotAnExport { .. } => FailureKind::Usage,
             EngineError::Api(api) => match api.kind() {
@@ -175,6 +186,9 @@ impl EngineError {
             EngineError::InstrumentNotFound { .. } => EngineErrorCode::InstrumentNotFound,
             EngineError::NoPdf { .. } => EngineErrorCode::NoPdf,
             EngineError::NothingToMerge => EngineErrorCode::NothingToMerge,
+            EngineError::GroupNotFound { .. } => EngineErrorCode::GroupNotFound,
+            EngineError::UnknownAttribute { .. } => EngineErrorCode::UnknownAttribute,
+            EngineError::UnknownDateField { .. } => EngineErrorCode::UnknownDateField,
             EngineError::UnreadablePdf { .. } => EngineErrorCode::UnreadablePdf,
             EngineError::FileInUse { .. } => EngineErrorCode::FileInUse,
             EngineError::Cancelled => EngineErrorCode::Cancelled,
@@ -246,8 +260,11 @@ pub enum EngineErrorCode {
     ProfileNotFound,
     InvalidProfileName,
     NoKey,
+    GroupNotFound,
+    UnknownDateField,
     DifferentProjects,
     NotAnExport,
+    UnknownAttribute,
     /// A code this version does not know (a job record written by a newer one), as front ends
     /// read it back.
     Unknown,
@@ -281,8 +298,11 @@ impl EngineErrorCode {
             EngineErrorCode::ProfileNotFound => "profile_not_found",
             EngineErrorCode::InvalidProfileName => "invalid_profile_name",
             EngineErrorCode::NoKey => "no_key",
+            EngineErrorCode::GroupNotFound => "group_not_found",
+            EngineErrorCode::UnknownDateField => "unknown_date_field",
             EngineErrorCode::DifferentProjects => "different_projects",
             EngineErrorCode::NotAnExport => "not_an_export",
+            EngineErrorCode::UnknownAttribute => "unknown_attribute",
             EngineErrorCode::Unknown => "unknown",
         }
     }
@@ -297,8 +317,11 @@ mod tests {
         let samples = [
             EngineError::Cancelled,
             EngineError::NothingToMerge,
+            EngineError::GroupNotFound { name: "Serial Number".into(), value: "x".into() },
+            EngineError::UnknownDateField { name: "Recording Date".into(), found: "none".into() },
             EngineError::DifferentProjects { old: "a / b".into(), new: "a / c".into() },
             EngineError::NotAnExport { path: "x".into() },
+            EngineError::UnknownAttribute { name: "Serial".into(), found: "\"Serial Number\"".into() },
             EngineError::FileInUse { action: "delete", path: "x".into() },
             EngineError::NotEnoughSpace { needed: 1, available: 0, path: "x".into() },
             EngineError::Api(ApiError::MissingKey),

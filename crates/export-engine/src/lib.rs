@@ -6,23 +6,28 @@
 //! persisted [`job::JobRecord`].
 
 pub mod browse;
+pub mod dates;
 pub mod diff;
 pub mod disk;
 pub mod download;
 mod error;
 pub mod extract;
 mod fsutil;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod index;
 pub mod job;
 pub mod library;
 pub mod manifest;
 pub mod names;
+pub mod package;
 pub mod pipeline;
 pub mod poll;
 pub mod profiles;
 pub mod progress;
 pub mod request;
 pub mod stream;
+pub mod timeline;
 pub mod verify;
 
 pub use diff::{ChangedInstrument, Diff, DiffCsv, DiffReport, DiffSide, DiffSummary, Difference, Field, FieldChange, diff, previous_export};
@@ -31,7 +36,7 @@ pub use fsutil::write_json_atomic;
 pub use job::{JobRecord, JobState, JobStore};
 pub use library::{Library, LibraryEntry};
 pub use manifest::{Manifest, Problem, ProblemKind};
-pub use pipeline::{Engine, Finished};
+pub use pipeline::{Engine, Finished, settle_leftovers};
 pub use profiles::{DEMO_PROFILE, Keychain, Profile, Profiles, profile_name, resolve_key};
 pub use progress::{Phase, Progress, ProgressSink};
 pub use request::{ExportInput, ExportRequest, RequestError, TagFilter};

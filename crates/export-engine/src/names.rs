@@ -205,6 +205,13 @@ pub fn find_on_disk(dir: &Path, recorded: &str) -> PathBuf {
     found
 }
 
+/// What [`file_name`] may keep whole of `name` beyond a short cap (an instrument PDF's tail; an
+/// extension only when a character of the stem fits before it): the fuzz targets' bound.
+pub(crate) fn kept_tail(name: &str) -> String {
+    let name: String = name.nfc().collect();
+    split_tail(&name).1.to_owned()
+}
+
 /// Splits off what must survive whole: an instrument PDF's `_<start>-<end>_<id>.pdf`, else an
 /// `_<id>.pdf`, else a short extension.
 fn split_tail(name: &str) -> (&str, &str) {
@@ -248,8 +255,30 @@ fn is_reserved(name: &str) -> bool {
 /// shortened, the suffix and the tail are kept.
 fn build(stem: &str, tail: &str, suffix: &str, max_chars: usize) -> String {
     let max_chars = max_chars.min(MAX_NAME_CHARS);
-    let kept_chars = tail.chars().count() + suffix.chars().count();
-    let kept_bytes = tail.len() + suffix.len();
+    // An extension is kept only with at least one character of its stem: with no room for one,
+    // it is cut like the rest of the name. Alone (`.p`) it would be a hidden file on Linux and
+    // macOS, and it would read back as a stem without an extension, so cleaning the name again
+    // would change it (`\0.p` gave `.p`, and `.p` gave `_`). The cap is the harder promise: a
+    // too-long name breaks the path limit, a lost extension only a double-click. An instrument
+    // PDF's tail (it starts with `_`) is kept whole whatever the cap: the export finds the
+    // instrument's PDF by it.
+    if tail.starts_with('.') && !stem.is_empty() && tail.chars().count() + suffix.chars().count() >= max_chars {
+        return build(&format!("{stem}{tail}"), "", suffix, max_chars);
+    }
+    let name = fit("", stem, suffix, tail, max_chars);
+    if is_reserved(&name) {
+        // The `_` that escapes a device name counts against the cap like the rest: no reserved
+        // name starts with `_`, so the shortened name is never reserved again.
+        return fit("_", stem, suffix, tail, max_chars);
+    }
+    name
+}
+
+/// `prefix`, `stem`, `suffix` and `tail` as one name of at most `max_chars` characters and
+/// [`MAX_NAME_BYTES`] bytes, never empty: only the stem is shortened.
+fn fit(prefix: &str, stem: &str, suffix: &str, tail: &str, max_chars: usize) -> String {
+    let kept_chars = prefix.chars().count() + tail.chars().count() + suffix.chars().count();
+    let kept_bytes = prefix.len() + tail.len() + suffix.len();
     let mut stem = stem.to_owned();
     let mut chars = stem.chars().count();
     while !stem.is_empty() && (chars + kept_chars > max_chars || stem.len() + kept_bytes > MAX_NAME_BYTES) {
@@ -261,15 +290,8 @@ fn build(stem: &str, tail: &str, suffix: &str, max_chars: usize) -> String {
         // before an extension).
         stem.truncate(stem.trim_end_matches(['.', ' ']).len());
     }
-    let mut name = format!("{stem}{suffix}{tail}");
-    if name.is_empty() {
-        name.push('_');
-    }
-    if is_reserved(&name) {
-        // A reserved name is at most 7 characters and a short extension, so this stays short.
-        name.insert(0, '_');
-    }
-    name
+    let name = format!("{prefix}{stem}{suffix}{tail}");
+    if name.is_empty() { "_".to_owned() } else { name }
 }
 
 fn join_name(folder: &str, name: &str) -> String {
@@ -306,6 +328,37 @@ mod tests {
         // A device name followed by more than an extension is an ordinary name.
         assert_eq!(file_name("CON_1-1_5.pdf", 150), "CON_1-1_5.pdf");
         assert_eq!(file_name("CONSENT", 150), "CONSENT");
+    }
+
+    /// Found by the `names` fuzz target: with a cap of 0 `"\0.p"` became `".p"`, a bare
+    /// extension, which cleaned again became `"_"`.
+    #[test]
+    fn a_cap_too_short_for_the_extension_cuts_it_and_cleaning_again_changes_nothing() {
+        for cap in 0..=3 {
+            for sent in ["\0.p", ".p", "_.p", "CON.txt", "Lease.pdf", "a .p"] {
+                let written = file_name(sent, cap);
+                assert!(is_legal(&written), "file_name({sent:?}, {cap}) = {written:?}");
+                // A dot file sent as one (`.p`) is a legal name, left alone; no other becomes one.
+                assert!(sent.starts_with('.') || !written.starts_with('.'), "file_name({sent:?}, {cap}) = {written:?}");
+                assert!(written.chars().count() <= cap.max(1), "file_name({sent:?}, {cap}) = {written:?}");
+                assert_eq!(file_name(&written, cap), written, "cleaning {written:?} again");
+            }
+        }
+        assert_eq!(file_name("\0.p", 0), "_");
+        assert_eq!(file_name("\0.p", 2), "_");
+        assert_eq!(file_name("\0.p", 3), "_.p");
+        assert_eq!(file_name("notes.txt", 4), "note");
+        assert_eq!(file_name("notes.txt", 5), "n.txt");
+        // An instrument PDF keeps its whole tail however short the cap.
+        assert_eq!(file_name("Lease_1-2_7.pdf", 3), "_1-2_7.pdf");
+    }
+
+    #[test]
+    fn a_reserved_name_escaped_stays_within_the_cap() {
+        assert_eq!(file_name("CON", 3), "_CO");
+        assert_eq!(file_name("CON.txt", 7), "_CO.txt");
+        assert_eq!(file_name("CON.txt", 8), "_CON.txt");
+        assert_eq!(file_name("_CO.txt", 7), "_CO.txt");
     }
 
     #[test]

@@ -418,6 +418,33 @@ impl ProgressSink for Silent {
     fn emit(&self, _: Progress) {}
 }
 
+/// Settles what a process killed at the very end of a job left in `library`: a job published
+/// and recorded ready but stopped before it could say "done" is recorded done, and the work
+/// folder of every job that cannot resume (done, cancelled, or with no record at all, since a
+/// record is always written before its work folder) is removed. A job another process is
+/// running (its lock is held) and a record that cannot be read are left alone: the one is busy,
+/// the other may still be someone's data. Both front ends call this when they open a library.
+pub fn settle_leftovers(library: &Library) {
+    let jobs = JobStore::new(library.jobs_dir());
+    let Ok(entries) = std::fs::read_dir(library.root().join(".work")) else { return };
+    for entry in entries.filter_map(Result::ok) {
+        let id = entry.file_name().to_string_lossy().into_owned();
+        let Ok(_lock) = jobs.lock(&id) else { continue };
+        let finished = match jobs.load(&id) {
+            Ok(mut job) if job.state == JobState::Running && job.phase == Phase::Ready => {
+                job.state = JobState::Done;
+                jobs.save(&job).is_ok()
+            }
+            Ok(job) => !job.resumable(),
+            Err(EngineError::JobNotFound { .. }) => true,
+            Err(_) => false,
+        };
+        if finished && let Err(error) = std::fs::remove_dir_all(entry.path()) {
+            tracing::info!("left {} for now: {error}", entry.path().display());
+        }
+    }
+}
+
 /// Renames the finished staging folder to its final place; an empty destination folder (as
 /// made by a file dialog) is replaced.
 fn publish(disk: &dyn crate::disk::Disk, staging: &Path, destination: &Path) -> Result<(), EngineError> {

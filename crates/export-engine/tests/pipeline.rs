@@ -351,3 +351,47 @@ async fn a_part_file_stopped_after_its_last_byte_is_the_download_and_a_longer_on
         assert!(!download::part_path(&zip).exists());
     }
 }
+
+/// A process killed after publishing but before tidying up (the last moments of a job) leaves a
+/// record saying "ready, still running" and its work folder. Opening the library settles it: the
+/// job is recorded done and the folder goes; a resumable job's folder, a job another process is
+/// running and an unreadable record are left as they are.
+#[tokio::test(flavor = "multi_thread")]
+async fn leftovers_of_a_job_killed_after_publishing_are_settled_and_nothing_else_is_touched() {
+    let scenario = Scenario::start(|_| {}).await;
+    let library = scenario.engine.library().clone();
+    let jobs = scenario.engine.jobs();
+    let new_job = || scenario.engine.create_job(ExportRequest::parse(demo(|_| {})).unwrap(), None, None).unwrap();
+    let with_work = |id: &str| {
+        let work = library.work_dir(id);
+        std::fs::create_dir_all(&work).unwrap();
+        std::fs::write(work.join("export.zip"), b"bytes").unwrap();
+        work
+    };
+
+    let mut published = new_job();
+    published.phase = Phase::Ready;
+    jobs.save(&published).unwrap();
+    let published_work = with_work(&published.id);
+    let resumable = new_job();
+    let resumable_work = with_work(&resumable.id);
+    let mut busy = new_job();
+    busy.state = JobState::Done;
+    jobs.save(&busy).unwrap();
+    let busy_work = with_work(&busy.id);
+    let held = jobs.lock(&busy.id).unwrap();
+    let orphan_work = with_work("20260101T000000Z-0000");
+    let unreadable_work = with_work("20260101T000000Z-ffff");
+    std::fs::write(library.jobs_dir().join("20260101T000000Z-ffff.json"), b"{ not json").unwrap();
+
+    export_engine::settle_leftovers(&library);
+
+    assert_eq!(jobs.load(&published.id).unwrap().state, JobState::Done);
+    assert!(!published_work.exists() && !orphan_work.exists(), "finished jobs' work folders go");
+    assert!(resumable_work.join("export.zip").is_file(), "a resumable job keeps its download");
+    assert!(busy_work.exists(), "a job another process holds is not touched");
+    assert!(unreadable_work.exists(), "an unreadable record may be someone's data");
+    drop(held);
+    export_engine::settle_leftovers(&library);
+    assert!(!busy_work.exists(), "once free, a done job's folder goes too");
+}

@@ -34,6 +34,8 @@ function job(overrides: Partial<JobView>): JobView {
     notices: [],
     exportDir: null,
     changes: null,
+    waiting: false,
+    maxRunning: 3,
     ...overrides,
   };
 }
@@ -64,6 +66,13 @@ describe("JobCard", () => {
     expect([bar.value, bar.max]).toEqual([2_500_000, 10_000_000]);
     expect(screen.getByTestId("job-detail").textContent).toBe("2.5 MB of 10.0 MB · 1.3 MB/s · 6 s left");
     expect(screen.getByText("Downloading").closest("li")?.getAttribute("aria-current")).toBe("step");
+  });
+
+  test("an export waiting for its turn says so and why, not that it is sending", () => {
+    renderJob(job({ waiting: true }));
+
+    expect(screen.getByTestId("job-status").textContent).toBe("Waiting");
+    expect(screen.getByTestId("job-detail").textContent).toBe("Waiting for its turn: at most 3 exports run at once");
   });
 
   test("processing on the server shows the elapsed time and polls", () => {

@@ -24,11 +24,13 @@ mod saved;
 mod sql;
 
 pub(crate) use csv::{ExcelCsv, cell};
+pub(crate) use merge::Binder;
 pub use query::{
     AttributeValue, ChangeKind, ChangedField, ChangesFilter, Count, Details, FACET_SOURCES, Facets, GroupBy, Groups, Page, Query, Row, SearchHit, Sort, SortBy,
 };
 pub use saved::SAVED;
-use sql::{Params, ROW_COLUMN_COUNT, ROW_COLUMNS, SqlValue, attribute_columns, collect_groups, filter, group_row, order, read_row};
+use sql::{Params, ROW_COLUMN_COUNT, SqlValue, attribute_columns, collect_groups, filter, group_row, order};
+pub(crate) use sql::{ROW_COLUMNS, read_row};
 
 /// An export's index, open for reading.
 pub struct Browser {
@@ -219,6 +221,33 @@ impl Browser {
             .query_map([id as i64], |r| r.get(0))?
             .collect::<Result<Vec<String>, _>>()?;
         Ok(Details { row, raw, pdf: pdf.map(|p| names::find_on_disk(&self.dir, &p).display().to_string()), problems, changes: Vec::new() })
+    }
+
+    /// The export's folder.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    pub(crate) fn db(&self) -> &Connection {
+        &self.db
+    }
+
+    /// Instrument `id`'s JSON as AnnoLab sent it, wherever this index keeps it.
+    pub(crate) fn instrument_json(&self, id: u64) -> Result<String, EngineError> {
+        let json = if self.raw_in_table { "raw, 0" } else { "json_offset, json_length" };
+        let found = self.db.prepare_cached(&format!("SELECT {json} FROM instruments WHERE id = ?1"))?.query_row([id as i64], |r| {
+            Ok(if self.raw_in_table {
+                JsonAt::Table(r.get(0)?)
+            } else {
+                JsonAt::File { offset: r.get::<_, i64>(0)? as u64, length: r.get::<_, i64>(1)? as u64 }
+            })
+        });
+        match found {
+            Ok(JsonAt::Table(raw)) => Ok(raw),
+            Ok(JsonAt::File { offset, length }) => self.json_line(id, offset, length),
+            Err(rusqlite::Error::QueryReturnedNoRows) => Err(EngineError::InstrumentNotFound { id }),
+            Err(other) => Err(other.into()),
+        }
     }
 
     /// Instrument `id`'s line of instruments.json, checked to still be that instrument's: a file

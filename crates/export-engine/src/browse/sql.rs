@@ -6,7 +6,7 @@ use crate::diff::Field;
 use crate::error::EngineError;
 use crate::index::fts_query;
 
-pub(super) const ROW_COLUMNS: &str = "i.id, i.type_name, i.source_name, i.start_page, i.end_page, i.pdf_pages, i.tag_types, i.reviewed_by, i.reviewed_at, i.pdf_path IS NOT NULL, i.problems, \
+pub(crate) const ROW_COLUMNS: &str = "i.id, i.type_name, i.source_name, i.start_page, i.end_page, i.pdf_pages, i.tag_types, i.reviewed_by, i.reviewed_at, i.pdf_path IS NOT NULL, i.problems, \
      (SELECT c.kind FROM temp.changes c WHERE c.id = i.id), (SELECT c.fields FROM temp.changes c WHERE c.id = i.id)";
 
 /// How many columns [`ROW_COLUMNS`] has; a query's extra columns follow.
@@ -114,7 +114,7 @@ pub(super) fn order(sql: &mut Params, sort: &Sort, searching: bool) -> String {
     format!("{column} {direction}, i.id {direction}")
 }
 
-pub(super) fn read_row(row: &rusqlite::Row<'_>, extra: usize) -> rusqlite::Result<Row> {
+pub(crate) fn read_row(row: &rusqlite::Row<'_>, extra: usize) -> rusqlite::Result<Row> {
     let number = |i: usize| -> rusqlite::Result<Option<u64>> { Ok(row.get::<_, Option<i64>>(i)?.map(|v| v as u64)) };
     let list = |text: String, separator: char| -> Vec<String> { text.split(separator).filter(|s| !s.is_empty()).map(str::to_owned).collect() };
     Ok(Row {
