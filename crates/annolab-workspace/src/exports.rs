@@ -302,9 +302,8 @@ impl Exports {
                 Some(slot) => Some(slot),
                 None => wait_for_slot(slots, &table, &id, &cancel).await,
             };
-            let outcome = match slot {
-                // Held until the job ends, then handed to the next waiting one.
-                Some(_slot) => engine.run(job, sink, cancel).await,
+            let outcome = match &slot {
+                Some(_) => engine.run(job, sink, cancel).await,
                 // Cancelled while waiting: recorded as cancelled, so it is not taken for interrupted.
                 None => engine.cancel_stored(&job.id).and(Err(EngineError::Cancelled)),
             };
@@ -328,6 +327,9 @@ impl Exports {
                 watcher(view.clone());
             }
             on_end(&view);
+            // The slot is held until the job's end is reported (its changes line included), then
+            // handed to the next waiting one: the user never sees more than MAX_RUNNING at work.
+            drop(slot);
         });
         view
     }
