@@ -4,6 +4,7 @@
 /// Every command the UI calls; keep in step with `generate_handler!` in `src/lib.rs`.
 const COMMANDS: &[&str] = &[
     "sandbox_status",
+    "demo_next_week",
     "profiles_list",
     "profile_save",
     "profile_remove",
@@ -18,6 +19,7 @@ const COMMANDS: &[&str] = &[
     "job_cancel",
     "job_retry",
     "library_list",
+    "library_changes",
     "library_open",
     "library_reveal",
     "library_delete",

@@ -15,6 +15,7 @@ use export_engine::browse::{Details, GroupBy, Groups, Page, Query};
 
 use annolab_workspace::accounts::{Accounts, KeyCheck, ProfileInput, ProfilesView, ProjectCheck, Suggestions};
 use annolab_workspace::browse::{Browsers, DragItems, ExportOverview, Saved};
+use annolab_workspace::changes::{self, ExportChanges};
 use annolab_workspace::exports::{Exports, JobView, Watcher};
 use annolab_workspace::library::LibraryView;
 use annolab_workspace::status::SandboxStatus;
@@ -26,6 +27,12 @@ type Result<T> = std::result::Result<T, CommandError>;
 #[tauri::command]
 pub async fn sandbox_status(workspace: State<'_, Arc<DemoWorkspace>>) -> Result<SandboxStatus> {
     Ok(workspace.status().await)
+}
+
+/// "Simulate a week of new records": the demo project, a week later.
+#[tauri::command]
+pub async fn demo_next_week(exports: State<'_, Arc<Exports>>) -> Result<SandboxStatus> {
+    exports.next_demo_week().await
 }
 
 // The profile commands read the keychain (which may wait on an unlock prompt) and write the
@@ -105,6 +112,14 @@ pub async fn job_retry(exports: State<'_, Arc<Exports>>, id: String, on_event: C
 pub async fn library_list(accounts: State<'_, Arc<Accounts>>) -> Result<LibraryView> {
     let library = accounts.settings().library();
     blocking(move || Ok(LibraryView::of(&library))).await
+}
+
+/// What changed in the export at `dir` since the previous export of its project (a diff of
+/// the two indexes the first time, then kept in the export's folder); None for the first.
+#[tauri::command]
+pub async fn library_changes(accounts: State<'_, Arc<Accounts>>, dir: String) -> Result<Option<ExportChanges>> {
+    let library = accounts.settings().library();
+    blocking(move || changes::since_previous(&library, Path::new(&dir))).await
 }
 
 #[tauri::command]

@@ -33,6 +33,8 @@ pub fn run() {
             let handle = app.handle().clone();
             painting::apply(&handle);
             let (Workspace { demo, accounts, .. }, exports) = state(&handle)?;
+            // The week "Simulate a week of new records" last moved the demo project to.
+            let demo_week = accounts.settings().demo_week();
             allow_library_assets(&handle, &accounts.settings().library());
             app.manage(Arc::clone(&demo));
             app.manage(accounts);
@@ -43,7 +45,7 @@ pub fn run() {
                 data_dir: handle.path().app_local_data_dir().ok().map(|dir| dir.join("demo-server")),
                 faults: DemoOptions::faults_from_env(),
                 instruments: DemoOptions::instruments_from_env(),
-                ..DemoOptions::default()
+                week: demo_week,
             };
             tauri::async_runtime::spawn(async move {
                 demo.start_demo(options).await;
@@ -54,6 +56,7 @@ pub fn run() {
         })
         .invoke_handler(tauri::generate_handler![
             commands::sandbox_status,
+            commands::demo_next_week,
             commands::profiles_list,
             commands::profile_save,
             commands::profile_remove,
@@ -68,6 +71,7 @@ pub fn run() {
             commands::job_cancel,
             commands::job_retry,
             commands::library_list,
+            commands::library_changes,
             commands::library_open,
             commands::library_reveal,
             commands::library_delete,
@@ -151,7 +155,10 @@ fn notify_ended(app: &AppHandle, view: &JobView) {
     }
     let what = format!("{} / {}", view.request.owner, view.request.project);
     let (title, body) = match view.status {
-        export_engine::JobState::Done => ("Export ready", format!("{what}: {} instruments", view.instruments)),
+        export_engine::JobState::Done => {
+            let changes = view.changes.as_deref().map(|line| format!("\n{line}")).unwrap_or_default();
+            ("Export ready", format!("{what}: {} instruments{changes}", view.instruments))
+        }
         export_engine::JobState::Failed => ("Export failed", view.error.as_ref().map(|e| e.message.clone()).unwrap_or_default()),
         _ => return,
     };

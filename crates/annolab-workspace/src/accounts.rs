@@ -230,6 +230,10 @@ impl Accounts {
         Ok(ProjectCheck { id: found.id, name: found.name, owner: found.group_name })
     }
 
+    pub fn demo(&self) -> &DemoWorkspace {
+        &self.demo
+    }
+
     pub fn settings(&self) -> &Settings {
         &self.settings
     }

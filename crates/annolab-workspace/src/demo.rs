@@ -69,29 +69,70 @@ pub struct DemoWorkspace {
 struct Inner {
     status: SandboxStatus,
     sandbox: Option<Sandbox>,
+    /// How the sandbox was started, to start it again a week later.
+    options: DemoOptions,
 }
 
 impl DemoWorkspace {
     /// A workspace whose sandbox is about to start.
     pub fn new() -> Self {
-        Self { inner: Mutex::new(Inner { status: SandboxStatus::Starting, sandbox: None }) }
+        Self { inner: Mutex::new(Inner { status: SandboxStatus::Starting, sandbox: None, options: DemoOptions::default() }) }
     }
 
     /// Starts the demo sandbox on loopback and records the outcome.
     pub async fn start_demo(&self, options: DemoOptions) {
+        let mut inner = self.inner.lock().await;
+        inner.options = options;
+        Self::launch(&mut inner).await;
+    }
+
+    /// Moves the demo project on a week ("Simulate a week of new records"): restarts the sandbox
+    /// serving the next week, with the same data folder, so its finished archives stay and job
+    /// ids go on. Returns the week it serves now. Refused at [`MAX_WEEKS`] and while the demo
+    /// is not running.
+    pub async fn next_week(&self) -> Result<u32, CommandError> {
+        let mut inner = self.inner.lock().await;
+        if inner.sandbox.is_none() {
+            return Err(CommandError::new(WorkspaceErrorCode::DemoNotReady, "The demo workspace is not running, so it cannot move on a week."));
+        }
+        if inner.options.week >= MAX_WEEKS {
+            return Err(CommandError::new(
+                WorkspaceErrorCode::DemoWeekRefused,
+                format!("The demo project is at its last simulated week ({MAX_WEEKS}); it does not go further."),
+            ));
+        }
+        if let Some(sandbox) = inner.sandbox.take() {
+            sandbox.shutdown().await;
+        }
+        inner.options.week += 1;
+        inner.status = SandboxStatus::Starting;
+        Self::launch(&mut inner).await;
+        match &inner.status {
+            SandboxStatus::Failed { error } => Err(error.clone()),
+            _ => Ok(inner.options.week),
+        }
+    }
+
+    async fn launch(inner: &mut Inner) {
+        let options = inner.options.clone();
         let mut config = SandboxConfig { data_dir: options.data_dir, faults: options.faults, week: options.week, ..SandboxConfig::demo() };
         if let Some(instruments) = options.instruments {
             config.sources = annolab_sandbox::SourceSet::Generated { instruments };
         }
-        let started = Sandbox::start(config).await;
-        match started {
+        match Sandbox::start(config).await {
             Ok(sandbox) => {
-                tracing::info!(url = %sandbox.api_url(), "demo sandbox running");
-                self.record_running(sandbox).await;
+                tracing::info!(url = %sandbox.api_url(), week = options.week, "demo sandbox running");
+                inner.status = SandboxStatus::Running {
+                    api_url: sandbox.api_url(),
+                    project: DemoProject::from(sandbox.project()),
+                    week: options.week,
+                    last_week: MAX_WEEKS,
+                };
+                inner.sandbox = Some(sandbox);
             }
             Err(err) => {
                 tracing::error!("demo sandbox failed to start: {err}");
-                self.record_failure(err.to_string().trim_end_matches('.').to_owned()).await;
+                inner.status = SandboxStatus::Failed { error: failure(err.to_string().trim_end_matches('.')) };
             }
         }
     }
@@ -146,19 +187,18 @@ impl DemoWorkspace {
         }
     }
 
-    async fn record_running(&self, sandbox: Sandbox) {
-        let mut inner = self.inner.lock().await;
-        inner.status = SandboxStatus::Running { api_url: sandbox.api_url(), project: DemoProject::from(sandbox.project()) };
-        inner.sandbox = Some(sandbox);
-    }
-
+    #[cfg(test)]
     async fn record_failure(&self, reason: String) {
-        let message = format!(
-            "The demo workspace could not start: {reason}. Restart the app; if it keeps failing, \
-             check that this computer allows programs to listen on 127.0.0.1."
-        );
-        self.inner.lock().await.status = SandboxStatus::Failed { error: CommandError::new(WorkspaceErrorCode::SandboxStartFailed, message) };
+        self.inner.lock().await.status = SandboxStatus::Failed { error: failure(&reason) };
     }
+}
+
+fn failure(reason: &str) -> CommandError {
+    let message = format!(
+        "The demo workspace could not start: {reason}. Restart the app; if it keeps failing, \
+         check that this computer allows programs to listen on 127.0.0.1."
+    );
+    CommandError::new(WorkspaceErrorCode::SandboxStartFailed, message)
 }
 
 impl Default for DemoWorkspace {
@@ -181,7 +221,7 @@ mod tests {
         let workspace = DemoWorkspace::new();
         workspace.start_demo(DemoOptions::default()).await;
 
-        let SandboxStatus::Running { api_url, project } = workspace.status().await else {
+        let SandboxStatus::Running { api_url, project, .. } = workspace.status().await else {
             panic!("expected running, got {:?}", workspace.status().await);
         };
         assert!(api_url.starts_with("http://127.0.0.1:"), "{api_url}");

@@ -115,6 +115,12 @@ pub enum WorkspaceErrorCode {
     OpenFailed,
     /// The export stopped when the app last closed; retrying resumes it.
     Interrupted,
+    /// "Changes since" asked for gone instruments together with new or changed ones: gone ones
+    /// are the older export's rows, shown on their own.
+    ChangesGoneApart,
+    /// The demo workspace cannot move on a week now (an export of it is running, or it is at
+    /// its last week).
+    DemoWeekRefused,
 }
 
 impl WorkspaceErrorCode {
@@ -127,6 +133,8 @@ impl WorkspaceErrorCode {
             WorkspaceErrorCode::FileNotInExport => "file_not_in_export",
             WorkspaceErrorCode::OpenFailed => "open_failed",
             WorkspaceErrorCode::Interrupted => "interrupted",
+            WorkspaceErrorCode::ChangesGoneApart => "changes_gone_apart",
+            WorkspaceErrorCode::DemoWeekRefused => "demo_week_refused",
         }
     }
 }

@@ -14,6 +14,7 @@ use ts_rs::TS;
 use crate::accounts::{Accounts, DEMO_PROFILE};
 use crate::error::CommandError;
 use crate::error::{Code, WorkspaceErrorCode};
+use crate::status::SandboxStatus;
 
 /// How many notices (retries, bad lines) a job keeps to show.
 const NOTICES_KEPT: usize = 5;
@@ -52,6 +53,9 @@ pub struct JobView {
     pub notices: Vec<String>,
     /// The finished export's folder.
     pub export_dir: Option<String>,
+    /// What changed since the previous export of the project, when this one just finished
+    /// (`since 2026-11-30: +12 new, −3 gone, 7 changed`); the library card has it afterwards.
+    pub changes: Option<String>,
     /// Waiting for one of the [`MAX_RUNNING`] slots: the job has not started its work yet.
     pub waiting: bool,
     /// The limit the wait is for, so the UI can say "at most 3 run at once".
@@ -93,6 +97,7 @@ impl JobView {
                 .map_or(0, |manifest| manifest.counts.instruments),
             notices: Vec::new(),
             export_dir: job.export_dir.as_ref().map(|dir| dir.display().to_string()),
+            changes: None,
             waiting: false,
             max_running: MAX_RUNNING as u32,
         }
@@ -256,6 +261,21 @@ impl Exports {
         self.resumed.send_replace(true);
     }
 
+    /// "Simulate a week of new records": moves the demo project on a week (remembered in the
+    /// settings, so the next launch serves the same week) and returns the demo's status.
+    /// Refused while an export of the demo runs, since its server restarts.
+    pub async fn next_demo_week(&self) -> Result<SandboxStatus, CommandError> {
+        if self.table().values().any(|live| live.view.profile.as_deref() == Some(DEMO_PROFILE)) {
+            return Err(CommandError::new(
+                WorkspaceErrorCode::DemoWeekRefused,
+                "An export of the demo workspace is running; wait for it to finish (or cancel it) before moving the demo on a week.",
+            ));
+        }
+        let week = self.accounts.demo().next_week().await?;
+        self.accounts.settings().set_demo_week(week)?;
+        Ok(self.accounts.demo().status().await)
+    }
+
     /// The job records of the current library.
     fn store(&self) -> export_engine::JobStore {
         export_engine::JobStore::new(self.accounts.settings().library().jobs_dir())
@@ -275,15 +295,15 @@ impl Exports {
         }
 
         let (table, on_end, id, slots) = (Arc::clone(&self.live), Arc::clone(&self.on_end), job.id.clone(), Arc::clone(&self.slots));
+        let library = self.accounts.settings().library();
         let sink: Arc<dyn ProgressSink> = Arc::new(LiveSink { id: id.clone(), table: Arc::clone(&table) });
         tokio::spawn(async move {
             let slot = match slot {
                 Some(slot) => Some(slot),
                 None => wait_for_slot(slots, &table, &id, &cancel).await,
             };
-            let outcome = match slot {
-                // Held until the job ends, then handed to the next waiting one.
-                Some(_slot) => engine.run(job, sink, cancel).await,
+            let outcome = match &slot {
+                Some(_) => engine.run(job, sink, cancel).await,
                 // Cancelled while waiting: recorded as cancelled, so it is not taken for interrupted.
                 None => engine.cancel_stored(&job.id).and(Err(EngineError::Cancelled)),
             };
@@ -294,6 +314,7 @@ impl Exports {
                     view.phase = Phase::Ready;
                     view.instruments = finished.manifest.counts.instruments;
                     view.export_dir = Some(finished.dir.display().to_string());
+                    view.changes = changes_line(library, finished.dir).await;
                 }
                 Err(EngineError::Cancelled) => view.status = JobState::Cancelled,
                 Err(error) => {
@@ -306,6 +327,9 @@ impl Exports {
                 watcher(view.clone());
             }
             on_end(&view);
+            // The slot is held until the job's end is reported (its changes line included), then
+            // handed to the next waiting one: the user never sees more than MAX_RUNNING at work.
+            drop(slot);
         });
         view
     }
@@ -328,6 +352,23 @@ impl Exports {
 
 fn lock(table: &Table) -> std::sync::MutexGuard<'_, HashMap<String, Live>> {
     table.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// The line of what changed since the previous export, for the finished job's card and
+/// notification. A diff that fails leaves the line out: the export itself is fine.
+async fn changes_line(library: export_engine::Library, dir: std::path::PathBuf) -> Option<String> {
+    let compared = tokio::task::spawn_blocking(move || crate::changes::since_previous(&library, &dir)).await;
+    match compared {
+        Ok(Ok(changes)) => changes.map(|c| c.line),
+        Ok(Err(error)) => {
+            tracing::warn!("could not compare the export with the previous one: {}", error.message);
+            None
+        }
+        Err(error) => {
+            tracing::warn!("the comparison with the previous export stopped: {error}");
+            None
+        }
+    }
 }
 
 /// Waits for a running slot for job `id`, shown as waiting meanwhile; `None` when the job is

@@ -16,6 +16,7 @@
 
 pub mod accounts;
 pub mod browse;
+pub mod changes;
 pub mod demo;
 pub mod error;
 pub mod exports;

@@ -22,6 +22,9 @@ struct SettingsFile {
     recent_owners: Vec<String>,
     #[serde(default)]
     recent_projects: Vec<String>,
+    /// How many simulated weeks the demo project has moved on ("Simulate a week of new records").
+    #[serde(default)]
+    demo_week: u32,
 }
 
 /// The settings file, read once and written through on every change.
@@ -90,6 +93,14 @@ impl Settings {
             push_recent(&mut file.recent_owners, owner);
             push_recent(&mut file.recent_projects, project);
         })
+    }
+
+    pub fn demo_week(&self) -> u32 {
+        self.read().demo_week
+    }
+
+    pub fn set_demo_week(&self, week: u32) -> Result<(), EngineError> {
+        self.update(|file| file.demo_week = week)
     }
 
     fn read(&self) -> std::sync::MutexGuard<'_, SettingsFile> {

@@ -13,7 +13,14 @@ pub enum SandboxStatus {
     Starting,
     /// The server answers at `api_url` (loopback) and serves `project`.
     #[serde(rename_all = "camelCase")]
-    Running { api_url: String, project: DemoProject },
+    Running {
+        api_url: String,
+        project: DemoProject,
+        /// How many simulated weeks later than generated the demo project is.
+        week: u32,
+        /// The last week it can move to.
+        last_week: u32,
+    },
     /// The server could not start; `error` says why.
     Failed { error: CommandError },
 }
@@ -46,6 +53,8 @@ mod tests {
         let status = SandboxStatus::Running {
             api_url: "http://127.0.0.1:4000".into(),
             project: DemoProject { owner: "Group Name owning project".into(), name: "Example Project Name".into(), instrument_count: 120 },
+            week: 2,
+            last_week: 52,
         };
         assert_eq!(
             serde_json::to_value(status).unwrap(),
@@ -56,7 +65,9 @@ mod tests {
                     "owner": "Group Name owning project",
                     "name": "Example Project Name",
                     "instrumentCount": 120
-                }
+                },
+                "week": 2,
+                "lastWeek": 52
             })
         );
     }

@@ -94,6 +94,13 @@ impl Field {
         }
     }
 
+    /// The field spelled `text`, as [`Field::as_str`] spells it.
+    pub fn parse(text: &str) -> Option<Self> {
+        [Field::Type, Field::Pages, Field::Source, Field::Tags, Field::Attributes, Field::Annotations, Field::Review, Field::Other]
+            .into_iter()
+            .find(|f| f.as_str() == text)
+    }
+
     /// `value` (a `before` or `after` of this field) as one line of plain text, for a table or
     /// a spreadsheet cell: `3-5` for pages, `Bill of Sale; Lease` for tags. Empty for null.
     pub fn text(self, value: &Value) -> String {
@@ -135,7 +142,7 @@ impl Field {
 
 /// One field of a changed instrument, before and after (JSON null where the field was absent).
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct FieldChange {
     pub field: Field,
@@ -328,6 +335,22 @@ impl Diff {
         self.each(|_| Ok(()))
     }
 
+    /// How instrument `id` differs: added, removed, changed, or None when it is the same in both
+    /// exports (or in neither). What a details pane shows of one instrument, without a walk.
+    pub fn instrument(&self, id: u64) -> Result<Option<Difference>, EngineError> {
+        let (x, y) = (self.old.entry(id)?, self.new.entry(id)?);
+        let pdfs = self.old.manifest.request.include_files && self.new.manifest.request.include_files;
+        Ok(match (x, y) {
+            (None, None) => None,
+            (Some(_), None) => Some(Difference::Removed { id }),
+            (None, Some(_)) => Some(Difference::Added { id }),
+            (Some(x), Some(y)) => {
+                let (mut old_lines, mut new_lines) = (Lines::new(&self.old), Lines::new(&self.new));
+                self.compare(&x, &y, &mut old_lines, &mut new_lines, pdfs)?.map(Difference::Changed)
+            }
+        })
+    }
+
     fn empty_summary(&self) -> DiffSummary {
         let (a, b) = (&self.old.manifest, &self.new.manifest);
         DiffSummary {
@@ -441,9 +464,20 @@ impl Side {
 
     /// Every instrument in id order: id, line hash, where its JSON is, its PDF.
     fn scan_sql(&self) -> String {
+        format!("{} ORDER BY id", self.select_sql())
+    }
+
+    fn select_sql(&self) -> String {
         let hash = if self.has_hash { "json_hash" } else { "NULL" };
         let json = if self.raw_in_table { "raw, NULL, NULL" } else { "NULL, json_offset, json_length" };
-        format!("SELECT id, {hash}, {json}, pdf_path FROM instruments ORDER BY id")
+        format!("SELECT id, {hash}, {json}, pdf_path FROM instruments")
+    }
+
+    /// Instrument `id`'s row, if this export has it.
+    fn entry(&self, id: u64) -> Result<Option<Entry>, EngineError> {
+        let mut statement = self.db.prepare_cached(&format!("{} WHERE id = ?1", self.select_sql()))?;
+        let mut rows = statement.query([id as i64])?;
+        Entry::next(&mut rows)
     }
 }
 

@@ -16,6 +16,10 @@ const overview: ExportOverview = {
     sources: { groups: [{ value: "Test_PDF.pdf", count: 5 }], total: 22280 },
     attributes: ["Make", "Serial Number"],
   },
+  earlier: [
+    { dir: "/library/Group/Project/older", readyAt: "2026-11-30T09:00:00Z", instruments: 236 },
+    { dir: "/library/Group/Project/oldest", readyAt: "2026-11-23T09:00:00Z", instruments: 230 },
+  ],
 };
 
 /** A backend whose table has 240 rows, or 31 when filtered to leases; records the queries. */
@@ -27,7 +31,7 @@ function backend(queries: Query[]): void {
         return overview;
       case "browse_page":
         queries.push(a.query);
-        return { total: a.query.types.includes("Lease") ? 31 : 240, offset: 0, rows: [] } satisfies Page;
+        return { total: a.query.changes ? 12 : a.query.types.includes("Lease") ? 31 : 240, offset: 0, rows: [] } satisfies Page;
       case "browse_groups":
         return { groups: [{ value: "MC-453", count: 3 }], total: 1 };
       case "browse_sources": {
@@ -138,5 +142,51 @@ describe("BrowserView", () => {
 
     expect((await screen.findByTestId("browser-error")).textContent).toContain("disk full");
     expect(screen.getByTestId("instrument-count").textContent).toContain("240");
+  });
+
+  test("changes since the previous export: new and changed, then gone, then another export", async () => {
+    const queries: Query[] = [];
+    backend(queries);
+    render(BrowserView, { dir: overview.dir, onBack: vi.fn() });
+
+    await waitFor(() => expect(screen.getByTestId("instrument-count").textContent).toContain("240"));
+    expect((screen.getByTestId("changes-since") as HTMLSelectElement).value).toBe("/library/Group/Project/older");
+    await fireEvent.click(screen.getByTestId("changes-newAndChanged"));
+    await waitFor(() => expect(screen.getByTestId("instrument-count").textContent).toContain("12"));
+    expect(queries.at(-1)?.changes).toEqual({ since: "/library/Group/Project/older", kinds: ["new", "changed"] });
+    expect(screen.getByTestId("changes-newAndChanged").getAttribute("aria-pressed")).toBe("true");
+
+    await fireEvent.click(screen.getByTestId("changes-gone"));
+    await waitFor(() => expect(queries.at(-1)?.changes?.kinds).toEqual(["gone"]));
+    expect(screen.getByText(/shown as they were in the older export/)).toBeTruthy();
+
+    await fireEvent.change(screen.getByTestId("changes-since"), { target: { value: "/library/Group/Project/oldest" } });
+    await waitFor(() => expect(queries.at(-1)?.changes).toEqual({ since: "/library/Group/Project/oldest", kinds: ["gone"] }));
+
+    await fireEvent.click(screen.getByTestId("changes-all"));
+    await waitFor(() => expect(screen.getByTestId("instrument-count").textContent).toContain("240"));
+    expect(queries.at(-1)?.changes).toBeNull();
+  });
+
+  test("opened from a card's changes line, it shows what is new and changed since that export", async () => {
+    const queries: Query[] = [];
+    backend(queries);
+    render(BrowserView, { dir: overview.dir, since: "/library/Group/Project/oldest", onBack: vi.fn() });
+
+    await waitFor(() => expect(screen.getByTestId("instrument-count").textContent).toContain("12"));
+    expect(queries.at(-1)?.changes).toEqual({ since: "/library/Group/Project/oldest", kinds: ["new", "changed"] });
+    expect((screen.getByTestId("changes-since") as HTMLSelectElement).value).toBe("/library/Group/Project/oldest");
+  });
+
+  test("an export with no earlier one has no changes bar", async () => {
+    mockIPC((cmd) => {
+      if (cmd === "browse_open") return { ...overview, earlier: [] };
+      if (cmd === "browse_page") return { total: 240, offset: 0, rows: [] };
+      throw new Error(`unexpected ${cmd}`);
+    });
+    render(BrowserView, { dir: overview.dir, onBack: vi.fn() });
+
+    await waitFor(() => expect(screen.getByTestId("instrument-count").textContent).toContain("240"));
+    expect(screen.queryByTestId("changes-bar")).toBeNull();
   });
 });

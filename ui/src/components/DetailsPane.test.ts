@@ -25,10 +25,13 @@ function details(overrides: Partial<Details>): Details {
       hasPdf: true,
       problems: ["page_count_mismatch"],
       columns: [],
+      change: null,
+      changedFields: [],
     },
     raw,
     pdf: "/library/Group/Project/export/pdfs/Test_PDF_402970.pdf",
     problems: ["The PDF pdfs/Test_PDF_402970.pdf has 3 pages, but the instrument covers pages 1-2 (2)."],
+    changes: [],
     ...overrides,
   };
 }
@@ -67,5 +70,44 @@ describe("DetailsPane", () => {
 
     expect(screen.getByText("{ not json")).toBeTruthy();
     expect(screen.getByText("No tags.")).toBeTruthy();
+  });
+
+  test("a changed instrument lists its fields before and after", () => {
+    const base = details({});
+    render(DetailsPane, {
+      details: {
+        ...base,
+        row: { ...base.row, change: "changed", changedFields: ["type", "review"] },
+        changes: [
+          { field: "type", before: "Lease", after: "Bill of Sale" },
+          { field: "review", before: "", after: "ana@example.com at 2027-01-01T09:00:00Z" },
+        ],
+      },
+      includeFiles: true,
+      ...handlers(),
+    });
+
+    const rows = screen.getAllByTestId("details-change");
+    expect(rows.map((r) => r.dataset.field)).toEqual(["type", "review"]);
+    expect(rows[0]?.textContent).toContain("Type");
+    expect(rows[0]?.querySelector("[data-testid=change-before]")?.textContent).toBe("Lease");
+    expect(rows[0]?.querySelector("[data-testid=change-after]")?.textContent).toBe("Bill of Sale");
+    expect(rows[1]?.querySelector("[data-testid=change-before]")?.textContent).toBe("—");
+  });
+
+  test("a PDF-only change, a new and a gone instrument say so", async () => {
+    const base = details({});
+    const { rerender } = render(DetailsPane, {
+      details: { ...base, row: { ...base.row, change: "changed" } },
+      includeFiles: true,
+      ...handlers(),
+    });
+    expect(screen.getByTestId("details-changes").textContent).toContain("Only its PDF");
+
+    await rerender({ details: { ...base, row: { ...base.row, change: "new" } } });
+    expect(screen.getByTestId("details-new")).toBeTruthy();
+    await rerender({ details: { ...base, row: { ...base.row, change: "gone" } } });
+    expect(screen.getByTestId("details-gone").textContent).toContain("earlier export");
+    expect(screen.queryByTestId("details-changes")).toBeNull();
   });
 });

@@ -33,6 +33,7 @@ function job(overrides: Partial<JobView>): JobView {
     instruments: 0,
     notices: [],
     exportDir: null,
+    changes: null,
     waiting: false,
     maxRunning: 3,
     ...overrides,
@@ -124,5 +125,16 @@ describe("JobCard", () => {
     expect(screen.getByTestId("job-detail").textContent).toBe("125 instruments in the library");
     await fireEvent.click(screen.getByTestId("job-open-library"));
     expect(handlers.onShowLibrary).toHaveBeenCalled();
+  });
+
+  test("a finished job says what changed since the previous export, and only then", () => {
+    const done = { phase: "ready", status: "done", instruments: 125 } as const;
+    renderJob(job({ ...done, changes: "since 2026-11-30: +12 new, \u22123 gone, 7 changed" }));
+    expect(screen.getByTestId("job-changes").textContent).toBe("since 2026-11-30: +12 new, \u22123 gone, 7 changed");
+  });
+
+  test("a first export has no changes line", () => {
+    renderJob(job({ phase: "ready", status: "done", instruments: 125, changes: null }));
+    expect(screen.queryByTestId("job-changes")).toBeNull();
   });
 });

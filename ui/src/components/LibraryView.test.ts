@@ -2,7 +2,7 @@ import { afterEach, describe, expect, test, vi } from "vitest";
 import { fireEvent, render, screen } from "@testing-library/svelte";
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import LibraryView from "./LibraryView.svelte";
-import type { LibraryItem, LibraryView as Library } from "../lib/backend";
+import type { ExportChanges, LibraryItem, LibraryView as Library } from "../lib/backend";
 
 const item: LibraryItem = {
   dir: "/home/pat/.local/share/annolab-exporter/library/Group/Project/20261129T120000Z-job341",
@@ -38,7 +38,7 @@ afterEach(() => clearMocks());
 
 describe("LibraryView", () => {
   test("lists each export with its counts and problems", async () => {
-    mockIPC(() => ({ root, items: [item] }) satisfies Library);
+    mockIPC((cmd) => (cmd === "library_changes" ? null : ({ root, items: [item] } satisfies Library)));
     render(LibraryView, { onExportAgain: vi.fn(), onBrowse: vi.fn() });
 
     expect((await screen.findByTestId("library-instruments")).textContent).toBe(new Intl.NumberFormat().format(1250));
@@ -86,5 +86,50 @@ describe("LibraryView", () => {
     await fireEvent.click(await screen.findByText("Open folder"));
 
     expect((await screen.findByTestId("library-error")).textContent).toContain("no handler");
+  });
+
+  test("a card says what changed since the previous export, and the line browses those changes", async () => {
+    const changes: ExportChanges = {
+      since: "/library/Group/Project/older",
+      sinceJobId: "20261130T090000Z-cd34",
+      sinceReadyAt: "2026-11-30T09:00:00Z",
+      added: 12,
+      removed: 3,
+      changed: 7,
+      sameRequest: true,
+      line: "since 2026-11-30: +12 new, \u22123 gone, 7 changed",
+    };
+    const asked: string[] = [];
+    mockIPC((cmd, args) => {
+      if (cmd === "library_changes") {
+        asked.push((args as { dir: string }).dir);
+        return changes;
+      }
+      return { root, items: [item] };
+    });
+    const onBrowse = vi.fn();
+    render(LibraryView, { onExportAgain: vi.fn(), onBrowse });
+
+    const line = await screen.findByTestId("library-changes");
+    expect(line.textContent).toBe(changes.line);
+    expect(asked).toEqual([item.dir]);
+    await fireEvent.click(line);
+    expect(onBrowse).toHaveBeenCalledWith(item.dir, changes.since);
+  });
+
+  test("a first export has no line, and a failed comparison says so without hiding the card", async () => {
+    mockIPC((cmd) => (cmd === "library_changes" ? null : { root, items: [item] }));
+    render(LibraryView, { onExportAgain: vi.fn(), onBrowse: vi.fn() });
+    await screen.findByTestId("library-instruments");
+    await vi.waitFor(() => expect(screen.queryByTestId("library-changes-loading")).toBeNull());
+    expect(screen.queryByTestId("library-changes")).toBeNull();
+    clearMocks();
+
+    mockIPC((cmd) => {
+      if (cmd === "library_changes") throw { code: "different_projects", message: "The exports are of different projects." };
+      return { root, items: [item] };
+    });
+    render(LibraryView, { onExportAgain: vi.fn(), onBrowse: vi.fn() });
+    expect((await screen.findByTestId("library-changes-error")).textContent).toContain("different projects");
   });
 });

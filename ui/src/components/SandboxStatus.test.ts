@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, test } from "vitest";
-import { render, screen } from "@testing-library/svelte";
+import { fireEvent, render, screen } from "@testing-library/svelte";
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import SandboxStatus from "./SandboxStatus.svelte";
 import type { SandboxStatus as Status } from "../lib/backend";
@@ -12,6 +12,8 @@ const running: Status = {
     name: "Example Project Name",
     instrumentCount: 1250,
   },
+  week: 0,
+  lastWeek: 52,
 };
 
 /** Answers `sandbox_status` with each status in turn, repeating the last one. */
@@ -73,5 +75,42 @@ describe("SandboxStatus", () => {
     const alert = await screen.findByRole("alert");
     expect(alert.textContent).toContain("IPC is down");
     expect(alert.textContent).toContain("ipc_failed");
+  });
+
+  test("simulates a week of new records and shows the week the demo is at", async () => {
+    const asked: string[] = [];
+    mockIPC((cmd) => {
+      asked.push(cmd);
+      if (cmd === "sandbox_status") return running;
+      if (cmd === "demo_next_week") return { ...running, week: 1, apiUrl: "http://127.0.0.1:41999" } satisfies Status;
+      throw new Error(`unexpected command ${cmd}`);
+    });
+    render(SandboxStatus);
+
+    expect((await screen.findByTestId("demo-week")).textContent).toBe("as generated");
+    await fireEvent.click(screen.getByTestId("demo-next-week"));
+
+    expect(await screen.findByTestId("demo-week-moved")).toBeTruthy();
+    expect(screen.getByTestId("demo-week").textContent).toBe("week 1");
+    expect(screen.getByText("http://127.0.0.1:41999")).toBeTruthy();
+    expect(asked.filter((c) => c === "demo_next_week")).toHaveLength(1);
+  });
+
+  test("a refused week says why", async () => {
+    mockIPC((cmd) => {
+      if (cmd === "sandbox_status") return running;
+      throw { code: "demo_week_refused", message: "An export of the demo workspace is running; wait for it to finish." };
+    });
+    render(SandboxStatus);
+    await fireEvent.click(await screen.findByTestId("demo-next-week"));
+    expect((await screen.findByTestId("demo-week-error")).textContent).toContain("wait for it to finish");
+  });
+
+  test("the last week cannot be passed", async () => {
+    mockIPC(() => ({ ...running, week: 52 }) satisfies Status);
+    render(SandboxStatus);
+    const button = (await screen.findByTestId("demo-next-week")) as HTMLButtonElement;
+    expect(button.disabled).toBe(true);
+    expect(screen.getByTestId("demo-week").textContent).toBe("week 52");
   });
 });

@@ -5,6 +5,7 @@ import { startDrag } from "@crabnebula/tauri-plugin-drag";
 import type { CommandError } from "./bindings/CommandError";
 import type { Count } from "./bindings/Count";
 import type { Details } from "./bindings/Details";
+import type { ExportChanges } from "./bindings/ExportChanges";
 import type { ExportOverview } from "./bindings/ExportOverview";
 import type { GroupBy } from "./bindings/GroupBy";
 import type { Groups } from "./bindings/Groups";
@@ -25,6 +26,7 @@ export type {
   CommandError,
   Count,
   Details,
+  ExportChanges,
   ExportOverview,
   GroupBy,
   Groups,
@@ -41,7 +43,12 @@ export type {
   SandboxStatus,
   Suggestions,
 };
+export type { ChangedField } from "./bindings/ChangedField";
+export type { ChangeKind } from "./bindings/ChangeKind";
+export type { ChangesFilter } from "./bindings/ChangesFilter";
 export type { Code } from "./bindings/Code";
+export type { EarlierExport } from "./bindings/EarlierExport";
+export type { Field } from "./bindings/Field";
 export type { DemoProject } from "./bindings/DemoProject";
 export type { ExportRequest } from "./bindings/ExportRequest";
 export type { LibraryItem } from "./bindings/LibraryItem";
@@ -102,6 +109,14 @@ export function watchSandboxStatus(
     stopped = true;
     if (timer !== undefined) clearTimeout(timer);
   };
+}
+
+/**
+ * "Simulate a week of new records": restarts the demo server serving its project a week later
+ * (instruments added, corrected and removed), so exporting it again shows what changed.
+ */
+export function demoNextWeek(): Promise<SandboxStatus> {
+  return call("demo_next_week");
 }
 
 // --- Profiles -------------------------------------------------------------------------------
@@ -180,6 +195,14 @@ export function jobRetry(id: string, onUpdate: (job: JobView) => void): Promise<
 
 export function libraryList(): Promise<LibraryView> {
   return call("library_list");
+}
+
+/**
+ * What changed in the export since the previous export of its project (`null` for its first).
+ * Computed once from the two indexes, then kept with the export.
+ */
+export function libraryChanges(dir: string): Promise<ExportChanges | null> {
+  return call("library_changes", { dir });
 }
 
 export function libraryOpen(dir: string): Promise<void> {

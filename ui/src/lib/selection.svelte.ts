@@ -22,6 +22,10 @@ export class Selection {
     this.order = this.has(id) ? this.order.filter((x) => x !== id) : [...this.order, id];
   }
 
+  clear(): void {
+    this.order = [];
+  }
+
   /** What a drag that starts on this row carries: the selection if the row is part of it,
    * else just the row. */
   dragged(id: number): number[] {

@@ -107,6 +107,7 @@ export function emptyQuery(): Query {
     attribute: null,
     sort: { by: { column: "id" }, descending: false },
     columns: [],
+    changes: null,
   };
 }
 

@@ -26,6 +26,11 @@ impl Browser {
                 .map(str::to_owned)
                 .to_vec();
         header.extend(attributes.iter().cloned());
+        // Compared with an older export: what changed, so the file says why each row is in it.
+        let compared = query.changes.is_some();
+        if compared {
+            header.extend(["change".to_owned(), "changed fields".to_owned()]);
+        }
         let mut csv = ExcelCsv::create(out, &header)?;
         let mut statement = self.db.prepare(&text)?;
         let mut rows = statement.query(params_from_iter(sql.params.iter()))?;
@@ -46,6 +51,10 @@ impl Browser {
                 row.problems.join("; "),
             ];
             record.extend(row.columns.into_iter().map(|v| cell(v.unwrap_or_default())));
+            if compared {
+                record.push(row.change.map(|k| k.as_str()).unwrap_or_default().to_owned());
+                record.push(row.changed_fields.iter().map(|f| f.as_str()).collect::<Vec<_>>().join("; "));
+            }
             csv.write(&record)?;
         }
         csv.finish()

@@ -25,9 +25,11 @@ mod sql;
 
 pub(crate) use csv::{ExcelCsv, cell};
 pub(crate) use merge::Binder;
-pub use query::{AttributeValue, Count, Details, FACET_SOURCES, Facets, GroupBy, Groups, Page, Query, Row, SearchHit, Sort, SortBy};
+pub use query::{
+    AttributeValue, ChangeKind, ChangedField, ChangesFilter, Count, Details, FACET_SOURCES, Facets, GroupBy, Groups, Page, Query, Row, SearchHit, Sort, SortBy,
+};
 pub use saved::SAVED;
-use sql::{Params, SqlValue, attribute_columns, collect_groups, filter, group_row, order};
+use sql::{Params, ROW_COLUMN_COUNT, SqlValue, attribute_columns, collect_groups, filter, group_row, order};
 pub(crate) use sql::{ROW_COLUMNS, read_row};
 
 /// An export's index, open for reading.
@@ -49,7 +51,26 @@ impl Browser {
         let db = Connection::open_with_flags(&path, OpenFlags::SQLITE_OPEN_READ_WRITE)?;
         let raw_in_table = crate::index::upgrade(&db)?;
         crate::index::attach_search(&db, dir)?;
+        // What a comparison with another export marked ([`Browser::mark_changes`]): a table of
+        // this connection only, so the export's files are never written for it.
+        db.execute_batch("CREATE TEMP TABLE IF NOT EXISTS changes (id INTEGER PRIMARY KEY, kind TEXT NOT NULL, fields TEXT NOT NULL)")?;
         Ok(Browser { dir: dir.to_path_buf(), db, raw_in_table })
+    }
+
+    /// Marks instruments as new, changed (with the fields that changed) or gone, replacing any
+    /// earlier marks: what [`Query::changes`] keeps and what rows report as their `change`.
+    pub fn mark_changes(&mut self, marks: impl IntoIterator<Item = (u64, ChangeKind, Vec<crate::diff::Field>)>) -> Result<(), EngineError> {
+        let transaction = self.db.transaction()?;
+        transaction.execute("DELETE FROM temp.changes", [])?;
+        {
+            let mut insert = transaction.prepare("INSERT OR REPLACE INTO temp.changes (id, kind, fields) VALUES (?1, ?2, ?3)")?;
+            for (id, kind, fields) in marks {
+                let fields = fields.iter().map(|f| f.as_str()).collect::<Vec<_>>().join(",");
+                insert.execute(rusqlite::params![id as i64, kind.as_str(), fields])?;
+            }
+        }
+        transaction.commit()?;
+        Ok(())
     }
 
     /// Rows `offset..offset + limit` of the table, and how many rows there are in all.
@@ -177,12 +198,13 @@ impl Browser {
         let json = if self.raw_in_table { "i.raw, 0" } else { "i.json_offset, i.json_length" };
         let text = format!("SELECT {ROW_COLUMNS}, i.pdf_path, {json} FROM instruments i WHERE i.id = ?1");
         let found = self.db.prepare_cached(&text)?.query_row([id as i64], |r| {
+            let (pdf, json) = (ROW_COLUMN_COUNT, ROW_COLUMN_COUNT + 1);
             let at = if self.raw_in_table {
-                JsonAt::Table(r.get(12)?)
+                JsonAt::Table(r.get(json)?)
             } else {
-                JsonAt::File { offset: r.get::<_, i64>(12)? as u64, length: r.get::<_, i64>(13)? as u64 }
+                JsonAt::File { offset: r.get::<_, i64>(json)? as u64, length: r.get::<_, i64>(json + 1)? as u64 }
             };
-            Ok((read_row(r, 0)?, r.get::<_, Option<String>>(11)?, at))
+            Ok((read_row(r, 0)?, r.get::<_, Option<String>>(pdf)?, at))
         });
         let (row, pdf, at) = match found {
             Ok(found) => found,
@@ -198,7 +220,7 @@ impl Browser {
             .prepare_cached("SELECT message FROM problems WHERE instrument_id = ?1")?
             .query_map([id as i64], |r| r.get(0))?
             .collect::<Result<Vec<String>, _>>()?;
-        Ok(Details { row, raw, pdf: pdf.map(|p| names::find_on_disk(&self.dir, &p).display().to_string()), problems })
+        Ok(Details { row, raw, pdf: pdf.map(|p| names::find_on_disk(&self.dir, &p).display().to_string()), problems, changes: Vec::new() })
     }
 
     /// The export's folder.

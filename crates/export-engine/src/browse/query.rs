@@ -3,6 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::diff::{Field, FieldChange};
+
 /// What the table shows: filters, a search, a sort and extra attribute columns.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -24,6 +26,47 @@ pub struct Query {
     pub sort: Sort,
     /// Tag attribute names shown as extra columns, in order (e.g. "Serial Number").
     pub columns: Vec<String>,
+    /// Keep only what changed since an older export of the project (the browser must have been
+    /// given the differences first, [`super::Browser::mark_changes`]).
+    pub changes: Option<ChangesFilter>,
+}
+
+/// "Changes since": the instruments new, changed or gone since the export `since`.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChangesFilter {
+    /// The older export's folder, as the library lists it.
+    pub since: String,
+    /// Which kinds to keep (any of); empty keeps every kind.
+    pub kinds: Vec<ChangeKind>,
+}
+
+/// How an instrument differs from the older export it is compared with.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum ChangeKind {
+    /// Not in the older export.
+    New,
+    /// In both, and not the same.
+    Changed,
+    /// In the older export only (its row is the older export's).
+    Gone,
+}
+
+impl ChangeKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChangeKind::New => "new",
+            ChangeKind::Changed => "changed",
+            ChangeKind::Gone => "gone",
+        }
+    }
+
+    pub(super) fn parse(text: &str) -> Option<Self> {
+        [ChangeKind::New, ChangeKind::Changed, ChangeKind::Gone].into_iter().find(|k| k.as_str() == text)
+    }
 }
 
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -82,6 +125,10 @@ pub struct Row {
     pub problems: Vec<String>,
     /// The values of the query's extra columns, in order; several values joined with "; ".
     pub columns: Vec<Option<String>>,
+    /// How it differs from the export it is being compared with, if it is being compared.
+    pub change: Option<ChangeKind>,
+    /// The fields that changed (a changed instrument's), in [`Field`] order.
+    pub changed_fields: Vec<Field>,
 }
 
 /// A window of the table.
@@ -158,6 +205,25 @@ pub struct Details {
     pub pdf: Option<String>,
     /// What was found wrong with it, in words.
     pub problems: Vec<String>,
+    /// A changed instrument's fields before and after, when it is being compared with an older
+    /// export (filled in by whoever holds the comparison).
+    pub changes: Vec<ChangedField>,
+}
+
+/// One changed field of an instrument, before and after, as text (see [`Field::text`]).
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChangedField {
+    pub field: Field,
+    pub before: String,
+    pub after: String,
+}
+
+impl From<&FieldChange> for ChangedField {
+    fn from(change: &FieldChange) -> Self {
+        ChangedField { field: change.field, before: change.field.text(&change.before), after: change.field.text(&change.after) }
+    }
 }
 
 /// How many sources [`Facets`] lists, largest first.

@@ -11,7 +11,7 @@ pub const SAVED: &str = "saved";
 
 impl Browser {
     /// `<export>/saved/<name>-<UTC time>.<extension>`, never an existing file.
-    pub(crate) fn saved_path(&self, name: &str, extension: &str) -> Result<PathBuf, EngineError> {
+    pub fn saved_path(&self, name: &str, extension: &str) -> Result<PathBuf, EngineError> {
         let folder = self.dir.join(SAVED);
         std::fs::create_dir_all(&folder).map_err(EngineError::io(format!("could not create {}", folder.display())))?;
         let stamp = crate::fsutil::now_stamp();

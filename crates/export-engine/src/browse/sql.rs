@@ -1,12 +1,16 @@
 //! The SQL the browser asks: filters, sorts and attribute columns built from a [`Query`], with
 //! every value bound as a parameter (never spliced into the text), and rows read back.
 
-use super::{AttributeValue, Count, Groups, Query, Row, Sort, SortBy};
+use super::{AttributeValue, ChangeKind, Count, Groups, Query, Row, Sort, SortBy};
+use crate::diff::Field;
 use crate::error::EngineError;
 use crate::index::fts_query;
 
-pub(crate) const ROW_COLUMNS: &str =
-    "i.id, i.type_name, i.source_name, i.start_page, i.end_page, i.pdf_pages, i.tag_types, i.reviewed_by, i.reviewed_at, i.pdf_path IS NOT NULL, i.problems";
+pub(crate) const ROW_COLUMNS: &str = "i.id, i.type_name, i.source_name, i.start_page, i.end_page, i.pdf_pages, i.tag_types, i.reviewed_by, i.reviewed_at, i.pdf_path IS NOT NULL, i.problems, \
+     (SELECT c.kind FROM temp.changes c WHERE c.id = i.id), (SELECT c.fields FROM temp.changes c WHERE c.id = i.id)";
+
+/// How many columns [`ROW_COLUMNS`] has; a query's extra columns follow.
+pub(super) const ROW_COLUMN_COUNT: usize = 13;
 
 /// The parameters of one SQL statement, numbered in the order they are bound.
 pub(super) struct Params {
@@ -71,6 +75,14 @@ pub(super) fn filter(sql: &mut Params, query: &Query) -> (&'static str, String) 
         let value = sql.bind(value.clone().map_or(SqlValue::Null, SqlValue::Text));
         clauses.push(format!("i.id IN (SELECT instrument_id FROM attributes WHERE name = {name} AND value IS {value})"));
     }
+    if let Some(changes) = &query.changes {
+        let kinds: Vec<String> = changes.kinds.iter().map(|k| k.as_str().to_owned()).collect();
+        clauses.push(if kinds.is_empty() {
+            "i.id IN (SELECT id FROM temp.changes)".to_owned()
+        } else {
+            format!("i.id IN (SELECT id FROM temp.changes WHERE kind IN ({}))", sql.list(&kinds))
+        });
+    }
     let filter = if clauses.is_empty() { String::new() } else { format!(" WHERE {}", clauses.join(" AND ")) };
     (from, filter)
 }
@@ -117,7 +129,9 @@ pub(crate) fn read_row(row: &rusqlite::Row<'_>, extra: usize) -> rusqlite::Resul
         reviewed_at: row.get(8)?,
         has_pdf: row.get(9)?,
         problems: list(row.get(10)?, ','),
-        columns: (0..extra).map(|k| row.get(11 + k)).collect::<rusqlite::Result<_>>()?,
+        change: row.get::<_, Option<String>>(11)?.as_deref().and_then(ChangeKind::parse),
+        changed_fields: row.get::<_, Option<String>>(12)?.map_or_else(Vec::new, |text| text.split(',').filter_map(Field::parse).collect()),
+        columns: (0..extra).map(|k| row.get(ROW_COLUMN_COUNT + k)).collect::<rusqlite::Result<_>>()?,
     })
 }
 

@@ -21,6 +21,11 @@ requestedAt: string | null, polls: number, elapsedMs: number, serverStatus: stri
  */
 exportDir: string | null, 
 /**
+ * What changed since the previous export of the project, when this one just finished
+ * (`since 2026-11-30: +12 new, −3 gone, 7 changed`); the library card has it afterwards.
+ */
+changes: string | null, 
+/**
  * Waiting for one of the [`MAX_RUNNING`] slots: the job has not started its work yet.
  */
 waiting: boolean, 

@@ -5,4 +5,12 @@ import type { DemoProject } from "./DemoProject";
 /**
  * The demo sandbox's lifecycle as the UI shows it.
  */
-export type SandboxStatus = { "state": "starting" } | { "state": "running", apiUrl: string, project: DemoProject, } | { "state": "failed", error: CommandError, };
+export type SandboxStatus = { "state": "starting" } | { "state": "running", apiUrl: string, project: DemoProject, 
+/**
+ * How many simulated weeks later than generated the demo project is.
+ */
+week: number, 
+/**
+ * The last week it can move to.
+ */
+lastWeek: number, } | { "state": "failed", error: CommandError, };
