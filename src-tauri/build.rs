@@ -34,6 +34,9 @@ const COMMANDS: &[&str] = &[
     "browse_open_file",
     "browse_reveal_file",
     "browse_drag_items",
+    "browse_drag_file",
+    "browse_timeline",
+    "browse_save_package",
     "browse_copy_pdfs",
 ];
 

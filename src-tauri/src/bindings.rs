@@ -31,6 +31,8 @@ pub fn export_to(dir: &Path) -> Result<(), ExportError> {
     annolab_workspace::browse::ExportOverview::export_all(&cfg)?;
     annolab_workspace::browse::Saved::export_all(&cfg)?;
     annolab_workspace::browse::DragItems::export_all(&cfg)?;
+    annolab_workspace::browse::TimelineView::export_all(&cfg)?;
+    export_engine::package::Package::export_all(&cfg)?;
     export_engine::browse::Query::export_all(&cfg)?;
     export_engine::browse::Page::export_all(&cfg)?;
     export_engine::browse::Details::export_all(&cfg)?;

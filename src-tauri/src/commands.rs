@@ -11,10 +11,11 @@ use export_engine::ExportInput;
 use tauri::ipc::Channel;
 use tauri::{AppHandle, State};
 
-use export_engine::browse::{Details, GroupBy, Groups, Page, Query};
+use export_engine::browse::{AttributeValue, Details, GroupBy, Groups, Page, Query};
+use export_engine::package::Package;
 
 use annolab_workspace::accounts::{Accounts, KeyCheck, ProfileInput, ProfilesView, ProjectCheck, Suggestions};
-use annolab_workspace::browse::{Browsers, DragItems, ExportOverview, Saved};
+use annolab_workspace::browse::{Browsers, DragItems, ExportOverview, Saved, TimelineView};
 use annolab_workspace::changes::{self, ExportChanges};
 use annolab_workspace::exports::{Exports, JobView, Watcher};
 use annolab_workspace::library::LibraryView;
@@ -280,6 +281,49 @@ pub async fn browse_drag_items(
         Ok(DragItems { files: files.iter().map(|f| f.display().to_string()).collect(), icon: drag_icon(&app)?.display().to_string() })
     })
     .await
+}
+
+/// A file the export holds (a saved title package, CSV or merged PDF) to drag out.
+#[tauri::command]
+pub async fn browse_drag_file(
+    app: AppHandle,
+    accounts: State<'_, Arc<Accounts>>,
+    browsers: State<'_, Arc<Browsers>>,
+    dir: String,
+    file: String,
+) -> Result<DragItems> {
+    let (library, browsers) = (accounts.settings().library(), Arc::clone(&browsers));
+    blocking(move || {
+        let file = browsers.file_in_export(&library, &dir, &file)?;
+        Ok(DragItems { files: vec![file.display().to_string()], icon: drag_icon(&app)?.display().to_string() })
+    })
+    .await
+}
+
+/// One group's chain of title, ordered by `order_by` or by its default date field.
+#[tauri::command]
+pub async fn browse_timeline(
+    accounts: State<'_, Arc<Accounts>>,
+    browsers: State<'_, Arc<Browsers>>,
+    dir: String,
+    group: AttributeValue,
+    order_by: Option<String>,
+) -> Result<TimelineView> {
+    let (library, browsers) = (accounts.settings().library(), Arc::clone(&browsers));
+    blocking(move || browsers.timeline(&library, &dir, &group, order_by.as_deref())).await
+}
+
+/// Builds the group's title package, in its timeline's order, into the export's `saved/` folder.
+#[tauri::command]
+pub async fn browse_save_package(
+    accounts: State<'_, Arc<Accounts>>,
+    browsers: State<'_, Arc<Browsers>>,
+    dir: String,
+    group: AttributeValue,
+    order_by: Option<String>,
+) -> Result<Package> {
+    let (library, browsers) = (accounts.settings().library(), Arc::clone(&browsers));
+    blocking(move || browsers.save_package(&library, &dir, &group, order_by.as_deref())).await
 }
 
 /// The picture under the pointer during a drag: the app icon, written once to the cache folder,

@@ -86,6 +86,9 @@ pub fn run() {
             commands::browse_open_file,
             commands::browse_reveal_file,
             commands::browse_drag_items,
+            commands::browse_drag_file,
+            commands::browse_timeline,
+            commands::browse_save_package,
             commands::browse_copy_pdfs,
         ])
         .build(tauri::generate_context!());

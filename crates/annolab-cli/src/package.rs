@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use clap::{ArgGroup, Args};
 use export_engine::browse::{AttributeValue, Browser, GroupBy, Query};
 use export_engine::package::{self, Package};
-use export_engine::timeline::{self, Timeline};
+use export_engine::timeline::Timeline;
 use export_engine::{EngineError, Library};
 use serde_json::{Value, json};
 
@@ -55,7 +55,7 @@ pub fn run(library: &Library, args: &PackageArgs, output: &Output) -> Result<(),
 
 fn one(browser: &Browser, attribute: &str, value: &str, args: &PackageArgs, output: &Output) -> Result<(), Failure> {
     let group = browser.group(attribute, value)?;
-    let timeline = ordered(browser, &group, args.order_by.as_deref())?;
+    let timeline = browser.timeline_by(&group, args.order_by.as_deref())?;
     let package = match &args.out {
         Some(out) => browser.write_package(&timeline, &file_target(out)?)?,
         None => browser.save_package(&timeline)?,
@@ -82,7 +82,7 @@ fn all(browser: &Browser, attribute: &str, args: &PackageArgs, output: &Output) 
     let mut timelines = Vec::with_capacity(groups.len());
     let mut unordered = Vec::new();
     for group in &groups {
-        match ordered(browser, group, args.order_by.as_deref()) {
+        match browser.timeline_by(group, args.order_by.as_deref()) {
             Ok(timeline) => timelines.push(timeline),
             // A field other groups have: this one is packaged in id order and says so.
             Err(EngineError::UnknownDateField { .. }) => {
@@ -96,7 +96,7 @@ fn all(browser: &Browser, attribute: &str, args: &PackageArgs, output: &Output) 
         && unordered.len() == groups.len()
     {
         // No group has the field: the first group's error lists the date fields there are.
-        ordered(browser, &groups[0], Some(field))?;
+        browser.timeline_by(&groups[0], Some(field))?;
         return Err(Failure::usage(format!("No instrument of this export has a value named {field:?} to order by.")));
     }
     if !unordered.is_empty() {
@@ -145,15 +145,6 @@ fn all(browser: &Browser, attribute: &str, args: &PackageArgs, output: &Output) 
         say!("{} packages, {pages} pages in all.", packages.len());
     }
     Ok(())
-}
-
-/// The group's timeline by `order_by`, else by its default date field (none: id order).
-fn ordered(browser: &Browser, group: &AttributeValue, order_by: Option<&str>) -> Result<Timeline, EngineError> {
-    let field = match order_by {
-        Some(field) => Some(field.to_owned()),
-        None => timeline::default_order(&browser.date_fields(group)?).map(str::to_owned),
-    };
-    browser.timeline(group, field.as_deref())
 }
 
 /// `out` as a file to write: its folder made if missing; a folder itself is refused.

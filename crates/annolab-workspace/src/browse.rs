@@ -13,7 +13,9 @@ use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use export_engine::browse::{Browser, ChangeKind, ChangedField, ChangesFilter, Details, Facets, GroupBy, Groups, Page, Query};
+use export_engine::browse::{AttributeValue, Browser, ChangeKind, ChangedField, ChangesFilter, Details, Facets, GroupBy, Groups, Page, Query};
+use export_engine::package::Package;
+use export_engine::timeline::{DateField, Timeline};
 use export_engine::{Diff, Difference, Library, LibraryEntry};
 use serde::Serialize;
 use ts_rs::TS;
@@ -63,6 +65,15 @@ pub struct Saved {
 pub struct DragItems {
     pub files: Vec<String>,
     pub icon: String,
+}
+
+/// One group's chain of title ([`Browsers::timeline`]) and the fields it can be ordered by.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct TimelineView {
+    /// The group's fields whose values are dates, most dated first.
+    pub fields: Vec<DateField>,
+    pub timeline: Timeline,
 }
 
 /// The exports open in the browser, each index opened once, by the folder the UI names.
@@ -159,6 +170,26 @@ impl Browsers {
         let path = lock(&saved).saved_path(&format!("merged-{}-instruments", ids.len()), "pdf")?;
         let pages = lock(&pdfs).merge_pdfs(ids, &path)?;
         Ok(Saved { path: path.display().to_string(), count: u64::from(pages) })
+    }
+
+    /// The instruments of `group` (an attribute and a value, as the groups list names it)
+    /// ordered by `order_by`, or by the group's default date field when the user has not chosen.
+    pub fn timeline(&self, library: &Library, dir: &str, group: &AttributeValue, order_by: Option<&str>) -> Result<TimelineView, CommandError> {
+        let browser = self.get(library, dir)?;
+        let browser = lock(&browser);
+        let fields = browser.date_fields(group)?;
+        let order_by = order_by.or_else(|| export_engine::timeline::default_order(&fields));
+        let timeline = browser.timeline(group, order_by)?;
+        Ok(TimelineView { fields, timeline })
+    }
+
+    /// The title package of `group` in the order of its timeline by `order_by` (as
+    /// [`Browsers::timeline`] shows it), saved in the export's `saved/` folder.
+    pub fn save_package(&self, library: &Library, dir: &str, group: &AttributeValue, order_by: Option<&str>) -> Result<Package, CommandError> {
+        let browser = self.get(library, dir)?;
+        let browser = lock(&browser);
+        let timeline = browser.timeline_by(group, order_by)?;
+        Ok(browser.save_package(&timeline)?)
     }
 
     /// The absolute paths of the PDFs of `ids` (all inside the export, or all gone and inside

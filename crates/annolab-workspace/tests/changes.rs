@@ -3,57 +3,16 @@
 //! card's line, the finished job's line, and the browser's "Changes since" filter, details,
 //! CSV and PDFs, checked against the engine's own diff of the two exports.
 
-use std::path::Path;
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
+mod common;
 
-use annolab_workspace::accounts::{Accounts, DEMO_PROFILE};
+use std::path::Path;
+
 use annolab_workspace::browse::Browsers;
 use annolab_workspace::changes::{CHANGES_FILE, since_previous};
-use annolab_workspace::exports::{Exports, JobView, Watcher};
-use annolab_workspace::settings::Settings;
 use annolab_workspace::status::SandboxStatus;
-use annolab_workspace::{DemoOptions, DemoWorkspace};
+use common::{App, app_with_demo, export};
 use export_engine::browse::{ChangeKind, ChangesFilter, Query};
-use export_engine::{Difference, ExportInput, JobState, Library, Profiles, diff};
-
-struct App {
-    exports: Exports,
-    demo: Arc<DemoWorkspace>,
-    settings: Arc<Settings>,
-    home: tempfile::TempDir,
-}
-
-async fn app_with_demo(instruments: u64) -> App {
-    let home = tempfile::tempdir().unwrap();
-    let settings = Arc::new(Settings::load(&home.path().join("config"), home.path().join("library")));
-    let demo = Arc::new(DemoWorkspace::new());
-    demo.start_demo(DemoOptions { data_dir: Some(home.path().join("demo-server")), instruments: Some(instruments), ..DemoOptions::default() }).await;
-    let accounts = Arc::new(Accounts::new(Profiles::new(&home.path().join("config")), Arc::clone(&settings), Arc::clone(&demo)));
-    let exports = Exports::new(Arc::clone(&accounts), Arc::new(|_: &JobView| {}));
-    App { exports, demo, settings, home }
-}
-
-fn demo_input() -> ExportInput {
-    ExportInput { owner: "Group Name owning project".into(), project: "Example Project Name".into(), include_files: true, ..ExportInput::default() }
-}
-
-/// Runs a demo export to its end and returns its last view.
-async fn export(app: &App) -> JobView {
-    let seen = Arc::new(Mutex::new(None::<JobView>));
-    let sink = Arc::clone(&seen);
-    let watcher: Watcher = Arc::new(move |view: JobView| *sink.lock().unwrap() = Some(view));
-    app.exports.start(DEMO_PROFILE, demo_input(), watcher).await.unwrap();
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(120);
-    loop {
-        if let Some(view) = seen.lock().unwrap().clone().filter(|v| v.status != JobState::Running) {
-            assert_eq!(view.status, JobState::Done, "{:?}", view.error);
-            return view;
-        }
-        assert!(tokio::time::Instant::now() < deadline, "the export did not end");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
+use export_engine::{Difference, Library, diff};
 
 /// Two exports of the demo project, a simulated week apart: (older, newer) folders.
 async fn a_week_apart(app: &App) -> (String, String) {

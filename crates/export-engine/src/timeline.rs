@@ -166,6 +166,16 @@ impl Browser {
         Ok(fields)
     }
 
+    /// The group's timeline by `order_by`, else by its default date field ([`default_order`];
+    /// none: id order). What both front ends show when the user has not chosen a field yet.
+    pub fn timeline_by(&self, group: &AttributeValue, order_by: Option<&str>) -> Result<Timeline, EngineError> {
+        let field = match order_by {
+            Some(field) => Some(field.to_owned()),
+            None => default_order(&self.date_fields(group)?).map(str::to_owned),
+        };
+        self.timeline(group, field.as_deref())
+    }
+
     /// The group's instruments ordered by `order_by` (a field name, any case), or in id order
     /// when it is `None`. A name no instrument of the group has a value for is an error naming
     /// the group's date fields; a field whose values are no dates orders nothing but is allowed

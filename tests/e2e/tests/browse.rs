@@ -1,6 +1,7 @@
 //! Browsing a finished demo export: filter and search with known counts, group by an attribute,
-//! read an instrument's PDF on a canvas (and a damaged one, which the viewer reports), save the
-//! table as CSV and merge three PDFs.
+//! open a serial number's timeline and build, view and find its title package, read an
+//! instrument's PDF on a canvas (and a damaged one, which the viewer reports), save the table as
+//! CSV and merge three PDFs.
 
 use std::path::Path;
 use std::time::Duration;
@@ -58,6 +59,26 @@ async fn a_finished_export_is_browsed_searched_grouped_read_and_merged() {
         app.screenshot("browser-groups").await;
         app.click("[data-testid=group]").await?;
         expect_count(app, group_count).await?;
+
+        // That aircraft's chain of title: its timeline, and its title package built, viewed
+        // and found in the export's saved/ folder.
+        app.click("[data-testid=open-timeline]").await?;
+        app.wait_for_attr("[data-testid=timeline]", "data-count", &group_count.to_string(), Duration::from_secs(20)).await?;
+        app.wait_for_attr("[data-testid=timeline]", "data-order-by", "Recording Date", Duration::from_secs(5)).await?;
+        app.screenshot("timeline").await;
+        app.click("[data-testid=build-package]").await?;
+        app.find("[data-testid=package-saved]").await?;
+        let package = app.attr("[data-testid=package-saved]", "data-path").await.ok_or("no package path")?;
+        let pages: usize = app.attr("[data-testid=package-saved]", "data-pages").await.and_then(|p| p.parse().ok()).ok_or("no page count")?;
+        check_package(Path::new(&dir), Path::new(&package), pages, group_count as usize)?;
+        app.click("[data-testid=view-package]").await?;
+        app.wait_for_attr("[data-testid=pdf-viewer]", "data-path", &package, Duration::from_secs(10)).await?;
+        app.find("[data-testid=pdf-canvas]").await?;
+        wait_until_painted(app).await?;
+        app.screenshot("title-package").await;
+        app.click("[data-testid=pdf-close]").await?;
+        app.click("[data-testid=timeline-close]").await?;
+        app.find("[data-testid=instrument-row]").await?;
         app.choose("[data-testid=group-by]", "").await?;
         expect_count(app, DEMO_INSTRUMENTS).await?;
 
@@ -158,6 +179,26 @@ async fn expect_count(app: &App, expected: u64) -> Result<(), String> {
 }
 
 /// Waits until the first page's canvas has pixels that are not white.
+/// The title package as the app saved it: in the export's `saved/` folder, the pages the app
+/// reported, and one bookmark per instrument of the group, each titled with its `#id`.
+fn check_package(export: &Path, package: &Path, pages: usize, instruments: usize) -> Result<(), String> {
+    let saved = export.join(export_engine::browse::SAVED);
+    let parent = package.parent().ok_or("a package without a folder")?;
+    if std::fs::canonicalize(parent).ok() != std::fs::canonicalize(&saved).ok() {
+        return Err(format!("{} is not in {}", package.display(), saved.display()));
+    }
+    let read = lopdf::Document::load(package).map_err(|e| format!("{}: {e}", package.display()))?;
+    if read.get_pages().len() != pages {
+        return Err(format!("{} has {} pages, the app said {pages}", package.display(), read.get_pages().len()));
+    }
+    let outline = read.get_toc().map_err(|e| format!("{}: no outline: {e}", package.display()))?;
+    let bookmarks = outline.toc.iter().filter(|entry| entry.title.contains('#')).count();
+    if bookmarks != instruments {
+        return Err(format!("{} has {bookmarks} instrument bookmarks, the group has {instruments} instruments", package.display()));
+    }
+    Ok(())
+}
+
 async fn wait_until_painted(app: &App) -> Result<(), String> {
     let script = "const c = arguments[0]; if (!c.width || !c.height) return false; \
                   const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data; \

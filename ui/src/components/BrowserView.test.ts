@@ -41,6 +41,30 @@ function backend(queries: Query[]): void {
         names.sort((a, b) => Number(b === containing) - Number(a === containing));
         return { groups: names.map((value) => ({ value, count: 7 })), total: names.length };
       }
+      case "browse_timeline":
+        return {
+          fields: [{ name: "Recording Date", withValue: 3, dated: 3, unparseable: 0, inAttributes: true, inAnnotations: false }],
+          timeline: {
+            group: (args as { group: { name: string; value: string | null } }).group,
+            orderBy: "Recording Date",
+            entries: [7, 3, 9].map((id, i) => ({
+              id,
+              typeName: "Bill of Sale",
+              sourceName: "N809ZO_Aircraft_Records.pdf",
+              startPage: 1,
+              endPage: 2,
+              pdfPages: 2,
+              hasPdf: true,
+              dating: "dated",
+              date: `199${i}-01-05`,
+              value: null,
+              possibleDuplicates: [],
+            })),
+            undated: 0,
+            unparseable: 0,
+            possibleDuplicates: 0,
+          },
+        };
       case "browse_save_csv":
         throw { code: "io_error", message: "could not write saved/instruments.csv: disk full" };
       default:
@@ -74,6 +98,28 @@ describe("BrowserView", () => {
     const group = await screen.findByTestId("group");
     expect(group.dataset.value).toBe("MC-453");
     expect(group.dataset.count).toBe("3");
+  });
+
+  test("a group opened shows its timeline in place of the table, and the table comes back", async () => {
+    const queries: Query[] = [];
+    backend(queries);
+    render(BrowserView, { dir: overview.dir, onBack: vi.fn() });
+
+    await screen.findByText("Example Project Name");
+    expect(screen.queryByTestId("open-timeline")).toBeNull();
+    await fireEvent.change(screen.getByTestId("group-by"), { target: { value: "attr:Serial Number" } });
+    await fireEvent.click(await screen.findByTestId("group"));
+    await waitFor(() => expect(queries.at(-1)?.attribute).toEqual({ name: "Serial Number", value: "MC-453" }));
+
+    await fireEvent.click(await screen.findByTestId("open-timeline"));
+    const timeline = await screen.findByTestId("timeline");
+    await waitFor(() => expect(timeline.dataset.count).toBe("3"));
+    expect(screen.getAllByTestId("timeline-entry").map((e) => e.dataset.id)).toEqual(["7", "3", "9"]);
+    expect(screen.queryByTestId("instrument-count")).toBeNull();
+
+    await fireEvent.click(screen.getByTestId("timeline-close"));
+    expect(await screen.findByTestId("instrument-count")).toBeTruthy();
+    expect(screen.queryByTestId("timeline")).toBeNull();
   });
 
   test("a source is found by part of its name and filters once picked", async () => {

@@ -5,10 +5,12 @@ import { startDrag } from "@crabnebula/tauri-plugin-drag";
 import type { CommandError } from "./bindings/CommandError";
 import type { Count } from "./bindings/Count";
 import type { Details } from "./bindings/Details";
+import type { DragItems } from "./bindings/DragItems";
 import type { ExportChanges } from "./bindings/ExportChanges";
 import type { ExportOverview } from "./bindings/ExportOverview";
 import type { GroupBy } from "./bindings/GroupBy";
 import type { Groups } from "./bindings/Groups";
+import type { Package } from "./bindings/Package";
 import type { Page } from "./bindings/Page";
 import type { Query } from "./bindings/Query";
 import type { Saved } from "./bindings/Saved";
@@ -21,6 +23,8 @@ import type { ProfilesView } from "./bindings/ProfilesView";
 import type { ProjectCheck } from "./bindings/ProjectCheck";
 import type { SandboxStatus } from "./bindings/SandboxStatus";
 import type { Suggestions } from "./bindings/Suggestions";
+import type { TimelineView } from "./bindings/TimelineView";
+import type { AttributeValue } from "./bindings/AttributeValue";
 
 export type {
   CommandError,
@@ -30,6 +34,7 @@ export type {
   ExportOverview,
   GroupBy,
   Groups,
+  Package,
   Page,
   Query,
   Saved,
@@ -42,6 +47,8 @@ export type {
   ProjectCheck,
   SandboxStatus,
   Suggestions,
+  TimelineView,
+  AttributeValue,
 };
 export type { ChangedField } from "./bindings/ChangedField";
 export type { ChangeKind } from "./bindings/ChangeKind";
@@ -49,6 +56,8 @@ export type { ChangesFilter } from "./bindings/ChangesFilter";
 export type { Code } from "./bindings/Code";
 export type { EarlierExport } from "./bindings/EarlierExport";
 export type { Field } from "./bindings/Field";
+export type { DateField } from "./bindings/DateField";
+export type { Dating } from "./bindings/Dating";
 export type { DemoProject } from "./bindings/DemoProject";
 export type { ExportRequest } from "./bindings/ExportRequest";
 export type { LibraryItem } from "./bindings/LibraryItem";
@@ -57,6 +66,7 @@ export type { ProfileView } from "./bindings/ProfileView";
 export type { Row } from "./bindings/Row";
 export type { SortBy } from "./bindings/SortBy";
 export type { TagFilter } from "./bindings/TagFilter";
+export type { TimelineEntry } from "./bindings/TimelineEntry";
 
 /** An error as the UI sees it: one the backend reported, or a call that never reached it. */
 export type BackendError = CommandError | { code: "ipc_failed"; message: string; field?: string };
@@ -275,7 +285,28 @@ export function browseCopyPdfs(dir: string, ids: number[]): Promise<Saved | null
  * Call it from the drag gesture's start; the files are the backend's, checked to be the export's.
  */
 export async function dragPdfsOut(dir: string, ids: number[]): Promise<void> {
-  const items = await call<{ files: string[]; icon: string }>("browse_drag_items", { dir, ids });
+  await dragOut(await call<DragItems>("browse_drag_items", { dir, ids }));
+}
+
+/** Drags one file the export holds (a saved title package, CSV or merged PDF) out of the window. */
+export async function dragFileOut(dir: string, file: string): Promise<void> {
+  await dragOut(await call<DragItems>("browse_drag_file", { dir, file }));
+}
+
+/**
+ * One group's chain of title: its instruments ordered by `orderBy` (a date field), or by its
+ * default date field when `null`, with the fields it can be ordered by.
+ */
+export function browseTimeline(dir: string, group: AttributeValue, orderBy: string | null): Promise<TimelineView> {
+  return call("browse_timeline", { dir, group, orderBy });
+}
+
+/** Builds the group's title package, in its timeline's order, into the export's `saved/` folder. */
+export function browseSavePackage(dir: string, group: AttributeValue, orderBy: string | null): Promise<Package> {
+  return call("browse_save_package", { dir, group, orderBy });
+}
+
+async function dragOut(items: DragItems): Promise<void> {
   try {
     await startDrag({ item: items.files, icon: items.icon, mode: "copy" });
   } catch (e) {
