@@ -419,8 +419,13 @@ struct SmallDisk {
 
 impl SmallDisk {
     fn mount(size: &str) -> Option<SmallDisk> {
+        SmallDisk::mount_with(&format!("size={size}"))
+    }
+
+    /// A tmpfs mounted with `options` (`size=1m`, `ro,size=1m`).
+    fn mount_with(options: &str) -> Option<SmallDisk> {
         let dir = tempfile::tempdir().unwrap();
-        let mounted = Command::new("mount").args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"]).arg(dir.path()).status();
+        let mounted = Command::new("mount").args(["-t", "tmpfs", "-o", options, "tmpfs"]).arg(dir.path()).status();
         match mounted {
             Ok(status) if status.success() => Some(SmallDisk { dir }),
             _ => {
@@ -470,6 +475,208 @@ fn a_full_disk_fails_clearly_publishes_nothing_and_resumes_once_there_is_room() 
     assert!(resumed.status.success(), "{}", stderr(&resumed));
     let listed = cli(&["--json", "list"]);
     assert!(stdout(&listed).contains(PROJECT), "{}", stdout(&listed));
+}
+
+/// The archive's size is known from the download's first response: an archive (and the files it
+/// holds, extracted beside it in the library) that cannot fit is refused before a byte of it is
+/// written, naming the library, what is needed and what is free; `resume` then finishes.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_download_too_large_for_the_disk_is_refused_before_a_byte_is_written() {
+    // Room for the job record, far from room for the archive twice over.
+    let Some(disk) = SmallDisk::mount("64k") else { return };
+    let home = Home::with_sandbox(|c| c.sources = annolab_sandbox::SourceSet::Generated { instruments: 400 }).await;
+    let library = disk.dir.path().join("library");
+    let cli = |args: &[&str]| {
+        let mut command = home.cli();
+        command.env("ANNOLAB_EXPORT_LIBRARY", &library).args(args);
+        run(command)
+    };
+
+    let failed = cli(&["export", "--owner", OWNER, "--project", PROJECT]);
+    assert_eq!(failed.status.code(), Some(9), "{}", stderr(&failed));
+    let message = stderr(&failed);
+    assert!(message.contains("Not enough free disk space") && message.contains(&library.display().to_string()) && message.contains("needs about"), "{message}");
+    let parts: Vec<PathBuf> = test_support::files_below(&library).into_iter().filter(|p| p.extension().is_some_and(|e| e == "part")).collect();
+    assert!(
+        parts.is_empty(),
+        "nothing downloaded: {parts:?} ({} bytes); {message}",
+        parts.iter().map(|p| std::fs::metadata(p).map_or(0, |m| m.len())).sum::<u64>()
+    );
+    let record = job_record(&library.join(".jobs")).expect("the job is recorded, so it can be resumed");
+    assert!(record.contains("\"code\": \"not_enough_space\""), "{record}");
+
+    disk.grow("256m");
+    let resumed = cli(&["resume"]);
+    assert!(resumed.status.success(), "{}", stderr(&resumed));
+}
+
+/// The disk an export is written to fills up while the archive's files are extracted, or while
+/// they are indexed: each phase fails with exit 9 naming the folder, the space needed and the
+/// space free; nothing is published; `resume` finishes once there is room, identical to a clean
+/// export. The disk's size is set from a clean export's own files, so each fills where meant.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_disk_that_fills_while_extracting_or_indexing_fails_in_that_phase_and_resumes() {
+    let configure = |c: &mut SandboxConfig| c.sources = annolab_sandbox::SourceSet::Generated { instruments: 300 };
+    let clean = Home::with_sandbox(configure).await;
+    let made = run(clean.export(&[]));
+    assert!(made.status.success(), "{}", stderr(&made));
+    let reference_dir = PathBuf::from(stdout(&made).trim());
+    let reference = fingerprint(&reference_dir, VARYING);
+    // As a tmpfs counts them: whole pages per file.
+    let pages = |path: &Path| std::fs::metadata(path).unwrap().len().div_ceil(4096) * 4096;
+    let indexes = ["index.sqlite", "search.sqlite"];
+    let extracted: u64 = test_support::files_below(&reference_dir)
+        .iter()
+        .filter(|p| !p.file_name().is_some_and(|n| indexes.iter().any(|i| n == *i) || n == "manifest.json"))
+        .map(|p| pages(p))
+        .sum();
+    let index: u64 = indexes.iter().map(|n| pages(&reference_dir.join(n))).sum();
+    assert!(index >= 64 * 1024, "an index large enough to fill a disk with: {index} bytes");
+
+    for (phase, size, before_indexing) in [("extraction", extracted / 2, true), ("indexing", extracted + index / 4, false)] {
+        let Some(disk) = SmallDisk::mount(&format!("{}k", size / 1024)) else { return };
+        let home = Home::with_sandbox(configure).await;
+        let out = disk.dir.path().join("export");
+        let failed = run(home.export(&["--out", out.to_str().unwrap()]));
+        assert_eq!(failed.status.code(), Some(9), "{phase}: {}", stderr(&failed));
+        let message = stderr(&failed);
+        assert!(message.contains("Not enough free disk space") && message.contains(&disk.dir.path().display().to_string()), "{phase}: {message}");
+        assert!(message.contains("needs about") && message.contains("are free"), "{phase}: {message}");
+        let record = job_record(&home.library().join(".jobs")).unwrap();
+        let reached_indexing = record.contains("\"phase\": \"indexing\"");
+        assert_eq!(!reached_indexing, before_indexing, "{phase}: the disk filled in the wrong phase: {record}");
+        assert!(!out.exists(), "{phase}: nothing published");
+
+        disk.grow("256m");
+        let resumed = run({
+            let mut c = home.cli();
+            c.arg("resume");
+            c
+        });
+        assert!(resumed.status.success(), "{phase}: {}", stderr(&resumed));
+        assert_eq!(fingerprint(&out, VARYING), reference, "{phase}: resumed after the disk filled");
+    }
+}
+
+/// A read-only disk (or a folder without permission), as the library or as `--out`'s folder:
+/// refused before the server is asked for anything, in words, and no job is recorded.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_read_only_folder_is_refused_before_the_server_is_asked() {
+    let Some(disk) = SmallDisk::mount_with("ro,size=1m") else { return };
+    let home = Home::with_sandbox(|_| {}).await;
+
+    let out = disk.dir.path().join("export");
+    let failed = run(home.export(&["--out", out.to_str().unwrap()]));
+    assert_eq!(failed.status.code(), Some(9), "{}", stderr(&failed));
+    let message = stderr(&failed);
+    assert!(message.contains("Cannot write to") && message.contains(&disk.dir.path().display().to_string()) && message.contains("read-only"), "{message}");
+    assert!(job_record(&home.library().join(".jobs")).is_none(), "no job is recorded for an export that cannot be written");
+
+    let mut command = home.export(&[]);
+    command.env("ANNOLAB_EXPORT_LIBRARY", disk.dir.path().join("library"));
+    let failed = run(command);
+    assert_eq!(failed.status.code(), Some(9), "{}", stderr(&failed));
+    assert!(stderr(&failed).contains("Cannot write to") && stderr(&failed).contains("read-only"), "{}", stderr(&failed));
+}
+
+/// Waits (at most a minute) until the export has written `pdfs` PDFs into `staging` (a folder
+/// whose name starts so), so a folder can be taken away while extraction is under way.
+fn wait_for_extraction(parent: &Path, staging: &str, pdfs: usize) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let written: usize = std::fs::read_dir(parent)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter(|e| e.file_name().to_string_lossy().starts_with(staging))
+            .filter_map(|e| std::fs::read_dir(e.path().join("pdfs")).ok())
+            .map(|d| d.count())
+            .sum();
+        if written >= pdfs {
+            return;
+        }
+        assert!(Instant::now() < deadline, "extraction never got under way in {}", parent.display());
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+/// The folder `--out` goes into is deleted while the export extracts into it: exit 9 saying so,
+/// nothing published and the folder not made again behind the user's back; `resume` makes it
+/// again and finishes, identical to a clean export.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_output_folder_deleted_mid_export_fails_clearly_and_resume_makes_it_again() {
+    let configure = |c: &mut SandboxConfig| {
+        c.sources = annolab_sandbox::SourceSet::Generated { instruments: 400 };
+        c.faults = vec![Fault::Bandwidth(512 * 1024)];
+    };
+    let clean = Home::with_sandbox(configure).await;
+    let made = run(clean.export(&[]));
+    assert!(made.status.success(), "{}", stderr(&made));
+    let reference = fingerprint(Path::new(stdout(&made).trim()), VARYING);
+
+    let home = Home::with_sandbox(configure).await;
+    let folder = home.dir.path().join("outs");
+    let out = folder.join("export");
+    let child = home.export(&["--out", out.to_str().unwrap()]).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    wait_for_extraction(&folder, ".export.staging-", 10);
+    // Gone from its path at once (the export is still writing into it), then removed.
+    let deleted = home.dir.path().join("deleted");
+    std::fs::rename(&folder, &deleted).unwrap();
+    let _ = std::fs::remove_dir_all(&deleted);
+    let failed = child.wait_with_output().unwrap();
+    assert_eq!(failed.status.code(), Some(9), "{}", stderr(&failed));
+    let message = stderr(&failed);
+    assert!(message.contains("disappeared") && message.contains(&folder.display().to_string()) && message.contains("resume"), "{message}");
+    assert!(!folder.exists(), "the deleted folder is not made again while the export runs");
+    assert!(job_record(&home.library().join(".jobs")).unwrap().contains("\"code\": \"folder_gone\""));
+
+    let resumed = run({
+        let mut c = home.cli();
+        c.arg("resume");
+        c
+    });
+    assert!(resumed.status.success(), "{}", stderr(&resumed));
+    assert_eq!(fingerprint(&out, VARYING), reference);
+}
+
+/// The library's disk goes away mid-export (its folder moved off, as an unplugged drive takes it):
+/// exit 9 saying so, and nothing made in its place; once it is back, `resume` finishes identical
+/// to a clean export.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_library_whose_disk_went_away_fails_clearly_and_resumes_when_it_is_back() {
+    let configure = |c: &mut SandboxConfig| {
+        c.sources = annolab_sandbox::SourceSet::Generated { instruments: 400 };
+        c.faults = vec![Fault::Bandwidth(512 * 1024)];
+    };
+    let clean = Home::with_sandbox(configure).await;
+    let made = run(clean.export(&[]));
+    assert!(made.status.success(), "{}", stderr(&made));
+    let reference = fingerprint(Path::new(stdout(&made).trim()), VARYING);
+
+    let home = Home::with_sandbox(configure).await;
+    let library = home.library();
+    let child = home.export(&[]).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while extracted_so_far(&home) < 10 {
+        assert!(Instant::now() < deadline, "extraction never got under way");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let away = home.dir.path().join("unplugged");
+    std::fs::rename(&library, &away).unwrap();
+    let failed = child.wait_with_output().unwrap();
+    assert_eq!(failed.status.code(), Some(9), "{}", stderr(&failed));
+    let message = stderr(&failed);
+    assert!(message.contains("disappeared") && message.contains(&library.display().to_string()), "{message}");
+    assert!(!library.exists(), "no empty library is made in the place of the one that went away");
+
+    std::fs::rename(&away, &library).unwrap();
+    let resumed = run({
+        let mut c = home.cli();
+        c.arg("resume");
+        c
+    });
+    assert!(resumed.status.success(), "{}", stderr(&resumed));
+    assert_eq!(fingerprint(Path::new(stdout(&resumed).trim()), VARYING), reference);
 }
 
 /// Crash anywhere: the CLI killed with SIGKILL at moments drawn (fixed seed) across a paced

@@ -40,6 +40,32 @@ pub trait FreshUrl: Send + Sync {
     fn fresh(&self) -> Pin<Box<dyn Future<Output = Result<String, EngineError>> + Send + '_>>;
 }
 
+/// What must fit on the disk, checked once the archive's size is known and before a byte of it
+/// is written: a disk too small is found at the start of a long download, not at its end.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Room<'a> {
+    /// The folder a refusal names (the one the user chose: the library); `None` checks nothing.
+    pub named: Option<&'a Path>,
+    /// Whether the extracted files land on the archive's disk too: about the archive's size
+    /// again, since PDFs barely compress.
+    pub extracted_beside: bool,
+}
+
+impl Room<'_> {
+    /// [`EngineError::NotEnoughSpace`] when the rest of an archive of `total` bytes, `written`
+    /// of them already in `part`, cannot fit. A free space the OS does not report checks nothing:
+    /// a write that fails later is still reported as a full disk.
+    fn check(&self, part: &Path, total: u64, written: u64) -> Result<(), EngineError> {
+        let Some(named) = self.named else { return Ok(()) };
+        let still = total.saturating_sub(written);
+        let needed = if self.extracted_beside { still.saturating_add(total) } else { still };
+        match fs4::available_space(part.parent().unwrap_or(part)) {
+            Ok(available) if available < needed => Err(EngineError::NotEnoughSpace { needed, available, path: named.to_path_buf() }),
+            _ => Ok(()),
+        }
+    }
+}
+
 /// A finished download: its size and the sha256 of its bytes, hashed as they arrived.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Downloaded {
@@ -48,11 +74,14 @@ pub struct Downloaded {
 }
 
 /// Downloads `url` to `zip`, asking `fresh_url` for a new URL when one expires. `arrivals`
-/// hears how much of the part file holds the archive's bytes, for a reader following it.
+/// hears how much of the part file holds the archive's bytes, for a reader following it; `room` is
+/// checked once the archive's size is known.
+#[allow(clippy::too_many_arguments)]
 pub async fn download(
     storage: &Storage,
     mut url: String,
     zip: &Path,
+    room: Room<'_>,
     fresh_url: &dyn FreshUrl,
     arrivals: &Arrivals,
     progress: &dyn ProgressSink,
@@ -107,6 +136,9 @@ pub async fn download(
             written = 0;
             hasher = Sha256::new();
             arrivals.rewritten();
+        }
+        if let Some(total) = body.total {
+            room.check(&part, total, written)?;
         }
         let file = tokio::fs::OpenOptions::new().create(true).write(true).truncate(false).open(&part).await.map_err(io("could not open"))?;
         file.set_len(written).await.map_err(io("could not resize"))?;

@@ -59,6 +59,14 @@ pub enum EngineError {
     CorruptState { path: PathBuf, reason: String },
     #[error("{path:?} already exists and is not empty; choose an empty or new folder for --out.")]
     DestinationNotEmpty { path: PathBuf },
+    #[error(
+        "Cannot write to {path:?} ({reason}). Choose another folder (--out, or another library folder in the app), or make this one writable, then export again."
+    )]
+    FolderNotWritable { path: PathBuf, reason: String },
+    #[error(
+        "The folder {path:?} disappeared while the export ran (deleted, or its disk was removed). Nothing was published. When it is back, or to recreate it, resume the export (`annolab-export resume`, or Retry in the app)."
+    )]
+    FolderGone { path: PathBuf },
     #[error("There is no export job {id:?}; `annolab-export jobs` lists them.")]
     JobNotFound { id: String },
     #[error("No keychain is available to keep the API key ({reason}). {KEYCHAIN_HINT}; or set ANNOLAB_API_KEY for this shell instead.")]
@@ -156,6 +164,8 @@ impl EngineError {
             EngineError::KeychainUnavailable { .. } | EngineError::KeychainLocked { .. } | EngineError::NoKey { .. } => FailureKind::Auth,
             EngineError::ProfileNotFound { .. } | EngineError::InvalidProfileName { .. } => FailureKind::Usage,
             EngineError::NotEnoughSpace { .. }
+            | EngineError::FolderNotWritable { .. }
+            | EngineError::FolderGone { .. }
             | EngineError::Io { .. }
             | EngineError::Index(_)
             | EngineError::CorruptState { .. }
@@ -176,6 +186,8 @@ impl EngineError {
             EngineError::ArchiveTooLarge { .. } => EngineErrorCode::ArchiveTooLarge,
             EngineError::ZipBomb { .. } => EngineErrorCode::ZipBomb,
             EngineError::NotEnoughSpace { .. } => EngineErrorCode::NotEnoughSpace,
+            EngineError::FolderNotWritable { .. } => EngineErrorCode::FolderNotWritable,
+            EngineError::FolderGone { .. } => EngineErrorCode::FolderGone,
             EngineError::Io { .. } => EngineErrorCode::IoError,
             EngineError::Index(_) => EngineErrorCode::IndexError,
             EngineError::CorruptState { .. } => EngineErrorCode::CorruptState,
@@ -242,6 +254,8 @@ pub enum EngineErrorCode {
     ArchiveTooLarge,
     ZipBomb,
     NotEnoughSpace,
+    FolderNotWritable,
+    FolderGone,
     IoError,
     IndexError,
     CorruptState,
@@ -280,6 +294,8 @@ impl EngineErrorCode {
             EngineErrorCode::ArchiveTooLarge => "archive_too_large",
             EngineErrorCode::ZipBomb => "zip_bomb",
             EngineErrorCode::NotEnoughSpace => "not_enough_space",
+            EngineErrorCode::FolderNotWritable => "folder_not_writable",
+            EngineErrorCode::FolderGone => "folder_gone",
             EngineErrorCode::IoError => "io_error",
             EngineErrorCode::IndexError => "index_error",
             EngineErrorCode::CorruptState => "corrupt_state",
@@ -324,6 +340,8 @@ mod tests {
             EngineError::UnknownAttribute { name: "Serial".into(), found: "\"Serial Number\"".into() },
             EngineError::FileInUse { action: "delete", path: "x".into() },
             EngineError::NotEnoughSpace { needed: 1, available: 0, path: "x".into() },
+            EngineError::FolderNotWritable { path: "x".into(), reason: "read-only file system".into() },
+            EngineError::FolderGone { path: "x".into() },
             EngineError::Api(ApiError::MissingKey),
             EngineError::Api(ApiError::Server { status: 500, message: String::new() }),
             EngineError::Api(ApiError::Download { status: 403, message: String::new() }),

@@ -59,7 +59,7 @@ pub struct Extracted {
 pub fn extract(zip: &Path, staging: &Path, limits: Limits, progress: &dyn ProgressSink, cancel: &CancellationToken) -> Result<Extracted, EngineError> {
     let file = File::open(zip).map_err(EngineError::io(format!("could not read {}", zip.display())))?;
     let mut archive = zip::ZipArchive::new(file).map_err(|e| EngineError::BadArchive { reason: format!("the central directory is unreadable ({e})") })?;
-    fs::create_dir_all(staging).map_err(EngineError::io(format!("could not create {}", staging.display())))?;
+    crate::fsutil::create_dir_below(staging.parent().unwrap_or(staging), staging)?;
 
     let declared: u64 = (0..archive.len()).filter_map(|i| archive.by_index_raw(i).ok().map(|e| e.size())).sum();
     if declared > limits.max_total_bytes {
@@ -134,7 +134,7 @@ impl<'a> EntryWriter<'a> {
         };
         if entry.is_dir() {
             let target = names::join(self.staging, &self.placement.folder_path(&relative));
-            return fs::create_dir_all(&target).map_err(EngineError::io(format!("could not create {}", target.display())));
+            return crate::fsutil::create_dir_below(self.staging, &target);
         }
         let placed = self.placement.file(&relative);
         let target = names::join(self.staging, &placed);
@@ -151,7 +151,7 @@ impl<'a> EntryWriter<'a> {
         if let Some(parent) = target.parent()
             && self.made.as_deref() != Some(parent)
         {
-            fs::create_dir_all(parent).map_err(EngineError::io(format!("could not create {}", parent.display())))?;
+            crate::fsutil::create_dir_below(self.staging, parent)?;
             self.made = Some(parent.to_path_buf());
         }
         let pdf_id = pdf_instrument_id(&name);

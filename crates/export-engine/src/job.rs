@@ -100,7 +100,8 @@ impl JobStore {
     }
 
     pub fn save(&self, job: &JobRecord) -> Result<(), EngineError> {
-        std::fs::create_dir_all(&self.dir).map_err(EngineError::io(format!("could not create {}", self.dir.display())))?;
+        // Inside the library's folder, never making it: a library whose disk went away must fail.
+        crate::fsutil::create_dir_below(self.dir.parent().unwrap_or(&self.dir), &self.dir)?;
         write_json_atomic(&self.path(&job.id), job)
     }
 

@@ -69,6 +69,12 @@ impl Engine {
         {
             return Err(EngineError::DestinationNotEmpty { path: out.clone() });
         }
+        // Refused before the server is asked for anything: a read-only disk or a folder without
+        // permission is named now, not after a long download.
+        crate::fsutil::ensure_writable(self.library.root())?;
+        if let Some(folder) = out.as_deref().and_then(Path::parent).filter(|p| !p.as_os_str().is_empty()) {
+            crate::fsutil::ensure_writable(folder)?;
+        }
         let job = JobRecord {
             id: new_id(),
             server: self.client.server().to_string(),
@@ -96,7 +102,7 @@ impl Engine {
         let _lock = self.jobs.lock(&job.id)?;
         job.state = JobState::Running;
         job.error = None;
-        let result = self.drive(&mut job, &progress, &cancel).await.map_err(|error| self.disk_full(&job, error));
+        let result = self.drive(&mut job, &progress, &cancel).await.map_err(|error| self.folder_gone(&job, self.disk_full(&job, error)));
         match &result {
             Ok(_) => job.state = JobState::Done,
             Err(EngineError::Cancelled) => {
@@ -136,18 +142,43 @@ impl Engine {
             EngineError::Index(rusqlite::Error::SqliteFailure(code, _)) => code.code == rusqlite::ErrorCode::DiskFull,
             _ => false,
         };
-        if !full {
-            return error;
-        }
         let folder = match &job.out {
             Some(out) => out.parent().map(Path::to_path_buf).unwrap_or_else(|| out.clone()),
             None => self.library.root().to_path_buf(),
         };
+        if let EngineError::NotEnoughSpace { needed, available, path } = error {
+            // Found by a check before writing (the download's, the extraction's): named by the
+            // folder the user chose, not the hidden one the export works in.
+            let path = if path.starts_with(&folder) { folder } else { path };
+            return EngineError::NotEnoughSpace { needed, available, path };
+        }
+        if !full {
+            return error;
+        }
         let _ = std::fs::remove_dir_all(self.staging_dir(job));
         let zip = self.zip_path(job);
         let archive = [zip.clone(), download::part_path(&zip)].iter().filter_map(|f| std::fs::metadata(f).ok()).map(|m| m.len()).max().unwrap_or(0);
         let available = fs4::available_space(&folder).unwrap_or(0);
         EngineError::NotEnoughSpace { needed: archive.saturating_mul(3).max(available + 1), available, path: folder }
+    }
+
+    /// A failure to find a file or folder while the library, or the folder `--out` is in, has
+    /// vanished (deleted, or its disk removed) as [`EngineError::FolderGone`] naming it: that
+    /// is the cause, whichever file the export happened to touch first.
+    fn folder_gone(&self, job: &JobRecord, error: EngineError) -> EngineError {
+        let missing = match &error {
+            EngineError::Io { source, .. } => source.kind() == std::io::ErrorKind::NotFound,
+            EngineError::Index(rusqlite::Error::SqliteFailure(code, _)) => code.code == rusqlite::ErrorCode::CannotOpen,
+            _ => false,
+        };
+        if !missing {
+            return error;
+        }
+        let out_folder = job.out.as_deref().and_then(Path::parent).filter(|p| !p.as_os_str().is_empty());
+        match [Some(self.library.root()), out_folder].into_iter().flatten().find(|folder| !folder.is_dir()) {
+            Some(gone) => EngineError::FolderGone { path: gone.to_path_buf() },
+            None => error,
+        }
     }
 
     /// Cancels a job that is not running in this process (for example one interrupted earlier):
@@ -165,7 +196,12 @@ impl Engine {
     /// The phases in order, each one method; a resumed job skips what its record says is done.
     async fn drive(&self, job: &mut JobRecord, progress: &Arc<dyn ProgressSink>, cancel: &CancellationToken) -> Result<Finished, EngineError> {
         let work = self.library.work_dir(&job.id);
-        std::fs::create_dir_all(&work).map_err(EngineError::io(format!("could not create {}", work.display())))?;
+        crate::fsutil::create_dir_below(self.library.root(), &work)?;
+        // The folder --out goes into is made again if it went away before this run (a resume
+        // after it was deleted); during the run nothing is made outside what is already there.
+        if let Some(folder) = job.out.as_deref().and_then(Path::parent).filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(folder).map_err(EngineError::io(format!("could not create {}", folder.display())))?;
+        }
         if job.status_url.is_none() {
             self.request(job, progress, cancel).await?;
         }
@@ -181,7 +217,8 @@ impl Engine {
         let (indexed, extracted) = self.index(job, &staging, extracted, progress, cancel).await?;
         let manifest = self.record(job, &staging, verified, extracted, indexed, progress)?;
         let destination = self.destination(job, &now_stamp());
-        publish(self.library.disk(), &staging, &destination)?;
+        let root = job.out.as_deref().and_then(Path::parent).filter(|p| !p.as_os_str().is_empty()).unwrap_or(self.library.root());
+        publish(self.library.disk(), root, &staging, &destination)?;
         job.export_dir = Some(destination.clone());
         self.enter(job, Phase::Ready, progress)?;
         self.clean_up(job);
@@ -228,7 +265,9 @@ impl Engine {
             move || stream::extract_while_downloading(&part, arrivals, &staging, limits, &cancel)
         });
         let repoll = Repoll { client: &self.client, status_url: &status_url, cancel };
-        let downloaded = download::download(&self.storage, url, &zip, &repoll, &arrivals, progress.as_ref(), cancel).await;
+        // Without --out the extracted files go to the library's disk beside the archive.
+        let room = download::Room { named: Some(self.library.root()), extracted_beside: job.out.is_none() };
+        let downloaded = download::download(&self.storage, url, &zip, room, &repoll, &arrivals, progress.as_ref(), cancel).await;
         arrivals.end(downloaded.is_ok());
         let following = follower.await;
         let sha256 = downloaded?.sha256;
@@ -447,12 +486,12 @@ pub fn settle_leftovers(library: &Library) {
 
 /// Renames the finished staging folder to its final place; an empty destination folder (as
 /// made by a file dialog) is replaced.
-fn publish(disk: &dyn crate::disk::Disk, staging: &Path, destination: &Path) -> Result<(), EngineError> {
+fn publish(disk: &dyn crate::disk::Disk, root: &Path, staging: &Path, destination: &Path) -> Result<(), EngineError> {
     if destination.exists() {
         std::fs::remove_dir(destination).map_err(|_| EngineError::DestinationNotEmpty { path: destination.to_path_buf() })?;
     }
     if let Some(parent) = destination.parent() {
-        std::fs::create_dir_all(parent).map_err(EngineError::io(format!("could not create {}", parent.display())))?;
+        crate::fsutil::create_dir_below(root, parent)?;
     }
     crate::disk::rename_folder(disk, staging, destination, "publish the export into", destination)?;
     if let Some(parent) = destination.parent()

@@ -51,7 +51,7 @@ pub fn extract_while_downloading(
     cancel: &CancellationToken,
 ) -> Result<Streamed, Stopped> {
     let fall_back = |why: String| Stopped::FallBack(why);
-    std::fs::create_dir_all(staging).map_err(|e| fall_back(format!("could not create {}: {e}", staging.display())))?;
+    crate::fsutil::create_dir_below(staging.parent().unwrap_or(staging), staging).map_err(|e| fall_back(e.to_string()))?;
     let file = open_when_present(part, &arrivals, cancel)?;
     let follower = Follower { file, read: 0, arrivals, cancel: cancel.clone() };
     let mut visitor = Visitor { writer: EntryWriter::new(staging, limits), cancel, failure: None, entries: 0 };

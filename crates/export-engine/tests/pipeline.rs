@@ -342,10 +342,18 @@ async fn a_part_file_stopped_after_its_last_byte_is_the_download_and_a_longer_on
     // part file longer than the object.
     for part in [archive.clone(), longer] {
         std::fs::write(download::part_path(&zip), &part).unwrap();
-        let downloaded =
-            download::download(&Storage::new().unwrap(), url.clone(), &zip, &NoRefresh, &Arrivals::default(), &|_: Progress| {}, &CancellationToken::new())
-                .await
-                .unwrap();
+        let downloaded = download::download(
+            &Storage::new().unwrap(),
+            url.clone(),
+            &zip,
+            Default::default(),
+            &NoRefresh,
+            &Arrivals::default(),
+            &|_: Progress| {},
+            &CancellationToken::new(),
+        )
+        .await
+        .unwrap();
         assert_eq!((downloaded.bytes, downloaded.sha256.as_str()), (archive.len() as u64, expected.as_str()));
         assert_eq!(std::fs::read(&zip).unwrap(), archive);
         assert!(!download::part_path(&zip).exists());

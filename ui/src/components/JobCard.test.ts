@@ -1,5 +1,5 @@
 import { describe, expect, test, vi } from "vitest";
-import { fireEvent, render, screen } from "@testing-library/svelte";
+import { cleanup, fireEvent, render, screen } from "@testing-library/svelte";
 import JobCard from "./JobCard.svelte";
 import type { JobView } from "../lib/backend";
 
@@ -108,6 +108,14 @@ describe("JobCard", () => {
     await fireEvent.click(screen.getByTestId("job-retry"));
     expect(handlers.onRetry).toHaveBeenCalledWith("20261129T120000Z-ab12");
     expect(screen.queryByTestId("job-cancel")).toBeNull();
+  });
+
+  test("a folder that went away or cannot be written says what to do about it", () => {
+    renderJob(job({ status: "failed", error: { code: "folder_gone", message: 'The folder "/media/usb/Exports" disappeared while the export ran.' } }));
+    expect(screen.getByTestId("job-error").textContent).toContain("Reconnect the disk");
+    cleanup();
+    renderJob(job({ status: "failed", error: { code: "folder_not_writable", message: 'Cannot write to "/Volumes/CD" (it is on a read-only disk).' } }));
+    expect(screen.getByTestId("job-error").textContent).toContain("Library → Change folder…");
   });
 
   test("a finished job marks every step and points to the library", async () => {
