@@ -29,23 +29,53 @@ pub fn run(library: &Library, args: &DiffArgs, output: &Output) -> Result<ExitCo
     let (old, new) = (library.find(&args.old)?, library.find(&args.new)?);
     let diff = Diff::open(&old.dir, &new.dir)?;
     let mut csv = args.csv.as_deref().map(DiffCsv::create).transpose()?;
-    let mut differences = Vec::new();
+    // Each difference is folded into what will be printed as it arrives (ids, JSON text, table
+    // lines) and let go: a million-instrument diff holds that text, not every difference's values.
+    let mut collected = Collected::default();
     let summary = diff.each(|difference| {
         if let Some(csv) = &mut csv {
             csv.write(&difference)?;
         }
-        differences.push(difference);
+        collected.add(&difference, output.json());
         Ok(())
     })?;
     if let Some(csv) = csv {
         csv.finish()?;
     }
     if output.json() {
-        out!("{}", result(&summary, &differences));
+        out!("{}", result(&summary, &collected));
     } else {
-        print(&summary, &differences);
+        print(&summary, &collected.lines);
     }
     Ok(if args.exit_code && summary.differs() { ExitCode::from(1) } else { ExitCode::SUCCESS })
+}
+
+/// The differences as they will be printed: for `--json` the ids and each changed instrument's
+/// object as JSON text, else the table's lines.
+#[derive(Default)]
+struct Collected {
+    added: Vec<u64>,
+    removed: Vec<u64>,
+    changed: Vec<String>,
+    lines: Vec<String>,
+}
+
+impl Collected {
+    fn add(&mut self, difference: &Difference, json: bool) {
+        if !json {
+            table_lines(difference, &mut self.lines);
+            return;
+        }
+        match difference {
+            Difference::Added { id } => self.added.push(*id),
+            Difference::Removed { id } => self.removed.push(*id),
+            Difference::Changed(c) => {
+                let fields: Map<String, Value> =
+                    c.fields.iter().map(|f| (f.field.as_str().to_owned(), json!({"before": f.before, "after": f.after}))).collect();
+                self.changed.push(json!({"id": c.id, "fields": fields, "pdfChanged": c.pdf_changed}).to_string());
+            }
+        }
+    }
 }
 
 /// The one-line summary of `export` against the newest earlier export of its project in the
@@ -63,35 +93,26 @@ pub fn since_last(library: &Library, export: &LibraryEntry, output: &Output) -> 
 }
 
 /// The final JSON object: ids as numbers, each changed field with its values before and after.
-fn result(summary: &DiffSummary, differences: &[Difference]) -> Value {
-    let (mut added, mut removed, mut changed) = (Vec::new(), Vec::new(), Vec::new());
-    for difference in differences {
-        match difference {
-            Difference::Added { id } => added.push(*id),
-            Difference::Removed { id } => removed.push(*id),
-            Difference::Changed(c) => {
-                let fields: Map<String, Value> =
-                    c.fields.iter().map(|f| (f.field.as_str().to_owned(), json!({"before": f.before, "after": f.after}))).collect();
-                changed.push(json!({"id": c.id, "fields": fields, "pdfChanged": c.pdf_changed}));
-            }
-        }
-    }
-    json!({
+fn result(summary: &DiffSummary, collected: &Collected) -> String {
+    let object = json!({
         "result": "diff",
         "summary": summary.line(),
-        "added": added,
-        "removed": removed,
-        "changed": changed,
+        "added": collected.added,
+        "removed": collected.removed,
         "unchanged": summary.unchanged,
         "sameRequest": summary.same_request,
         "pdfsCompared": summary.pdfs_compared,
         "old": summary.old,
         "new": summary.new,
     })
+    .to_string();
+    // The changed objects are JSON already: spliced in rather than parsed back into values.
+    let head = object.strip_suffix('}').unwrap_or(&object);
+    format!("{head},\"changed\":[{}]}}", collected.changed.join(","))
 }
 
 /// The summary, then a table of one line per difference (a changed instrument: one per field).
-fn print(summary: &DiffSummary, differences: &[Difference]) {
+fn print(summary: &DiffSummary, lines: &[String]) {
     out!("{}", summary.line());
     out!("old  {} ({} instruments, ready {})", summary.old.dir.display(), summary.old.instruments, summary.old.ready.as_deref().unwrap_or("-"));
     out!("new  {} ({} instruments, ready {})", summary.new.dir.display(), summary.new.instruments, summary.new.ready.as_deref().unwrap_or("-"));
@@ -101,23 +122,28 @@ fn print(summary: &DiffSummary, differences: &[Difference]) {
     if !summary.pdfs_compared {
         out!("note: PDFs were not compared: at least one of the exports was made without them.");
     }
-    if differences.is_empty() {
+    if lines.is_empty() {
         out!("The exports hold the same instruments.");
         return;
     }
     out!("");
     out!("{:<10}  {:<8}  {:<11}  {:<40}  after", "id", "change", "field", "before");
-    for difference in differences {
-        let id = difference.id();
-        match difference {
-            Difference::Added { .. } | Difference::Removed { .. } => out!("{id:<10}  {}", difference.kind()),
-            Difference::Changed(c) => {
-                for f in &c.fields {
-                    out!("{id:<10}  changed   {:<11}  {:<40}  {}", f.field.as_str(), cut(f.field, &f.before), cut(f.field, &f.after));
-                }
-                if c.pdf_changed {
-                    out!("{id:<10}  changed   {:<11}  {:<40}  {}", "pdf", "(bytes differ)", "");
-                }
+    for line in lines {
+        out!("{line}");
+    }
+}
+
+/// The table's lines for one difference.
+fn table_lines(difference: &Difference, lines: &mut Vec<String>) {
+    let id = difference.id();
+    match difference {
+        Difference::Added { .. } | Difference::Removed { .. } => lines.push(format!("{id:<10}  {}", difference.kind())),
+        Difference::Changed(c) => {
+            for f in &c.fields {
+                lines.push(format!("{id:<10}  changed   {:<11}  {:<40}  {}", f.field.as_str(), cut(f.field, &f.before), cut(f.field, &f.after)));
+            }
+            if c.pdf_changed {
+                lines.push(format!("{id:<10}  changed   {:<11}  {:<40}  {}", "pdf", "(bytes differ)", ""));
             }
         }
     }

@@ -1,5 +1,5 @@
 //! Quitting during a download and opening the app again: the export resumes by itself and
-//! finishes, as the same job.
+//! finishes, as the same job. (Killed instead of quitting: `killed.rs`.)
 
 use std::time::Duration;
 
