@@ -22,6 +22,9 @@ pub(crate) enum Failure {
 impl Failure {
     pub(crate) fn of(error: &reqwest::Error) -> Failure {
         let mut cause: Option<&(dyn StdError + 'static)> = Some(error);
+        // A certificate refused, in a wrapper's words: kept only if rustls's own error, deeper
+        // down, cannot be found (its words say what to do).
+        let mut refused_certificate = None;
         while let Some(current) = cause {
             if let Some(tls) = current.downcast_ref::<rustls::Error>() {
                 return Failure::Tls(tls_words(tls));
@@ -42,10 +45,13 @@ impl Failure {
             if text.starts_with("dns error") || text.contains("failed to lookup address") || text.contains("Name or service not known") {
                 return Failure::NoSuchHost;
             }
-            if text.contains("invalid peer certificate") {
-                return Failure::Tls(text);
+            if text.contains("invalid peer certificate") && refused_certificate.is_none() {
+                refused_certificate = Some(text);
             }
             cause = next;
+        }
+        if let Some(text) = refused_certificate {
+            return Failure::Tls(text);
         }
         if error.is_timeout() {
             Failure::Other("no answer in time".to_owned())

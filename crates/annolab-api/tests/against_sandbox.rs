@@ -200,8 +200,8 @@ async fn a_host_name_that_does_not_resolve_is_named_in_words() {
 }
 
 #[tokio::test]
-async fn a_tls_failure_is_not_retried_and_says_what_went_wrong() {
-    // https to a port that speaks plain http: the handshake fails, and trying again cannot help.
+async fn https_to_a_plain_http_port_is_not_retried_and_says_what_went_wrong() {
+    // The handshake fails because the other side does not speak TLS: trying again cannot help.
     let sandbox = instant_sandbox(KEY, |_| {}).await;
     let port = sandbox.api_url().rsplit(':').next().unwrap().to_owned();
     let client = Client::new(ServerUrl::parse(&format!("https://127.0.0.1:{port}")).unwrap(), ApiKey::new(KEY).unwrap()).unwrap();
@@ -209,7 +209,38 @@ async fn a_tls_failure_is_not_retried_and_says_what_went_wrong() {
     let error = client.key_info().await.unwrap_err();
     assert!(matches!(&error, ApiError::TlsFailed { host, .. } if *host == format!("127.0.0.1:{port}")), "{error:?}");
     assert!(started.elapsed() < Duration::from_secs(5), "retried: {:?}", started.elapsed());
+    assert!(error.to_string().contains("did not answer in TLS"), "{error}");
     assert!(!error.to_string().contains(KEY));
+}
+
+#[tokio::test]
+async fn a_self_signed_certificate_is_refused_at_once_naming_the_host_on_both_hosts() {
+    let sandbox = instant_sandbox(KEY, |c| c.faults.push(Fault::SelfSignedTls)).await;
+    assert!(sandbox.api_url().starts_with("https://") && sandbox.storage_url().starts_with("https://"));
+    let host = |url: &str| url.trim_start_matches("https://").to_owned();
+
+    // The API: the key is never sent, since the handshake fails before any request.
+    let client = Client::new(ServerUrl::parse(&sandbox.api_url()).unwrap(), ApiKey::new(KEY).unwrap()).unwrap();
+    let started = std::time::Instant::now();
+    let error = client.key_info().await.unwrap_err();
+    assert!(started.elapsed() < Duration::from_secs(5), "retried: {:?}", started.elapsed());
+    assert_eq!(error.code().as_str(), "tls_failed");
+    assert!(matches!(&error, ApiError::TlsFailed { host: h, .. } if *h == host(&sandbox.api_url())), "{error:?}");
+    let message = error.to_string();
+    assert!(message.contains(&host(&sandbox.api_url())), "{message}");
+    // What the platform's verifier reports differs by OS; on Linux it is webpki's UnknownIssuer.
+    #[cfg(target_os = "linux")]
+    assert!(message.contains("not signed by an authority this computer trusts"), "{message}");
+    assert!(!message.contains(KEY));
+
+    // The download host, as a signed URL on it would meet it.
+    let started = std::time::Instant::now();
+    let error = match Storage::new().unwrap().fetch(&format!("{}/exports/1.zip", sandbox.storage_url()), 0).await {
+        Ok(_) => panic!("a self-signed download host was trusted"),
+        Err(e) => e,
+    };
+    assert!(started.elapsed() < Duration::from_secs(5), "retried: {:?}", started.elapsed());
+    assert!(matches!(&error, ApiError::TlsFailed { host: h, .. } if *h == host(&sandbox.storage_url())), "{error:?}");
 }
 
 #[tokio::test]

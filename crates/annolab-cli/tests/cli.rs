@@ -908,3 +908,25 @@ async fn a_stalled_download_recovers_with_the_default_read_timeout() {
     assert!(elapsed < std::time::Duration::from_secs(240), "recovered only after {elapsed:?}");
     eprintln!("stalled download recovered; the export took {elapsed:?}");
 }
+
+/// A server whose certificate nobody signed (the sandbox's `tls-self-signed`): the export stops
+/// at once with exit 6, naming the host and why, and no job is left to resume against it.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_self_signed_server_is_refused_at_once_naming_the_host() {
+    let home = Home::with_sandbox(|c| c.faults.push(Fault::SelfSignedTls)).await;
+    let host = home.sandbox.as_ref().unwrap().api_url().trim_start_matches("https://").to_owned();
+    let started = std::time::Instant::now();
+    let output = tokio::task::spawn_blocking({
+        let command = home.export(&[]);
+        move || run(command)
+    })
+    .await
+    .unwrap();
+    let message = stderr(&output);
+    assert_eq!(output.status.code(), Some(6), "{message}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(15), "took {:?}: {message}", started.elapsed());
+    assert!(message.contains(&format!("The secure connection to {host} failed")), "{message}");
+    #[cfg(target_os = "linux")]
+    assert!(message.contains("not signed by an authority this computer trusts"), "{message}");
+    assert!(!message.contains(KEY), "{message}");
+}

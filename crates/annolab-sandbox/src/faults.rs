@@ -213,6 +213,8 @@ pub enum Fault {
     StallDownloads(u64),
     /// `short-download=BYTES`
     ShortDownloads(u64),
+    /// `tls-self-signed`: chosen at start (both listeners speak TLS), so not a live switch.
+    SelfSignedTls,
 }
 
 impl Fault {
@@ -229,7 +231,9 @@ retry-after-date     Retry-After is an HTTP date (RFC 9110) rather than seconds,
 download-503=N[:SECS] the next N downloads get 503 SlowDown with Retry-After SECS (default 1)
 stall-download=N     the next N downloads stop sending halfway but keep the connection open
 short-download=BYTES every download stops BYTES before the end of the file, though its
-                     Content-Length promises them, and closes (a zip shorter than promised)";
+                     Content-Length promises them, and closes (a zip shorter than promised)
+tls-self-signed      both hosts serve HTTPS with a certificate made at start and signed by no
+                     authority (clients that check certificates must refuse it)";
 
     pub fn apply(&self, faults: &Faults) {
         match self {
@@ -245,6 +249,8 @@ short-download=BYTES every download stops BYTES before the end of the file, thou
             Fault::BusyDownloads { requests, retry_after_secs } => faults.busy_next_downloads(*requests, *retry_after_secs),
             Fault::StallDownloads(n) => faults.stall_next_downloads(*n),
             Fault::ShortDownloads(bytes) => faults.shorten_downloads(Some(*bytes)),
+            // The listeners are made with it at start (Sandbox::start); nothing changes later.
+            Fault::SelfSignedTls => {}
         }
     }
 }
@@ -273,6 +279,7 @@ impl FromStr for Fault {
             "malformed-lines" => Ok(Fault::MalformedLines(count("a number of lines")?)),
             "hostile-entries" => Ok(Fault::HostileEntries),
             "retry-after-date" => Ok(Fault::RetryAfterDate),
+            "tls-self-signed" => Ok(Fault::SelfSignedTls),
             "download-503" => {
                 let (n, secs) = value.split_once(':').unwrap_or((value, "1"));
                 let parse = |v: &str| v.parse::<u64>().map_err(|_| format!("download-503 takes N[:SECS], as in download-503=2:1; got {value:?}"));
@@ -322,6 +329,7 @@ mod tests {
         assert_eq!("download-503=1:4".parse(), Ok(Fault::BusyDownloads { requests: 1, retry_after_secs: 4 }));
         assert_eq!("stall-download=1".parse(), Ok(Fault::StallDownloads(1)));
         assert_eq!("short-download=100".parse(), Ok(Fault::ShortDownloads(100)));
+        assert_eq!("tls-self-signed".parse(), Ok(Fault::SelfSignedTls));
         for bad in [
             "short-download=0",
             "short-download=x",

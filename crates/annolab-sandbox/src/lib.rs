@@ -25,6 +25,7 @@ pub mod pdf;
 pub mod project;
 pub mod request;
 mod storage;
+mod tls;
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
@@ -142,6 +143,8 @@ pub enum SandboxError {
     Sources { dir: PathBuf, reason: String },
     #[error("the system's random number generator failed: {0}")]
     Random(String),
+    #[error("could not make the self-signed certificate for tls-self-signed: {0}")]
+    Certificate(String),
 }
 
 /// A running sandbox. Dropping it without [`Sandbox::shutdown`] stops the listeners too, but
@@ -180,7 +183,12 @@ impl Sandbox {
         };
         let api_listener = bind(config.api_addr).await?;
         let storage_listener = bind(config.storage_addr).await?;
-        let (api_url, storage_url) = (base_url(&api_listener), base_url(&storage_listener));
+        let tls = match config.faults.contains(&Fault::SelfSignedTls) {
+            true => Some(tls::self_signed().map_err(SandboxError::Certificate)?),
+            false => None,
+        };
+        let scheme = if tls.is_some() { "https" } else { "http" };
+        let (api_url, storage_url) = (base_url(&api_listener, scheme), base_url(&storage_listener, scheme));
         let public_api = config.public_url.as_deref().unwrap_or(&api_url).trim_end_matches('/').into();
         let public_storage = config.storage_public_url.as_deref().unwrap_or(&storage_url).trim_end_matches('/').into();
 
@@ -207,7 +215,7 @@ impl Sandbox {
         });
         let stop = CancellationToken::new();
         let storage = storage::router(storage::StorageState { jobs: Arc::clone(&jobs), signer, faults: Arc::clone(&faults), stop: stop.clone() });
-        let servers = vec![serve(api_listener, api, stop.clone()), serve(storage_listener, storage, stop.clone())];
+        let servers = vec![serve(api_listener, api, tls.clone(), stop.clone()), serve(storage_listener, storage, tls, stop.clone())];
         Ok(Sandbox { api_url, storage_url, key, project: info, faults, jobs, stop, servers, _scratch: scratch })
     }
 
@@ -285,16 +293,20 @@ async fn bind(addr: SocketAddr) -> Result<TcpListener, SandboxError> {
     TcpListener::bind(addr).await.map_err(|source| SandboxError::Bind { addr, source })
 }
 
-fn base_url(listener: &TcpListener) -> String {
+fn base_url(listener: &TcpListener, scheme: &str) -> String {
     match listener.local_addr() {
-        Ok(addr) => format!("http://{addr}"),
-        Err(_) => "http://127.0.0.1".to_owned(),
+        Ok(addr) => format!("{scheme}://{addr}"),
+        Err(_) => format!("{scheme}://127.0.0.1"),
     }
 }
 
-fn serve(listener: TcpListener, router: axum::Router, stop: CancellationToken) -> JoinHandle<()> {
+/// Serves `router` on `listener`, over TLS when an acceptor is given, until `stop`.
+fn serve(listener: TcpListener, router: axum::Router, tls: Option<tokio_rustls::TlsAcceptor>, stop: CancellationToken) -> JoinHandle<()> {
     tokio::spawn(async move {
-        let served = axum::serve(listener, router).with_graceful_shutdown(stop.cancelled_owned()).await;
+        let served = match tls {
+            Some(acceptor) => axum::serve(tls::TlsListener::new(listener, acceptor), router).with_graceful_shutdown(stop.cancelled_owned()).await,
+            None => axum::serve(listener, router).with_graceful_shutdown(stop.cancelled_owned()).await,
+        };
         if let Err(e) = served {
             tracing::error!(error = %e, "sandbox server stopped");
         }
