@@ -156,16 +156,8 @@ fn notify_ended(app: &AppHandle, view: &JobView) {
     if focused {
         return;
     }
-    let what = format!("{} / {}", view.request.owner, view.request.project);
-    let (title, body) = match view.status {
-        export_engine::JobState::Done => {
-            let changes = view.changes.as_deref().map(|line| format!("\n{line}")).unwrap_or_default();
-            ("Export ready", format!("{what}: {} instruments{changes}", view.instruments))
-        }
-        export_engine::JobState::Failed => ("Export failed", view.error.as_ref().map(|e| e.message.clone()).unwrap_or_default()),
-        _ => return,
-    };
-    if let Err(error) = app.notification().builder().title(title).body(body).show() {
+    let Some(notice) = view.notice() else { return };
+    if let Err(error) = app.notification().builder().title(notice.title).body(notice.body).show() {
         tracing::warn!("could not show a notification: {error}");
     }
 }

@@ -859,6 +859,47 @@ fn diff_reports_exactly_what_the_sandbox_changed_in_a_week_in_every_output_form(
     assert!(stdout(&output).contains("+0 new, \u{2212}0 gone, 0 changed"));
 }
 
+/// Two exports of one project made with different filters, each named by its server job id (in
+/// both spellings): compared all the same, and the result says the filters differ.
+#[tokio::test(flavor = "multi_thread")]
+async fn diff_by_job_id_of_exports_made_with_different_filters_says_so() {
+    let home = Home::with_sandbox(|_| {}).await;
+    let export = |extra: &'static [&'static str]| {
+        let mut command = home.export(extra);
+        command.arg("--json");
+        tokio::task::spawn_blocking(move || run(command))
+    };
+    let job = |output: Output| -> (u64, PathBuf) {
+        assert!(output.status.success(), "{}", stderr(&output));
+        let result: serde_json::Value = serde_json::from_str(stdout(&output).lines().last().unwrap()).unwrap();
+        (result["remoteJobId"].as_u64().unwrap(), PathBuf::from(result["dir"].as_str().unwrap()))
+    };
+    let (all_id, all_dir) = job(export(&["--no-files"]).await.unwrap());
+    let (airframes_id, airframes_dir) = job(export(&["--no-files", "--tag", "Airframe Inventory"]).await.unwrap());
+    assert_ne!(all_id, airframes_id);
+    let ids_in = |dir: &Path| -> std::collections::BTreeSet<u64> {
+        std::fs::read_to_string(dir.join("instruments.json")).unwrap().lines().map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["id"].as_u64().unwrap()).collect()
+    };
+    let gone: Vec<u64> = ids_in(&all_dir).difference(&ids_in(&airframes_dir)).copied().collect();
+    assert!(!gone.is_empty());
+
+    let mut diff = home.cli();
+    diff.args(["diff", &all_id.to_string(), &format!("job{airframes_id}"), "--json"]);
+    let output = run(diff);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let result: serde_json::Value = serde_json::from_str(stdout(&output).lines().last().unwrap()).unwrap();
+    assert_eq!(result["sameRequest"], false);
+    assert_eq!(result["removed"].as_array().unwrap().iter().map(|v| v.as_u64().unwrap()).collect::<Vec<_>>(), gone);
+    assert_eq!(result["added"].as_array().unwrap().len(), 0);
+
+    let mut diff = home.cli();
+    diff.args(["diff", &format!("job{all_id}"), &airframes_id.to_string()]);
+    let output = run(diff);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let summary = stdout(&output).lines().next().unwrap_or_default().to_owned();
+    assert!(summary.ends_with(&format!("\u{2212}{} gone, 0 changed (made with different filters)", gone.len())), "{summary}");
+}
+
 #[test]
 fn diff_of_something_that_is_not_an_export_says_what_to_give() {
     let home = Home::offline();

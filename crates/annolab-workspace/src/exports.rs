@@ -62,7 +62,29 @@ pub struct JobView {
     pub max_running: u32,
 }
 
+/// What the OS notification of an ended export says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    pub title: &'static str,
+    pub body: String,
+}
+
 impl JobView {
+    /// The notification for this job once it has ended: ready (with what changed since the
+    /// previous export of its project), or failed with the error's words. None while it runs
+    /// or after a cancel, which the user did themselves.
+    pub fn notice(&self) -> Option<Notice> {
+        let what = format!("{} / {}", self.request.owner, self.request.project);
+        match self.status {
+            JobState::Done => {
+                let changes = self.changes.as_deref().map(|line| format!("\n{line}")).unwrap_or_default();
+                Some(Notice { title: "Export ready", body: format!("{what}: {} instruments{changes}", self.instruments) })
+            }
+            JobState::Failed => Some(Notice { title: "Export failed", body: format!("{what}: {}", self.error.as_ref().map_or("", |e| e.message.as_str())) }),
+            _ => None,
+        }
+    }
+
     fn from_record(job: &JobRecord) -> Self {
         let reached = [Phase::Requested, Phase::Processing, Phase::Downloading, Phase::Verifying, Phase::Extracting, Phase::Indexing, Phase::Ready]
             .into_iter()

@@ -33,14 +33,18 @@ fn changes(since: &str, kinds: &[ChangeKind]) -> Query {
 async fn a_simulated_week_shows_on_the_card_and_the_finished_job_as_the_engine_counts_it() {
     let app = app_with_demo(300).await;
     let first = export(&app).await;
+    assert!(!first.notice().unwrap().body.contains("since"), "the first export's notification has nothing to compare with");
     app.exports.next_demo_week().await.unwrap();
     assert_eq!(app.settings.demo_week(), 1, "the week is remembered for the next launch");
     let second = export(&app).await;
-    let (old, new) = (first.export_dir.unwrap(), second.export_dir.unwrap());
+    let (old, new) = (first.export_dir.clone().unwrap(), second.export_dir.clone().unwrap());
 
     let expected = diff(Path::new(&old), Path::new(&new)).unwrap().summary;
     assert!(expected.added > 0 && expected.removed > 0 && expected.changed > 0, "a week adds, edits and removes: {expected:?}");
-    assert_eq!(second.changes.as_deref(), Some(expected.line().as_str()), "the finished job (and its notification) says what changed");
+    assert_eq!(second.changes.as_deref(), Some(expected.line().as_str()), "the finished job says what changed");
+    let notice = second.notice().unwrap();
+    assert_eq!(notice.title, "Export ready");
+    assert!(notice.body.ends_with(&format!("instruments\n{}", expected.line())), "the notification says what changed: {:?}", notice.body);
 
     let library = app.settings.library();
     let card = since_previous(&library, Path::new(&new)).unwrap().expect("the second export has a previous one");
