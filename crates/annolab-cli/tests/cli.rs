@@ -878,7 +878,11 @@ async fn diff_by_job_id_of_exports_made_with_different_filters_says_so() {
     let (airframes_id, airframes_dir) = job(export(&["--no-files", "--tag", "Airframe Inventory"]).await.unwrap());
     assert_ne!(all_id, airframes_id);
     let ids_in = |dir: &Path| -> std::collections::BTreeSet<u64> {
-        std::fs::read_to_string(dir.join("instruments.json")).unwrap().lines().map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["id"].as_u64().unwrap()).collect()
+        std::fs::read_to_string(dir.join("instruments.json"))
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["id"].as_u64().unwrap())
+            .collect()
     };
     let gone: Vec<u64> = ids_in(&all_dir).difference(&ids_in(&airframes_dir)).copied().collect();
     assert!(!gone.is_empty());
