@@ -19,6 +19,13 @@ def sandbox_binary() -> Path:
     return binary
 
 
+def cli_binary() -> Path:
+    binary = Path(os.environ.get("ANNOLAB_EXPORT_BIN", ROOT / "target" / "debug" / "annolab-export"))
+    if not binary.exists():
+        subprocess.run(["cargo", "build", "-q", "-p", "annolab-cli"], cwd=ROOT, check=True)
+    return binary
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -13,7 +13,8 @@ use std::sync::Arc;
 use annolab_api::{ApiKey, Client, DEFAULT_SERVER, ServerUrl};
 use annolab_workspace::{Code, DEMO_PROFILE, DemoOptions, Workspace, WorkspaceError};
 use clap::{Args, Parser, Subcommand};
-use export_engine::{Engine, EngineError, ExportInput, ExportRequest, FailureKind, JobRecord, Keychain, Library, Profile, Profiles};
+use export_engine::extract::Limits;
+use export_engine::{Engine, EngineError, ExportInput, ExportRequest, FailureKind, ImportInput, JobRecord, Keychain, Library, Profile, Profiles};
 use tokio_util::sync::CancellationToken;
 
 use crate::output::{CliErrorCode, Failure, FailureCode, Output};
@@ -73,6 +74,9 @@ enum Command {
     Profiles,
     /// Export a project's instruments into the library (or --out DIR).
     Export(ExportArgs),
+    /// Open an export zip made elsewhere (the documentation's Python sample, a script, another
+    /// tool): verified, extracted, indexed and added to the library (or --out DIR), marked imported.
+    Import(ImportArgs),
     /// Resume an interrupted export, or all of them.
     Resume { job: Option<String> },
     /// List export jobs, newest first.
@@ -93,6 +97,21 @@ enum Command {
     /// One group's instruments (e.g. one serial number) as a title package PDF: a cover with a
     /// table of contents, then each instrument's pages in date order, a bookmark each.
     Package(package::PackageArgs),
+}
+
+#[derive(Debug, Args)]
+struct ImportArgs {
+    /// The export zip (holding instruments.json, and pdfs/ when it was made with files).
+    zip: PathBuf,
+    /// The owner to file it under [default: Imported].
+    #[arg(long)]
+    owner: Option<String>,
+    /// The project's name [default: the zip's file name without .zip].
+    #[arg(long)]
+    project: Option<String>,
+    /// Put the export exactly in this folder (new or empty) instead of the library.
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -146,6 +165,7 @@ async fn run(cli: &Cli, output: &Output) -> Result<ExitCode, Failure> {
         Command::Logout => logout(cli, output),
         Command::Profiles => profiles(cli, output),
         Command::Export(args) => export(cli, args, output).await,
+        Command::Import(args) => import(cli, args, output).await,
         Command::Resume { job } => resume(cli, job.as_deref(), output).await,
         Command::Jobs => {
             output.jobs(&export_engine::JobStore::new(library(cli)?.jobs_dir()).list());
@@ -279,6 +299,36 @@ async fn export(cli: &Cli, args: &ExportArgs, output: &Output) -> Result<(), Fai
     drive(&engine, job, output).await
 }
 
+async fn import(cli: &Cli, args: &ImportArgs, output: &Output) -> Result<(), Failure> {
+    let library = library(cli)?;
+    let input = ImportInput { zip: args.zip.clone(), owner: args.owner.clone(), project: args.project.clone(), out: args.out.clone() };
+    let cancel = cancel_on_interrupt();
+    let reporter = Arc::new(output.reporter());
+    let result = tokio::task::spawn_blocking({
+        let (library, reporter, cancel) = (library.clone(), Arc::clone(&reporter), cancel.clone());
+        move || export_engine::import(&library, &input, Limits::default(), reporter.as_ref(), &cancel)
+    })
+    .await
+    .map_err(|e| Failure::local(format!("the import stopped unexpectedly: {e}")))?;
+    reporter.finish();
+    let finished = result?;
+    let entry = export_engine::LibraryEntry { dir: finished.dir.clone(), manifest: finished.manifest.clone() };
+    output.finished(&finished, diff::since_last(&library, &entry, output).as_deref());
+    Ok(())
+}
+
+/// A token cancelled by Ctrl-C.
+fn cancel_on_interrupt() -> CancellationToken {
+    let cancel = CancellationToken::new();
+    let on_interrupt = cancel.clone();
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            on_interrupt.cancel();
+        }
+    });
+    cancel
+}
+
 async fn resume(cli: &Cli, id: Option<&str>, output: &Output) -> Result<(), Failure> {
     let workspace = workspace(cli)?;
     let store = export_engine::JobStore::new(workspace.settings.library().jobs_dir());
@@ -303,13 +353,7 @@ async fn resume(cli: &Cli, id: Option<&str>, output: &Output) -> Result<(), Fail
 
 /// Runs a job with progress on the terminal (or JSON lines) and Ctrl-C as cancel.
 async fn drive(engine: &Engine, job: JobRecord, output: &Output) -> Result<(), Failure> {
-    let cancel = CancellationToken::new();
-    let on_interrupt = cancel.clone();
-    tokio::spawn(async move {
-        if tokio::signal::ctrl_c().await.is_ok() {
-            on_interrupt.cancel();
-        }
-    });
+    let cancel = cancel_on_interrupt();
     output.started(&job);
     let reporter = Arc::new(output.reporter());
     let result = engine.run(job, reporter.clone(), cancel).await;

@@ -123,6 +123,9 @@ impl Output {
             if let Some(since) = since {
                 result["sinceLast"] = json!(since);
             }
+            if let Some(imported) = &m.imported {
+                result["importedFrom"] = json!(imported.file);
+            }
             out!("{result}");
             return;
         }
@@ -218,7 +221,10 @@ impl Output {
         }
         out!("Export      {}", entry.dir.display());
         out!("Project     {} / {}", m.request.owner, m.request.project);
-        out!("Server      {} (job {})", m.server, m.remote_job_id);
+        match &m.imported {
+            Some(imported) => out!("Imported    from {} at {}", imported.file, imported.at),
+            None => out!("Server      {} (job {})", m.server, m.remote_job_id),
+        }
         out!("Ready at    {}", m.times.ready.as_deref().unwrap_or("-"));
         out!("Contents    {} instruments, {} PDFs, {} bytes", m.counts.instruments, m.counts.pdfs, m.counts.bytes);
         out!("Zip sha256  {}", m.zip_sha256);

@@ -115,6 +115,8 @@ pub enum EngineError {
         "{path:?} is not a finished export (it has no manifest.json). Give an export's folder, its name in the library or its job id; `annolab-export list` shows them."
     )]
     NotAnExport { path: PathBuf },
+    #[error("{path:?} cannot be imported: {reason}. Nothing was added; choose the zip an export downloaded (it holds instruments.json).")]
+    NotAnExportZip { path: PathBuf, reason: String },
 }
 
 /// What kind of failure, for exit codes and the UI; stable across versions.
@@ -159,7 +161,9 @@ impl EngineError {
                 ApiErrorKind::Server => FailureKind::ExportErrored,
             },
             EngineError::ExportErrored { .. } | EngineError::UnexpectedResponse { .. } => FailureKind::ExportErrored,
-            EngineError::BadArchive { .. } | EngineError::ArchiveTooLarge { .. } | EngineError::ZipBomb { .. } => FailureKind::BadArchive,
+            EngineError::BadArchive { .. } | EngineError::ArchiveTooLarge { .. } | EngineError::ZipBomb { .. } | EngineError::NotAnExportZip { .. } => {
+                FailureKind::BadArchive
+            }
             EngineError::Cancelled => FailureKind::Cancelled,
             EngineError::KeychainUnavailable { .. } | EngineError::KeychainLocked { .. } | EngineError::NoKey { .. } => FailureKind::Auth,
             EngineError::ProfileNotFound { .. } | EngineError::InvalidProfileName { .. } => FailureKind::Usage,
@@ -211,6 +215,7 @@ impl EngineError {
             EngineError::NoKey { .. } => EngineErrorCode::NoKey,
             EngineError::DifferentProjects { .. } => EngineErrorCode::DifferentProjects,
             EngineError::NotAnExport { .. } => EngineErrorCode::NotAnExport,
+            EngineError::NotAnExportZip { .. } => EngineErrorCode::NotAnExportZip,
         };
         ErrorCode::Engine(own)
     }
@@ -279,6 +284,7 @@ pub enum EngineErrorCode {
     DifferentProjects,
     NotAnExport,
     UnknownAttribute,
+    NotAnExportZip,
     /// A code this version does not know (a job record written by a newer one), as front ends
     /// read it back.
     Unknown,
@@ -319,6 +325,7 @@ impl EngineErrorCode {
             EngineErrorCode::DifferentProjects => "different_projects",
             EngineErrorCode::NotAnExport => "not_an_export",
             EngineErrorCode::UnknownAttribute => "unknown_attribute",
+            EngineErrorCode::NotAnExportZip => "not_an_export_zip",
             EngineErrorCode::Unknown => "unknown",
         }
     }
@@ -337,6 +344,7 @@ mod tests {
             EngineError::UnknownDateField { name: "Recording Date".into(), found: "none".into() },
             EngineError::DifferentProjects { old: "a / b".into(), new: "a / c".into() },
             EngineError::NotAnExport { path: "x".into() },
+            EngineError::NotAnExportZip { path: "x.zip".into(), reason: "no".into() },
             EngineError::UnknownAttribute { name: "Serial".into(), found: "\"Serial Number\"".into() },
             EngineError::FileInUse { action: "delete", path: "x".into() },
             EngineError::NotEnoughSpace { needed: 1, available: 0, path: "x".into() },

@@ -15,6 +15,7 @@ pub mod extract;
 mod fsutil;
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod import;
 pub mod index;
 pub mod job;
 pub mod library;
@@ -33,6 +34,7 @@ pub mod verify;
 pub use diff::{ChangedInstrument, Diff, DiffCsv, DiffReport, DiffSide, DiffSummary, Difference, Field, FieldChange, diff, previous_export};
 pub use error::{EngineError, EngineErrorCode, ErrorCode, FailureKind};
 pub use fsutil::write_json_atomic;
+pub use import::{ImportInput, Imported, import};
 pub use job::{JobRecord, JobState, JobStore};
 pub use library::{Library, LibraryEntry};
 pub use manifest::{Manifest, Problem, ProblemKind};

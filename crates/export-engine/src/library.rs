@@ -85,7 +85,15 @@ impl Library {
     /// names ([`names::folder_name`]) and shortened when the library's own path is long, so
     /// that the export's files keep room for their names under Windows' path limit.
     pub fn export_dir(&self, owner: &str, project: &str, stamp: &str, remote_job_id: u64) -> PathBuf {
-        let leaf = format!("{stamp}-job{remote_job_id}");
+        self.dir_for(owner, project, format!("{stamp}-job{remote_job_id}"))
+    }
+
+    /// `<library>/<owner>/<project>/<stamp>-imported`: an export opened from a zip on disk.
+    pub fn import_dir(&self, owner: &str, project: &str, stamp: &str) -> PathBuf {
+        self.dir_for(owner, project, format!("{stamp}-imported"))
+    }
+
+    fn dir_for(&self, owner: &str, project: &str, leaf: String) -> PathBuf {
         let room = names::path_budget(&self.root).saturating_sub(leaf.len() + 3 + ROOM_INSIDE_AN_EXPORT) / 2;
         let cap = room.clamp(MIN_FOLDER_CHARS, MAX_FOLDER_CHARS);
         self.root.join(names::folder_name(owner, cap)).join(names::folder_name(project, cap)).join(leaf)
@@ -158,7 +166,11 @@ impl Library {
         let job = key.trim_start_matches("job");
         self.list()
             .into_iter()
-            .find(|e| e.dir.file_name().is_some_and(|n| n == key) || e.manifest.remote_job_id.to_string() == job || e.manifest.job_id == key)
+            .find(|e| {
+                // An imported export has no server job (its id is 0), so only its folder or local id name it.
+                let server_job = e.manifest.imported.is_none() && e.manifest.remote_job_id.to_string() == job;
+                e.dir.file_name().is_some_and(|n| n == key) || server_job || e.manifest.job_id == key
+            })
             .ok_or_else(|| EngineError::JobNotFound { id: key.to_owned() })
     }
 }

@@ -71,6 +71,9 @@ pub struct Manifest {
     /// macOS or Linux would take as it was, or one that another entry already had).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub renamed: Vec<Renamed>,
+    /// Set when the export was opened from a zip on disk ([`crate::import`]), not downloaded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub imported: Option<crate::import::Imported>,
 }
 
 /// An archive entry's name as the server sent it, beside the file written for it.

@@ -379,6 +379,7 @@ impl Engine {
             },
             problems,
             renamed: extracted.renamed,
+            imported: None,
         };
         manifest.write(staging)?;
         Ok(manifest)
@@ -486,7 +487,7 @@ pub fn settle_leftovers(library: &Library) {
 
 /// Renames the finished staging folder to its final place; an empty destination folder (as
 /// made by a file dialog) is replaced.
-fn publish(disk: &dyn crate::disk::Disk, root: &Path, staging: &Path, destination: &Path) -> Result<(), EngineError> {
+pub(crate) fn publish(disk: &dyn crate::disk::Disk, root: &Path, staging: &Path, destination: &Path) -> Result<(), EngineError> {
     if destination.exists() {
         std::fs::remove_dir(destination).map_err(|_| EngineError::DestinationNotEmpty { path: destination.to_path_buf() })?;
     }

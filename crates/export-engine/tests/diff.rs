@@ -48,6 +48,7 @@ fn write_export(dir: &Path, project: &str, ready: &str, instruments: &[Value], p
         counts: Counts { instruments: instruments.len() as u64, ..Counts::default() },
         problems: Vec::new(),
         renamed: Vec::new(),
+        imported: None,
     };
     manifest.write(dir).unwrap();
 }
