@@ -18,7 +18,7 @@ use annolab_workspace::accounts::{Accounts, KeyCheck, ProfileInput, ProfilesView
 use annolab_workspace::browse::{Browsers, DragItems, ExportOverview, Saved, TimelineView};
 use annolab_workspace::changes::{self, ExportChanges};
 use annolab_workspace::exports::{Exports, JobView, Watcher};
-use annolab_workspace::library::LibraryView;
+use annolab_workspace::library::{self, ImportProposal, LibraryView};
 use annolab_workspace::status::SandboxStatus;
 use annolab_workspace::{CommandError, DemoWorkspace, WorkspaceErrorCode};
 use export_engine::{EngineErrorCode, ErrorCode};
@@ -169,6 +169,31 @@ pub async fn library_choose_folder(app: AppHandle, accounts: State<'_, Arc<Accou
         Ok(LibraryView::of(&library))
     })
     .await
+}
+
+/// Asks for an export zip with the system dialog; None if the user cancels.
+#[tauri::command]
+pub async fn library_pick_zip(app: AppHandle) -> Result<Option<ImportProposal>> {
+    use tauri_plugin_dialog::DialogExt;
+    blocking(move || {
+        let chosen = app.dialog().file().set_title("Open export zip").add_filter("Export zip", &["zip", "ZIP"]).blocking_pick_file();
+        Ok(chosen.and_then(|p| p.into_path().ok()).and_then(|p| ImportProposal::for_file(&p)))
+    })
+    .await
+}
+
+/// Opens an export zip into the library under the owner and project the user kept.
+#[tauri::command]
+pub async fn library_import(accounts: State<'_, Arc<Accounts>>, proposal: ImportProposal) -> Result<LibraryView> {
+    let library = accounts.settings().library();
+    blocking(move || library::import_zip(&library, proposal)).await
+}
+
+/// Zip files dropped onto the window reach the UI on this channel, as import proposals.
+#[tauri::command]
+pub async fn window_drops(drops: State<'_, Arc<crate::Drops>>, on_drop: Channel<ImportProposal>) -> Result<()> {
+    drops.listen(on_drop);
+    Ok(())
 }
 
 // The browse commands open and query an export's index on disk, under a lock another

@@ -10,12 +10,14 @@ pub mod bindings;
 pub mod commands;
 pub mod painting;
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use annolab_workspace::browse::Browsers;
 use annolab_workspace::exports::{Exports, JobView};
+use annolab_workspace::library::ImportProposal;
 use annolab_workspace::{DemoOptions, DemoWorkspace, Workspace};
 use export_engine::{Library, Profiles};
+use tauri::ipc::Channel;
 use tauri::{AppHandle, Manager, RunEvent};
 
 /// Builds and runs the app until its last window closes.
@@ -29,6 +31,11 @@ pub fn run() {
         .plugin(tauri_plugin_drag::init())
         .plugin(tauri_plugin_opener::init())
         .plugin(tauri_plugin_notification::init())
+        .on_window_event(|window, event| {
+            if let tauri::WindowEvent::DragDrop(tauri::DragDropEvent::Drop { paths, .. }) = event {
+                window.state::<Arc<Drops>>().dropped(paths);
+            }
+        })
         .setup(|app| {
             let handle = app.handle().clone();
             painting::apply(&handle);
@@ -40,6 +47,7 @@ pub fn run() {
             app.manage(accounts);
             app.manage(Arc::clone(&exports));
             app.manage(Arc::new(Browsers::default()));
+            app.manage(Arc::new(Drops::default()));
 
             let options = DemoOptions {
                 data_dir: handle.path().app_local_data_dir().ok().map(|dir| dir.join("demo-server")),
@@ -76,6 +84,9 @@ pub fn run() {
             commands::library_reveal,
             commands::library_delete,
             commands::library_choose_folder,
+            commands::library_pick_zip,
+            commands::library_import,
+            commands::window_drops,
             commands::browse_open,
             commands::browse_page,
             commands::browse_groups,
@@ -149,6 +160,26 @@ pub(crate) fn allow_library_assets(app: &AppHandle, library: &Library) {
     }
 }
 
+/// Files dropped onto the window: each `.zip` is offered to the UI as an export zip to open.
+#[derive(Default)]
+pub struct Drops(Mutex<Option<Channel<ImportProposal>>>);
+
+impl Drops {
+    /// The UI's channel; a reloaded window's new channel replaces the old one.
+    pub fn listen(&self, channel: Channel<ImportProposal>) {
+        *self.0.lock().unwrap_or_else(|p| p.into_inner()) = Some(channel);
+    }
+
+    fn dropped(&self, paths: &[std::path::PathBuf]) {
+        let channel = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        let Some(channel) = channel.as_ref() else { return };
+        for proposal in paths.iter().filter_map(|path| ImportProposal::for_file(path)) {
+            // A window that went away drops its channel; the drop is then nobody's.
+            let _ = channel.send(proposal);
+        }
+    }
+}
+
 /// Tells the user an export ended when they are looking elsewhere.
 fn notify_ended(app: &AppHandle, view: &JobView) {
     use tauri_plugin_notification::NotificationExt;
@@ -167,5 +198,30 @@ fn show_main_window(app: &AppHandle) {
         let _ = window.unminimize();
         let _ = window.show();
         let _ = window.set_focus();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_dropped_zips_reach_the_ui_and_only_once_it_listens() {
+        let sent = Arc::new(Mutex::new(Vec::<String>::new()));
+        let drops = Drops::default();
+        drops.dropped(&["/before/listening.zip".into()]);
+        drops.listen(Channel::new({
+            let sent = Arc::clone(&sent);
+            move |body| {
+                if let tauri::ipc::InvokeResponseBody::Json(json) = body {
+                    sent.lock().unwrap().push(json);
+                }
+                Ok(())
+            }
+        }));
+        drops.dropped(&["/exports/example_export.zip".into(), "/exports/notes.txt".into(), "/exports/N453MC.ZIP".into()]);
+        let sent = sent.lock().unwrap();
+        assert_eq!(sent.len(), 2, "{sent:?}");
+        assert!(sent[0].contains("\"project\":\"example_export\"") && sent[1].contains("\"project\":\"N453MC\""), "{sent:?}");
     }
 }

@@ -25,6 +25,8 @@ function firstLaunchBackend(): void {
         return { owners: [], projects: [] };
       case "export_validate":
         return null;
+      case "window_drops":
+        return null;
       default:
         throw new Error(`unexpected command ${cmd}`);
     }

@@ -1,9 +1,15 @@
 //! The library as the app lists it: finished exports with what they hold and how they were made.
 
+use std::path::{Path, PathBuf};
+
+use export_engine::extract::Limits;
 use export_engine::manifest::Counts;
-use export_engine::{ExportInput, ExportRequest, Library, LibraryEntry, Problem};
-use serde::Serialize;
+use export_engine::{ExportInput, ExportRequest, ImportInput, Library, LibraryEntry, Problem};
+use serde::{Deserialize, Serialize};
+use tokio_util::sync::CancellationToken;
 use ts_rs::TS;
+
+use crate::error::CommandError;
 
 /// Problems listed per export; the count covers them all.
 const PROBLEMS_SHOWN: usize = 50;
@@ -24,6 +30,8 @@ pub struct LibraryItem {
     pub counts: Counts,
     pub zip_bytes: u64,
     pub problems: Vec<Problem>,
+    /// The zip's file name, for an export opened from a zip on disk rather than downloaded.
+    pub imported_from: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
@@ -54,6 +62,36 @@ impl From<LibraryEntry> for LibraryItem {
             counts: manifest.counts,
             zip_bytes: manifest.zip_bytes,
             problems: manifest.problems.into_iter().take(PROBLEMS_SHOWN).collect(),
+            imported_from: manifest.imported.map(|i| i.file),
         }
     }
+}
+
+/// An export zip about to be opened, with the owner and project it will be filed under: the
+/// engine's defaults until the user changes them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ImportProposal {
+    pub zip: String,
+    pub owner: String,
+    pub project: String,
+}
+
+impl ImportProposal {
+    /// The proposal for a file the user chose or dropped; None for one that is no `.zip`.
+    pub fn for_file(zip: &Path) -> Option<Self> {
+        if !zip.extension().is_some_and(|e| e.eq_ignore_ascii_case("zip")) {
+            return None;
+        }
+        let (owner, project) = ImportInput { zip: zip.to_path_buf(), ..ImportInput::default() }.names();
+        Some(ImportProposal { zip: zip.display().to_string(), owner, project })
+    }
+}
+
+/// Opens the proposal's zip into the library ([`export_engine::import`]) and lists the library
+/// again, the new export first.
+pub fn import_zip(library: &Library, proposal: ImportProposal) -> Result<LibraryView, CommandError> {
+    let input = ImportInput { zip: PathBuf::from(proposal.zip), owner: Some(proposal.owner), project: Some(proposal.project), out: None };
+    export_engine::import(library, &input, Limits::default(), &|_| {}, &CancellationToken::new())?;
+    Ok(LibraryView::of(library))
 }

@@ -2,7 +2,9 @@ import { afterEach, describe, expect, test, vi } from "vitest";
 import { fireEvent, render, screen } from "@testing-library/svelte";
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import LibraryView from "./LibraryView.svelte";
-import type { ExportChanges, LibraryItem, LibraryView as Library } from "../lib/backend";
+import type { ExportChanges, ImportProposal, LibraryItem, LibraryView as Library } from "../lib/backend";
+
+const root = "/home/pat/.local/share/annolab-exporter/library";
 
 const item: LibraryItem = {
   dir: "/home/pat/.local/share/annolab-exporter/library/Group/Project/20261129T120000Z-job341",
@@ -30,9 +32,18 @@ const item: LibraryItem = {
   counts: { instruments: 1250, pdfs: 1249, files: 1251, bytes: 7_340_000, problems: 1 },
   zipBytes: 7_000_000,
   problems: [{ kind: "missing_pdf", instrumentId: 402971, message: "Instrument 402971 has no PDF." }],
+  importedFrom: null,
 };
 
-const root = "/home/pat/.local/share/annolab-exporter/library";
+const proposal: ImportProposal = { zip: "/home/pat/Downloads/example_export.zip", owner: "Imported", project: "example_export" };
+const imported: LibraryItem = {
+  ...item,
+  dir: `${root}/Skyline Title/example_export/20261207T100000Z-imported`,
+  request: { ...item.request, owner: "Skyline Title", project: "example_export" },
+  remoteJobId: 0,
+  server: "",
+  importedFrom: "example_export.zip",
+};
 
 afterEach(() => clearMocks());
 
@@ -131,5 +142,55 @@ describe("LibraryView", () => {
     });
     render(LibraryView, { onExportAgain: vi.fn(), onBrowse: vi.fn() });
     expect((await screen.findByTestId("library-changes-error")).textContent).toContain("different projects");
+  });
+
+  test("open export zip asks for the file, lets the names be changed, and lists it marked imported", async () => {
+    const opened: ImportProposal[] = [];
+    mockIPC((cmd, args) => {
+      if (cmd === "library_pick_zip") return proposal;
+      if (cmd === "library_import") {
+        opened.push((args as { proposal: ImportProposal }).proposal);
+        return { root, items: [imported, item] } satisfies Library;
+      }
+      return cmd === "library_changes" ? null : { root, items: [item] };
+    });
+    render(LibraryView, { onExportAgain: vi.fn(), onBrowse: vi.fn() });
+
+    await fireEvent.click(await screen.findByTestId("library-open-zip"));
+    expect((await screen.findByTestId("import-zip")).textContent).toBe(proposal.zip);
+    const owner = screen.getByTestId("import-owner") as HTMLInputElement;
+    expect(owner.value).toBe("Imported");
+    await fireEvent.input(owner, { target: { value: " Skyline Title " } });
+    await fireEvent.click(screen.getByTestId("import-start"));
+
+    expect((await screen.findByTestId("library-imported")).textContent).toContain("imported from example_export.zip");
+    expect(opened).toEqual([{ ...proposal, owner: "Skyline Title" }]);
+    expect(screen.queryByTestId("import-form")).toBeNull();
+    // An imported export has no request to repeat: only the downloaded one offers Export again.
+    expect(screen.getAllByTestId("library-export-again")).toHaveLength(1);
+  });
+
+  test("a dropped zip opens the form; a refused zip keeps it open with the reason", async () => {
+    mockIPC((cmd) => {
+      if (cmd === "library_import") throw { code: "not_an_export_zip", message: '"/tmp/photos.zip" cannot be imported: it holds no instruments.json' };
+      return cmd === "library_changes" ? null : { root, items: [] };
+    });
+    render(LibraryView, { onExportAgain: vi.fn(), onBrowse: vi.fn(), dropped: { ...proposal, zip: "/tmp/photos.zip" } });
+
+    expect((await screen.findByTestId("import-zip")).textContent).toBe("/tmp/photos.zip");
+    await fireEvent.click(screen.getByTestId("import-start"));
+
+    expect((await screen.findByTestId("library-error")).textContent).toContain("holds no instruments.json");
+    expect(screen.getByTestId("import-form")).toBeTruthy();
+    expect(screen.getByText("No exports yet")).toBeTruthy();
+  });
+
+  test("cancelling the dialog changes nothing", async () => {
+    mockIPC((cmd) => (cmd === "library_pick_zip" ? null : cmd === "library_changes" ? null : { root, items: [item] }));
+    render(LibraryView, { onExportAgain: vi.fn(), onBrowse: vi.fn() });
+    await fireEvent.click(await screen.findByTestId("library-open-zip"));
+    await screen.findByTestId("library-instruments");
+    expect(screen.queryByTestId("import-form")).toBeNull();
+    expect(screen.queryByTestId("library-error")).toBeNull();
   });
 });

@@ -17,6 +17,7 @@ import type { Saved } from "./bindings/Saved";
 import type { ExportInput } from "./bindings/ExportInput";
 import type { JobView } from "./bindings/JobView";
 import type { KeyCheck } from "./bindings/KeyCheck";
+import type { ImportProposal } from "./bindings/ImportProposal";
 import type { LibraryView } from "./bindings/LibraryView";
 import type { ProfileInput } from "./bindings/ProfileInput";
 import type { ProfilesView } from "./bindings/ProfilesView";
@@ -40,6 +41,7 @@ export type {
   Saved,
   ExportInput,
   JobView,
+  ImportProposal,
   KeyCheck,
   LibraryView,
   ProfileInput,
@@ -225,6 +227,21 @@ export function libraryReveal(dir: string): Promise<void> {
 
 export function libraryDelete(dir: string): Promise<LibraryView> {
   return call("library_delete", { dir });
+}
+
+/** Asks for an export zip with the system dialog; null if the user cancels. */
+export function libraryPickZip(): Promise<ImportProposal | null> {
+  return call("library_pick_zip");
+}
+
+/** Opens an export zip into the library under the proposal's owner and project. */
+export function libraryImport(proposal: ImportProposal): Promise<LibraryView> {
+  return call("library_import", { proposal });
+}
+
+/** Calls `onDrop` with an import proposal for every zip file dropped onto the window. */
+export function watchDrops(onDrop: (proposal: ImportProposal) => void): Promise<void> {
+  return call("window_drops", { onDrop: channel(onDrop) });
 }
 
 /** Asks for a new library folder with the system dialog; unchanged if the user cancels. */

@@ -12,4 +12,8 @@ input: ExportInput,
 /**
  * When the export was finished (UTC, RFC 3339).
  */
-readyAt: string | null, counts: Counts, zipBytes: number, problems: Array<Problem>, };
+readyAt: string | null, counts: Counts, zipBytes: number, problems: Array<Problem>, 
+/**
+ * The zip's file name, for an export opened from a zip on disk rather than downloaded.
+ */
+importedFrom: string | null, };
