@@ -107,6 +107,24 @@ pub async fn job_retry(exports: State<'_, Arc<Exports>>, id: String, on_event: C
     exports.retry(&id, watcher(on_event)).await
 }
 
+/// Takes an ended job off the list; one that can still resume is refused.
+#[tauri::command]
+pub async fn job_dismiss(exports: State<'_, Arc<Exports>>, id: String) -> Result<Vec<JobView>> {
+    exports.dismiss(&id).await
+}
+
+/// Forgets a failed or interrupted job with what it downloaded (asked twice in the UI).
+#[tauri::command]
+pub async fn job_discard(exports: State<'_, Arc<Exports>>, id: String) -> Result<Vec<JobView>> {
+    exports.discard(&id).await
+}
+
+/// "Clear finished": every ended job that cannot resume off the list.
+#[tauri::command]
+pub async fn jobs_clear_finished(exports: State<'_, Arc<Exports>>) -> Result<Vec<JobView>> {
+    Ok(exports.clear_finished().await)
+}
+
 // The library commands read every export's manifest, delete whole exports (thousands of
 // files) or open a dialog or the file manager: all of it on a blocking thread.
 #[tauri::command]

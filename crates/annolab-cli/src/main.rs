@@ -80,7 +80,12 @@ enum Command {
     /// Resume an interrupted export, or all of them.
     Resume { job: Option<String> },
     /// List export jobs, newest first.
-    Jobs,
+    Jobs {
+        /// Remove the finished and cancelled jobs from the list (their exports stay in the
+        /// library); jobs that can still resume are kept.
+        #[arg(long)]
+        prune: bool,
+    },
     /// List the finished exports in the library.
     List,
     /// Summary and problems of one export (folder, folder name or job id).
@@ -167,8 +172,12 @@ async fn run(cli: &Cli, output: &Output) -> Result<ExitCode, Failure> {
         Command::Export(args) => export(cli, args, output).await,
         Command::Import(args) => import(cli, args, output).await,
         Command::Resume { job } => resume(cli, job.as_deref(), output).await,
-        Command::Jobs => {
-            output.jobs(&export_engine::JobStore::new(library(cli)?.jobs_dir()).list());
+        Command::Jobs { prune } => {
+            let store = export_engine::JobStore::new(library(cli)?.jobs_dir());
+            match prune {
+                true => output.pruned(&store.prune(), &store.list()),
+                false => output.jobs(&store.list()),
+            }
             Ok(())
         }
         Command::List => {

@@ -193,6 +193,20 @@ impl Output {
         }
     }
 
+    /// What `jobs --prune` removed, and the jobs it kept because they can still resume.
+    pub fn pruned(&self, removed: &[JobRecord], remaining: &[JobRecord]) {
+        let kept: Vec<&str> = remaining.iter().filter(|j| j.resumable()).map(|j| j.id.as_str()).collect();
+        if self.json {
+            let removed: Vec<&str> = removed.iter().map(|j| j.id.as_str()).collect();
+            out!("{}", json!({"result": "pruned", "removed": removed, "resumable": kept}));
+            return;
+        }
+        out!("Removed {} finished job{} from the list (their exports stay in the library).", removed.len(), if removed.len() == 1 { "" } else { "s" });
+        if !kept.is_empty() {
+            out!("Kept {} that can still resume: {}. `annolab-export resume` finishes them.", kept.len(), kept.join(", "));
+        }
+    }
+
     pub fn library(&self, entries: &[LibraryEntry]) {
         if self.json {
             let list: Vec<_> = entries.iter().map(|e| json!({"dir": e.dir, "manifest": e.manifest})).collect();

@@ -975,3 +975,39 @@ async fn a_self_signed_server_is_refused_at_once_naming_the_host() {
     assert!(message.contains("not signed by an authority this computer trusts"), "{message}");
     assert!(!message.contains(KEY), "{message}");
 }
+
+/// `jobs --prune` takes the finished jobs off the list, keeps the one that can still resume and
+/// leaves every export in the library.
+#[tokio::test(flavor = "multi_thread")]
+async fn jobs_prune_removes_finished_jobs_and_keeps_resumable_ones() {
+    let home = Home::with_sandbox(|c| c.faults = vec![Fault::JobError("The export worker crashed".into())]).await;
+    let failed = tokio::task::spawn_blocking({
+        let command = home.export(&["--no-files"]);
+        move || run(command)
+    });
+    assert_eq!(failed.await.unwrap().status.code(), Some(5));
+    let done = tokio::task::spawn_blocking({
+        let command = home.export(&["--no-files"]);
+        move || run(command)
+    });
+    assert!(done.await.unwrap().status.success());
+    let jobs = |extra: &[&str]| -> serde_json::Value {
+        let mut command = home.cli();
+        command.args(["--json", "jobs"]).args(extra);
+        let output = run(command);
+        assert!(output.status.success(), "{}", stderr(&output));
+        serde_json::from_str(stdout(&output).lines().last().unwrap()).unwrap()
+    };
+    let before = jobs(&[]);
+    let id_in = |state: &str| before.as_array().unwrap().iter().find(|j| j["state"] == state).unwrap()["id"].as_str().unwrap().to_owned();
+    let (failed_id, done_id) = (id_in("failed"), id_in("done"));
+
+    let pruned = jobs(&["--prune"]);
+    assert_eq!(pruned["removed"], serde_json::json!([done_id]));
+    assert_eq!(pruned["resumable"], serde_json::json!([failed_id]));
+    let after = jobs(&[]);
+    assert_eq!(after.as_array().unwrap().iter().map(|j| j["id"].as_str().unwrap()).collect::<Vec<_>>(), [failed_id.as_str()]);
+    let mut list = home.cli();
+    list.arg("list");
+    assert_eq!(stdout(&run(list)).lines().count(), 1, "the export itself stays in the library");
+}

@@ -121,6 +121,8 @@ pub enum WorkspaceErrorCode {
     /// The demo workspace cannot move on a week now (an export of it is running, or it is at
     /// its last week).
     DemoWeekRefused,
+    /// The job is running in this app: cancel it before taking it off the list.
+    JobRunning,
 }
 
 impl WorkspaceErrorCode {
@@ -135,6 +137,7 @@ impl WorkspaceErrorCode {
             WorkspaceErrorCode::Interrupted => "interrupted",
             WorkspaceErrorCode::ChangesGoneApart => "changes_gone_apart",
             WorkspaceErrorCode::DemoWeekRefused => "demo_week_refused",
+            WorkspaceErrorCode::JobRunning => "job_running",
         }
     }
 }

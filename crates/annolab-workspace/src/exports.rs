@@ -283,6 +283,42 @@ impl Exports {
         self.resumed.send_replace(true);
     }
 
+    /// Takes an ended job off the list (its export stays in the library) and lists the jobs
+    /// again. One that can still resume is refused (`job_resumable`): only [`Exports::discard`]
+    /// lets it go, so what it downloaded is never lost by a stray click.
+    pub async fn dismiss(&self, id: &str) -> Result<Vec<JobView>, CommandError> {
+        self.ended(id)?;
+        self.store().dismiss(id)?;
+        Ok(self.list().await)
+    }
+
+    /// Forgets a failed or interrupted job with what it downloaded: the user's explicit choice.
+    pub async fn discard(&self, id: &str) -> Result<Vec<JobView>, CommandError> {
+        self.ended(id)?;
+        export_engine::discard_job(&self.accounts.settings().library(), id)?;
+        Ok(self.list().await)
+    }
+
+    /// "Clear finished": every job that ended and cannot resume off the list.
+    pub async fn clear_finished(&self) -> Vec<JobView> {
+        let live = self.table().keys().cloned().collect::<std::collections::HashSet<_>>();
+        let store = self.store();
+        for job in store.list().into_iter().filter(|job| !job.resumable() && job.state != JobState::Running && !live.contains(&job.id)) {
+            if let Err(error) = store.dismiss(&job.id) {
+                tracing::info!(job = %job.id, "kept on the list: {error}");
+            }
+        }
+        self.list().await
+    }
+
+    /// Refuses a job that is running (or waiting its turn) in this app.
+    fn ended(&self, id: &str) -> Result<(), CommandError> {
+        match self.table().contains_key(id) {
+            true => Err(CommandError::new(WorkspaceErrorCode::JobRunning, format!("Export {id} is running; cancel it first."))),
+            false => Ok(()),
+        }
+    }
+
     /// "Simulate a week of new records": moves the demo project on a week (remembered in the
     /// settings, so the next launch serves the same week) and returns the demo's status.
     /// Refused while an export of the demo runs, since its server restarts.

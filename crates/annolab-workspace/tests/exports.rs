@@ -238,3 +238,34 @@ async fn an_export_cancelled_while_waiting_its_turn_is_recorded_cancelled() {
         let _ = app.exports.cancel(&view.id);
     }
 }
+
+/// The job list tidied as the app does it: a running job is refused, a finished one dismissed
+/// (its export stays in the library), a failed one kept by Dismiss and Clear finished and let go
+/// only by Discard, which deletes what it downloaded.
+#[tokio::test(flavor = "multi_thread")]
+async fn finished_jobs_are_dismissed_and_a_resumable_one_only_discarded_on_purpose() {
+    let app = app_with_demo(vec![Fault::JobError("The export worker crashed".into())]).await;
+    let without_pdfs = || ExportInput { include_files: false, ..demo_input(None) };
+    // As at launch: nothing to resume, so listing need not wait for it.
+    app.exports.resume_interrupted().await;
+    let (watcher, seen) = recorder();
+    let failed = app.exports.start(DEMO_PROFILE, without_pdfs(), watcher).await.unwrap();
+    until("the first job fails", || last(&seen).is_some_and(|v| v.status == JobState::Failed)).await;
+
+    let (watcher, seen) = recorder();
+    // The demo server takes a few seconds a job: long enough to be refused while it runs.
+    let running = app.exports.start(DEMO_PROFILE, without_pdfs(), watcher).await.unwrap();
+    assert_eq!(app.exports.dismiss(&running.id).await.unwrap_err().code.as_str(), "job_running");
+    assert_eq!(app.exports.discard(&running.id).await.unwrap_err().code.as_str(), "job_running");
+    until("the second job is done", || last(&seen).is_some_and(|v| v.status == JobState::Done)).await;
+
+    assert_eq!(app.exports.dismiss(&failed.id).await.unwrap_err().code.as_str(), "job_resumable");
+    let listed = app.exports.clear_finished().await;
+    assert_eq!(listed.iter().map(|v| v.id.as_str()).collect::<Vec<_>>(), [failed.id.as_str()], "Clear finished keeps what can resume");
+    assert_eq!(app.settings.library().list().len(), 1, "the finished export stays in the library");
+
+    let work = app.settings.library().work_dir(&failed.id);
+    std::fs::create_dir_all(&work).unwrap();
+    assert!(app.exports.discard(&failed.id).await.unwrap().is_empty());
+    assert!(!work.exists(), "what the discarded job downloaded is gone");
+}

@@ -81,6 +81,10 @@ pub enum EngineError {
     NoKey { profile: String },
     #[error("Export {id} is already running in another window or terminal; wait for it there.")]
     JobBusy { id: String },
+    #[error(
+        "Export {id} can still be resumed (`annolab-export resume {id}`, or Retry in the app); discard it explicitly if you no longer need what it downloaded."
+    )]
+    JobResumable { id: String },
     #[error("Instrument {id} is not in this export.")]
     InstrumentNotFound { id: u64 },
     #[error("Instrument {id} has no PDF in this export (it was made without PDFs, or its PDF is missing).")]
@@ -145,6 +149,7 @@ impl EngineError {
             | EngineError::DestinationNotEmpty { .. }
             | EngineError::JobNotFound { .. }
             | EngineError::JobBusy { .. }
+            | EngineError::JobResumable { .. }
             | EngineError::InstrumentNotFound { .. }
             | EngineError::NoPdf { .. }
             | EngineError::NothingToMerge
@@ -199,6 +204,7 @@ impl EngineError {
             EngineError::DestinationNotEmpty { .. } => EngineErrorCode::DestinationNotEmpty,
             EngineError::JobNotFound { .. } => EngineErrorCode::JobNotFound,
             EngineError::JobBusy { .. } => EngineErrorCode::JobBusy,
+            EngineError::JobResumable { .. } => EngineErrorCode::JobResumable,
             EngineError::InstrumentNotFound { .. } => EngineErrorCode::InstrumentNotFound,
             EngineError::NoPdf { .. } => EngineErrorCode::NoPdf,
             EngineError::NothingToMerge => EngineErrorCode::NothingToMerge,
@@ -285,6 +291,7 @@ pub enum EngineErrorCode {
     NotAnExport,
     UnknownAttribute,
     NotAnExportZip,
+    JobResumable,
     /// A code this version does not know (a job record written by a newer one), as front ends
     /// read it back.
     Unknown,
@@ -326,6 +333,7 @@ impl EngineErrorCode {
             EngineErrorCode::NotAnExport => "not_an_export",
             EngineErrorCode::UnknownAttribute => "unknown_attribute",
             EngineErrorCode::NotAnExportZip => "not_an_export_zip",
+            EngineErrorCode::JobResumable => "job_resumable",
             EngineErrorCode::Unknown => "unknown",
         }
     }
@@ -345,6 +353,7 @@ mod tests {
             EngineError::DifferentProjects { old: "a / b".into(), new: "a / c".into() },
             EngineError::NotAnExport { path: "x".into() },
             EngineError::NotAnExportZip { path: "x.zip".into(), reason: "no".into() },
+            EngineError::JobResumable { id: "20261207T100000Z-ab12".into() },
             EngineError::UnknownAttribute { name: "Serial".into(), found: "\"Serial Number\"".into() },
             EngineError::FileInUse { action: "delete", path: "x".into() },
             EngineError::NotEnoughSpace { needed: 1, available: 0, path: "x".into() },

@@ -96,7 +96,7 @@ pub fn import(
         None => library.import_dir(&owner, &project, &stamp),
     };
     let staging = match &input.out {
-        Some(out) => out.with_file_name(format!(".{}.staging-{id}", out.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default())),
+        Some(out) => crate::pipeline::staging_beside(out, &id),
         None => library.work_dir(&id).join("staging"),
     };
     // Whatever happens from here, the staging folder goes: only a published export remains.

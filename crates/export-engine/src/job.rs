@@ -122,6 +122,31 @@ impl JobStore {
         jobs
     }
 
+    /// Removes the record of an ended job that cannot resume (done, cancelled, or failed once
+    /// published). A job that can still resume is refused ([`EngineError::JobResumable`]): what
+    /// it downloaded is worth keeping until the user says otherwise
+    /// ([`crate::pipeline::discard_job`]). One running in another process is busy.
+    pub fn dismiss(&self, id: &str) -> Result<JobRecord, EngineError> {
+        let _lock = self.lock(id)?;
+        let job = self.load(id)?;
+        if job.resumable() {
+            return Err(EngineError::JobResumable { id: id.to_owned() });
+        }
+        self.remove(id)?;
+        Ok(job)
+    }
+
+    /// Dismisses every ended job that cannot resume, skipping those another process holds;
+    /// returns the dismissed ones. Jobs that can resume stay.
+    pub fn prune(&self) -> Vec<JobRecord> {
+        self.list().into_iter().filter(|job| !job.resumable() && job.state != JobState::Running).filter_map(|job| self.dismiss(&job.id).ok()).collect()
+    }
+
+    pub(crate) fn remove(&self, id: &str) -> Result<(), EngineError> {
+        let path = self.path(id);
+        std::fs::remove_file(&path).map_err(EngineError::io(format!("could not remove {}", path.display())))
+    }
+
     /// Holds the job's run lock until dropped; fails if another process holds it.
     pub fn lock(&self, id: &str) -> Result<JobLock, EngineError> {
         std::fs::create_dir_all(&self.dir).map_err(EngineError::io(format!("could not create {}", self.dir.display())))?;

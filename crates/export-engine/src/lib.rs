@@ -38,7 +38,7 @@ pub use import::{ImportInput, Imported, import};
 pub use job::{JobRecord, JobState, JobStore};
 pub use library::{Library, LibraryEntry};
 pub use manifest::{Manifest, Problem, ProblemKind};
-pub use pipeline::{Engine, Finished, settle_leftovers};
+pub use pipeline::{Engine, Finished, discard_job, settle_leftovers};
 pub use profiles::{DEMO_PROFILE, Keychain, Profile, Profiles, profile_name, resolve_key};
 pub use progress::{Phase, Progress, ProgressSink};
 pub use request::{ExportInput, ExportRequest, RequestError, TagFilter};

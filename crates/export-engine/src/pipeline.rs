@@ -187,7 +187,7 @@ impl Engine {
         let mut job = self.jobs.load(id)?;
         if job.state != JobState::Done {
             job.state = JobState::Cancelled;
-            self.clean_up(&job);
+            clean_up(&self.library, &job);
             self.jobs.save(&job)?;
         }
         Ok(job)
@@ -421,21 +421,42 @@ impl Engine {
     /// On the destination's file system, so publishing is one rename.
     fn staging_dir(&self, job: &JobRecord) -> PathBuf {
         match &job.out {
-            Some(out) => {
-                let name = out.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "export".into());
-                out.with_file_name(format!(".{name}.staging-{}", job.id))
-            }
+            Some(out) => staging_beside(out, &job.id),
             None => self.library.work_dir(&job.id).join("staging"),
         }
     }
 
     fn clean_up(&self, job: &JobRecord) {
-        // Best effort: leftovers are only disk space, and the next run of the job clears them.
-        let _ = std::fs::remove_dir_all(self.library.work_dir(&job.id));
-        if job.out.is_some() {
-            let _ = std::fs::remove_dir_all(self.staging_dir(job));
-        }
+        clean_up(&self.library, job);
     }
+}
+
+/// Forgets a job whatever its state, with what it downloaded (its work folder, and its staging
+/// folder beside `--out`): the user's explicit "discard", which a resumable job needs, since
+/// [`JobStore::dismiss`] keeps those. One running in another process is busy.
+pub fn discard_job(library: &Library, id: &str) -> Result<JobRecord, EngineError> {
+    let jobs = JobStore::new(library.jobs_dir());
+    let _lock = jobs.lock(id)?;
+    let job = jobs.load(id)?;
+    clean_up(library, &job);
+    jobs.remove(id)?;
+    Ok(job)
+}
+
+/// Removes what a job left while it worked. Best effort: leftovers are only disk space, and
+/// the next run of the job clears them.
+fn clean_up(library: &Library, job: &JobRecord) {
+    let _ = std::fs::remove_dir_all(library.work_dir(&job.id));
+    if let Some(out) = &job.out {
+        let _ = std::fs::remove_dir_all(staging_beside(out, &job.id));
+    }
+}
+
+/// The staging folder of a job publishing into `out`: beside it, on its file system, so
+/// publishing is one rename.
+pub(crate) fn staging_beside(out: &Path, id: &str) -> PathBuf {
+    let name = out.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "export".into());
+    out.with_file_name(format!(".{name}.staging-{id}"))
 }
 
 /// Fresh download URLs come from polling the job's status again.

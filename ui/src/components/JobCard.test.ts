@@ -41,7 +41,14 @@ function job(overrides: Partial<JobView>): JobView {
 }
 
 function renderJob(view: JobView) {
-  const handlers = { onCancel: vi.fn(), onRetry: vi.fn(), onShowProfiles: vi.fn(), onShowLibrary: vi.fn() };
+  const handlers = {
+    onCancel: vi.fn(),
+    onRetry: vi.fn(),
+    onShowProfiles: vi.fn(),
+    onShowLibrary: vi.fn(),
+    onDismiss: vi.fn(),
+    onDiscard: vi.fn(),
+  };
   render(JobCard, { job: view, ...handlers });
   return handlers;
 }
@@ -144,5 +151,28 @@ describe("JobCard", () => {
   test("a first export has no changes line", () => {
     renderJob(job({ phase: "ready", status: "done", instruments: 125, changes: null }));
     expect(screen.queryByTestId("job-changes")).toBeNull();
+  });
+
+  test("a finished job can be dismissed; a running one cannot", async () => {
+    const handlers = renderJob(job({ phase: "ready", status: "done", instruments: 125 }));
+    await fireEvent.click(screen.getByTestId("job-dismiss"));
+    expect(handlers.onDismiss).toHaveBeenCalledWith("20261129T120000Z-ab12");
+    cleanup();
+    renderJob(job({}));
+    expect(screen.queryByTestId("job-dismiss")).toBeNull();
+    expect(screen.queryByTestId("job-discard")).toBeNull();
+  });
+
+  test("a failed job, which can resume, is discarded only on a second, explicit click", async () => {
+    const failed = { phase: "downloading", status: "failed", error: { code: "network_gave_up", message: "Could not reach the host." } } as const;
+    const handlers = renderJob(job(failed));
+    expect(screen.queryByTestId("job-dismiss")).toBeNull();
+    await fireEvent.click(screen.getByTestId("job-discard"));
+    expect(handlers.onDiscard).not.toHaveBeenCalled();
+    await fireEvent.click(screen.getByText("Keep"));
+    expect(screen.queryByTestId("job-discard-confirm")).toBeNull();
+    await fireEvent.click(screen.getByTestId("job-discard"));
+    await fireEvent.click(screen.getByTestId("job-discard-confirm"));
+    expect(handlers.onDiscard).toHaveBeenCalledWith("20261129T120000Z-ab12");
   });
 });

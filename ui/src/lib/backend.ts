@@ -194,6 +194,21 @@ export function jobWatch(id: string, onUpdate: (job: JobView) => void): Promise<
   return call("job_watch", { id, onEvent: channel(onUpdate) });
 }
 
+/** Takes an ended job off the list; refused (`job_resumable`) for one that can still resume. */
+export function jobDismiss(id: string): Promise<JobView[]> {
+  return call("job_dismiss", { id });
+}
+
+/** Forgets a failed or interrupted job with what it downloaded. */
+export function jobDiscard(id: string): Promise<JobView[]> {
+  return call("job_discard", { id });
+}
+
+/** Every ended job that cannot resume off the list. */
+export function jobsClearFinished(): Promise<JobView[]> {
+  return call("jobs_clear_finished");
+}
+
 export function jobCancel(id: string): Promise<JobView> {
   return call("job_cancel", { id });
 }

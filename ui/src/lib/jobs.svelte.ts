@@ -2,7 +2,10 @@
 import {
   exportStart,
   jobCancel,
+  jobDiscard,
+  jobDismiss,
   jobRetry,
+  jobsClearFinished,
   jobsList,
   jobWatch,
   type ExportInput,
@@ -32,6 +35,29 @@ export class Jobs {
 
   async cancel(id: string): Promise<void> {
     this.update(await jobCancel(id));
+  }
+
+  async dismiss(id: string): Promise<void> {
+    this.keepRunning(await jobDismiss(id));
+  }
+
+  async discard(id: string): Promise<void> {
+    this.keepRunning(await jobDiscard(id));
+  }
+
+  async clearFinished(): Promise<void> {
+    this.keepRunning(await jobsClearFinished());
+  }
+
+  /** Whether any job has ended and can be cleared (done or cancelled). */
+  get anyFinished(): boolean {
+    return this.list.some((job) => job.status === "done" || job.status === "cancelled");
+  }
+
+  /** Takes a listing after a removal; running jobs keep the newer views their channels sent. */
+  private keepRunning(listed: JobView[]): void {
+    const live = this.list.filter((job) => job.status === "running");
+    this.list = listed.map((job) => live.find((running) => running.id === job.id) ?? job);
   }
 
   async retry(id: string): Promise<void> {
