@@ -55,6 +55,7 @@ pub fn run() {
                 instruments: DemoOptions::instruments_from_env(),
                 week: demo_week,
             };
+            tauri::async_runtime::spawn(follow_on_taskbar(handle.clone(), Arc::clone(&exports)));
             tauri::async_runtime::spawn(async move {
                 demo.start_demo(options).await;
                 // Demo jobs need the demo server, so interrupted jobs resume once it runs.
@@ -180,6 +181,37 @@ impl Drops {
             // A window that went away drops its channel; the drop is then nobody's.
             let _ = channel.send(proposal);
         }
+    }
+}
+
+/// Shows running exports outside the window as long as the app runs: the taskbar, dock or
+/// launcher progress bar, a badge with how many run, and the window title
+/// ([`annolab_workspace::taskbar`] decides what; this only applies it when it changes).
+async fn follow_on_taskbar(app: AppHandle, exports: Arc<Exports>) {
+    use annolab_workspace::taskbar::{Progress, Taskbar};
+    use tauri::window::{ProgressBarState, ProgressBarStatus};
+    let mut shown: Option<Taskbar> = None;
+    loop {
+        let taskbar = Taskbar::of(&exports.running());
+        if shown.as_ref() != Some(&taskbar)
+            && let Some(window) = app.get_webview_window("main")
+        {
+            let (status, progress) = match taskbar.progress {
+                Progress::None => (ProgressBarStatus::None, None),
+                Progress::Indeterminate => (ProgressBarStatus::Indeterminate, None),
+                Progress::Percent(p) => (ProgressBarStatus::Normal, Some(u64::from(p))),
+            };
+            // Each is best effort: Linux shows the bar and badge only with libunity, and Windows
+            // has no badge count (the title carries the count everywhere).
+            let shown_bar = window.set_progress_bar(ProgressBarState { status: Some(status), progress });
+            let shown_badge = window.set_badge_count((taskbar.running > 0).then_some(i64::from(taskbar.running)));
+            let shown_title = window.set_title(&taskbar.title);
+            for error in [shown_bar.err(), shown_badge.err(), shown_title.err()].into_iter().flatten() {
+                tracing::debug!("the taskbar did not take the exports' progress: {error}");
+            }
+            shown = Some(taskbar);
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(400)).await;
     }
 }
 

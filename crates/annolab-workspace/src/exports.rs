@@ -224,6 +224,11 @@ impl Exports {
             .collect()
     }
 
+    /// The jobs running (or waiting their turn) in this app, as they are now.
+    pub fn running(&self) -> Vec<JobView> {
+        self.table().values().map(|live| live.view.clone()).collect()
+    }
+
     /// Sends `watcher` the job's view now and at every change from now on.
     pub fn watch(&self, id: &str, watcher: Watcher) -> Result<JobView, CommandError> {
         let mut live = self.table();

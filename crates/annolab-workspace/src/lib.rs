@@ -23,6 +23,7 @@ pub mod exports;
 pub mod library;
 pub mod settings;
 pub mod status;
+pub mod taskbar;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
