@@ -30,6 +30,7 @@ const COMMANDS: &[&str] = &[
     "library_pick_zip",
     "library_import",
     "window_drops",
+    "window_menu",
     "browse_open",
     "browse_page",
     "browse_groups",

@@ -214,6 +214,13 @@ pub async fn window_drops(drops: State<'_, Arc<crate::Drops>>, on_drop: Channel<
     Ok(())
 }
 
+/// Menu items the UI acts on reach it on this channel.
+#[tauri::command]
+pub async fn window_menu(menu: State<'_, Arc<crate::menu::MenuChannel>>, on_action: Channel<crate::menu::MenuAction>) -> Result<()> {
+    menu.listen(on_action);
+    Ok(())
+}
+
 // The browse commands open and query an export's index on disk, under a lock another
 // command (a CSV being saved) may hold: on a blocking thread, so the runtime never waits.
 #[tauri::command]

@@ -8,6 +8,7 @@
 
 pub mod bindings;
 pub mod commands;
+pub mod menu;
 pub mod painting;
 
 use std::sync::{Arc, Mutex};
@@ -19,6 +20,9 @@ use annolab_workspace::{DemoOptions, DemoWorkspace, Workspace};
 use export_engine::{Library, Profiles};
 use tauri::ipc::Channel;
 use tauri::{AppHandle, Manager, RunEvent};
+
+/// The product's name, as the window title and the menus give it.
+pub use annolab_workspace::taskbar::PRODUCT;
 
 /// Builds and runs the app until its last window closes.
 pub fn run() {
@@ -48,6 +52,10 @@ pub fn run() {
             app.manage(Arc::clone(&exports));
             app.manage(Arc::new(Browsers::default()));
             app.manage(Arc::new(Drops::default()));
+            app.manage(Arc::new(menu::MenuChannel::default()));
+            if let Err(error) = menu::install(&handle) {
+                tracing::warn!("could not set the menu bar: {error}");
+            }
 
             let options = DemoOptions {
                 data_dir: handle.path().app_local_data_dir().ok().map(|dir| dir.join("demo-server")),
@@ -91,6 +99,7 @@ pub fn run() {
             commands::library_pick_zip,
             commands::library_import,
             commands::window_drops,
+            commands::window_menu,
             commands::browse_open,
             commands::browse_page,
             commands::browse_groups,

@@ -1,4 +1,4 @@
-import { afterEach, expect, test } from "vitest";
+import { afterEach, expect, test, vi } from "vitest";
 import { fireEvent, render, screen } from "@testing-library/svelte";
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import App from "./App.svelte";
@@ -26,6 +26,7 @@ function firstLaunchBackend(): void {
       case "export_validate":
         return null;
       case "window_drops":
+      case "window_menu":
         return null;
       default:
         throw new Error(`unexpected command ${cmd}`);
@@ -50,4 +51,43 @@ test("on first launch the demo is selected, labelled offline, with adding an acc
 
   await fireEvent.click(screen.getByTestId("header-add-account"));
   expect(await screen.findByTestId("profile-key")).toBeTruthy();
+});
+
+test("the menu's items and shortcuts reach the app: Library, then New export", async () => {
+  let menu: { id: number } | undefined;
+  mockIPC((cmd, args) => {
+    switch (cmd) {
+      case "window_menu":
+        menu = (args as { onAction: { id: number } }).onAction;
+        return null;
+      case "profiles_list":
+        return firstLaunch;
+      case "jobs_list":
+        return [];
+      case "sandbox_status":
+        return { state: "starting" };
+      case "export_suggestions":
+        return { owners: [], projects: [] };
+      case "library_list":
+        return { root: "/library", items: [] };
+      default:
+        return null;
+    }
+  });
+  render(App);
+  await vi.waitFor(() => expect(menu).toBeDefined());
+  const send = (index: number, message: string) =>
+    (window as unknown as { __TAURI_INTERNALS__: { runCallback: (id: number, data: unknown) => void } }).__TAURI_INTERNALS__.runCallback(menu!.id, {
+      index,
+      message,
+    });
+
+  send(0, "library");
+  expect(await screen.findByText("No exports yet")).toBeTruthy();
+  expect(screen.getByTestId("nav-library").getAttribute("aria-current")).toBe("page");
+  expect(screen.getByTestId("nav-library").title).toMatch(/Library \((Ctrl\+|\u2318)L\)/);
+
+  send(1, "new_export");
+  expect(await screen.findByTestId("export-start")).toBeTruthy();
+  expect(screen.getByTestId("nav-export").getAttribute("aria-current")).toBe("page");
 });

@@ -19,6 +19,7 @@ import type { JobView } from "./bindings/JobView";
 import type { KeyCheck } from "./bindings/KeyCheck";
 import type { ImportProposal } from "./bindings/ImportProposal";
 import type { LibraryView } from "./bindings/LibraryView";
+import type { MenuAction } from "./bindings/MenuAction";
 import type { ProfileInput } from "./bindings/ProfileInput";
 import type { ProfilesView } from "./bindings/ProfilesView";
 import type { ProjectCheck } from "./bindings/ProjectCheck";
@@ -44,6 +45,7 @@ export type {
   ImportProposal,
   KeyCheck,
   LibraryView,
+  MenuAction,
   ProfileInput,
   ProfilesView,
   ProjectCheck,
@@ -252,6 +254,11 @@ export function libraryPickZip(): Promise<ImportProposal | null> {
 /** Opens an export zip into the library under the proposal's owner and project. */
 export function libraryImport(proposal: ImportProposal): Promise<LibraryView> {
   return call("library_import", { proposal });
+}
+
+/** Calls `onAction` for every item of the native menu (or its shortcut) the UI acts on. */
+export function watchMenu(onAction: (action: MenuAction) => void): Promise<void> {
+  return call("window_menu", { onAction: channel(onAction) });
 }
 
 /** Calls `onDrop` with an import proposal for every zip file dropped onto the window. */

@@ -64,3 +64,10 @@ export const PHASES: { phase: Phase; label: string }[] = [
   { phase: "indexing", label: "Indexing" },
   { phase: "ready", label: "Ready" },
 ];
+
+/** A menu shortcut as this OS writes it: `⌘L` on macOS, `Ctrl+L` elsewhere. */
+export function shortcut(key: string, options: { shift?: boolean; mac?: boolean } = {}): string {
+  const mac = options.mac ?? /Mac|iPhone|iPad/.test(globalThis.navigator?.platform ?? "");
+  if (mac) return `${options.shift ? "\u21e7" : ""}\u2318${key}`;
+  return `Ctrl+${options.shift ? "Shift+" : ""}${key}`;
+}
