@@ -26,6 +26,8 @@ pub fn export_to(dir: &Path) -> Result<(), ExportError> {
     annolab_workspace::library::LibraryView::export_all(&cfg)?;
     annolab_workspace::library::ImportProposal::export_all(&cfg)?;
     crate::menu::MenuAction::export_all(&cfg)?;
+    crate::updates::UpdateCheck::export_all(&cfg)?;
+    crate::updates::UpdateSettings::export_all(&cfg)?;
     annolab_workspace::changes::ExportChanges::export_all(&cfg)?;
     annolab_workspace::accounts::Suggestions::export_all(&cfg)?;
     annolab_workspace::accounts::ProjectCheck::export_all(&cfg)?;

@@ -21,6 +21,8 @@ use annolab_workspace::exports::{Exports, JobView, Watcher};
 use annolab_workspace::library::{self, ImportProposal, LibraryView};
 use annolab_workspace::status::SandboxStatus;
 use annolab_workspace::{CommandError, DemoWorkspace, WorkspaceErrorCode};
+
+use crate::updates::{self, UpdateCheck, UpdateSettings};
 use export_engine::{EngineErrorCode, ErrorCode};
 
 type Result<T> = std::result::Result<T, CommandError>;
@@ -219,6 +221,33 @@ pub async fn window_drops(drops: State<'_, Arc<crate::Drops>>, on_drop: Channel<
 pub async fn window_menu(menu: State<'_, Arc<crate::menu::MenuChannel>>, on_action: Channel<crate::menu::MenuAction>) -> Result<()> {
     menu.listen(on_action);
     Ok(())
+}
+
+/// "Check for Updates…": whether a newer version exists, with its notes.
+#[tauri::command]
+pub async fn update_check(app: AppHandle, accounts: State<'_, Arc<Accounts>>, pending: State<'_, Arc<updates::Pending>>) -> Result<UpdateCheck> {
+    updates::check(&app, accounts.settings(), &pending).await
+}
+
+/// The daily look, when it is due and turned on; None otherwise or when it failed.
+#[tauri::command]
+pub async fn update_check_daily(app: AppHandle, accounts: State<'_, Arc<Accounts>>, pending: State<'_, Arc<updates::Pending>>) -> Result<Option<UpdateCheck>> {
+    Ok(updates::check_if_due(&app, accounts.settings(), &pending).await)
+}
+
+/// Installs the update the last check found (its signature verified first), then restarts.
+#[tauri::command]
+pub async fn update_install(app: AppHandle, pending: State<'_, Arc<updates::Pending>>) -> Result<()> {
+    updates::install(&app, &pending).await
+}
+
+/// The update settings: the version running and whether the daily look is on.
+#[tauri::command]
+pub async fn update_settings(app: AppHandle, accounts: State<'_, Arc<Accounts>>, daily: Option<bool>) -> Result<UpdateSettings> {
+    if let Some(daily) = daily {
+        accounts.settings().set_check_updates(daily)?;
+    }
+    Ok(UpdateSettings { current: app.package_info().version.to_string(), daily: accounts.settings().check_updates() })
 }
 
 // The browse commands open and query an export's index on disk, under a lock another

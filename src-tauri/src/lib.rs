@@ -10,6 +10,7 @@ pub mod bindings;
 pub mod commands;
 pub mod menu;
 pub mod painting;
+pub mod updates;
 
 use std::sync::{Arc, Mutex};
 
@@ -35,6 +36,7 @@ pub fn run() {
         .plugin(tauri_plugin_drag::init())
         .plugin(tauri_plugin_opener::init())
         .plugin(tauri_plugin_notification::init())
+        .plugin(tauri_plugin_updater::Builder::new().build())
         .on_window_event(|window, event| {
             if let tauri::WindowEvent::DragDrop(tauri::DragDropEvent::Drop { paths, .. }) = event {
                 window.state::<Arc<Drops>>().dropped(paths);
@@ -53,6 +55,7 @@ pub fn run() {
             app.manage(Arc::new(Browsers::default()));
             app.manage(Arc::new(Drops::default()));
             app.manage(Arc::new(menu::MenuChannel::default()));
+            app.manage(Arc::new(updates::Pending::default()));
             if let Err(error) = menu::install(&handle) {
                 tracing::warn!("could not set the menu bar: {error}");
             }
@@ -100,6 +103,10 @@ pub fn run() {
             commands::library_import,
             commands::window_drops,
             commands::window_menu,
+            commands::update_check,
+            commands::update_check_daily,
+            commands::update_install,
+            commands::update_settings,
             commands::browse_open,
             commands::browse_page,
             commands::browse_groups,

@@ -22,6 +22,7 @@ pub enum MenuAction {
     Library,
     Find,
     ExportAgain,
+    CheckUpdates,
 }
 
 /// The OS whose conventions the menu follows.
@@ -90,6 +91,7 @@ pub const ZOOM_IN: &str = "zoom_in";
 pub const ZOOM_OUT: &str = "zoom_out";
 pub const ZOOM_RESET: &str = "zoom_reset";
 pub const LOGS_FOLDER: &str = "logs_folder";
+pub const CHECK_UPDATES: &str = "check_updates";
 
 /// The menu bar for `os`.
 pub fn layout(os: Os) -> Vec<Section> {
@@ -120,11 +122,15 @@ pub fn layout(os: Os) -> Vec<Section> {
     }
     let mut help = vec![item(LOGS_FOLDER, "Open Logs Folder", None)];
     if os != Os::MacOs {
-        help.extend([Separator, Entry::Standard(S::About)]);
+        help.extend([item(CHECK_UPDATES, "Check for Updates…", None), Separator, Entry::Standard(S::About)]);
     }
     let mut bar = Vec::new();
     if os == Os::MacOs {
-        let app = [S::About].map(Entry::Standard).into_iter().chain([Separator, Entry::Standard(S::Services), Separator]);
+        let app = [Entry::Standard(S::About), item(CHECK_UPDATES, "Check for Updates…", None)].into_iter().chain([
+            Separator,
+            Entry::Standard(S::Services),
+            Separator,
+        ]);
         let app = app.chain([S::Hide, S::HideOthers, S::ShowAll].map(Entry::Standard)).chain([Separator, Entry::Standard(S::Quit)]).collect();
         bar.push(Section { title: crate::PRODUCT, entries: app });
     }
@@ -146,6 +152,7 @@ pub fn action(id: &str) -> Option<MenuAction> {
         LIBRARY => Some(MenuAction::Library),
         FIND => Some(MenuAction::Find),
         EXPORT_AGAIN => Some(MenuAction::ExportAgain),
+        CHECK_UPDATES => Some(MenuAction::CheckUpdates),
         _ => None,
     }
 }
@@ -305,7 +312,7 @@ mod tests {
             assert_eq!(shortcut(OPEN_ZIP), Some(Some("CmdOrCtrl+O")));
             assert_eq!(shortcut(LIBRARY), Some(Some("CmdOrCtrl+L")));
             assert_eq!(shortcut(FIND), Some(Some("CmdOrCtrl+F")));
-            assert!(shortcut(EXPORT_AGAIN).is_some() && shortcut(ZOOM_IN).is_some() && shortcut(LOGS_FOLDER).is_some());
+            assert!(shortcut(EXPORT_AGAIN).is_some() && shortcut(ZOOM_IN).is_some() && shortcut(LOGS_FOLDER).is_some() && shortcut(CHECK_UPDATES).is_some());
             let mut ids: Vec<_> = items.iter().map(|(id, _)| *id).collect();
             let mut shortcuts: Vec<_> = items.iter().filter_map(|(_, s)| *s).collect();
             let (n, m) = (ids.len(), shortcuts.len());

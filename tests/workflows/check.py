@@ -139,6 +139,12 @@ def check_release() -> None:
                 check(bool(options.get("releaseId") or options.get("tagName")), "release.yml: tauri-action has no release to upload to (releaseId or tagName)")
                 for runner, entry in runners(job):
                     builds[runner] = str(options.get("args", "")).replace("${{ matrix.args }}", str(entry.get("args", "")))
+                # Signed updates: the key only from secrets, the updater artifacts and latest.json on.
+                env = step.get("env") or {}
+                for name in ("TAURI_SIGNING_PRIVATE_KEY", "TAURI_SIGNING_PRIVATE_KEY_PASSWORD"):
+                    check(str(env.get(name, "")).replace(" ", "") == f"${{{{secrets.{name}}}}}", f"release.yml: tauri-action must take {name} from secrets")
+                check('"createUpdaterArtifacts":true' in str(options.get("args", "")), "release.yml: tauri-action must build the updater artifacts (--config)")
+                check(options.get("uploadUpdaterJson") is True, "release.yml: tauri-action must upload latest.json (uploadUpdaterJson: true)")
     check(any(runner.startswith("ubuntu-") for runner in builds), "release.yml builds nothing on Linux")
     for runner, args in builds.items():
         if runner.startswith("ubuntu-"):
@@ -147,12 +153,26 @@ def check_release() -> None:
         args = builds.get(runner)
         check(args is not None, f"release.yml builds nothing on {runner}")
         if args is not None:
-            found = re.search(r"--bundles\s+(.*)", args)
+            found = re.search(r"--bundles\s+((?:(?!--)\S+\s*)+)", args)
             check(bool(found) and set(found[1].split()) == wanted, f"release.yml: {runner} builds '{args}', expected --bundles {' '.join(sorted(wanted))}")
 
 
+def check_updater() -> None:
+    """The updater's public key and an https endpoint in tauri.conf.json; no private key anywhere."""
+    import json
+
+    conf = json.loads((ROOT / "tauri.conf.json").read_text())
+    updater = (conf.get("plugins") or {}).get("updater") or {}
+    check(bool(updater.get("pubkey")), "tauri.conf.json: plugins.updater.pubkey is missing")
+    endpoints = updater.get("endpoints") or []
+    check(bool(endpoints) and all(str(e).startswith("https://") for e in endpoints), "tauri.conf.json: plugins.updater.endpoints must be https URLs")
+    check(not (conf.get("bundle") or {}).get("createUpdaterArtifacts"), "tauri.conf.json: createUpdaterArtifacts stays off (release.yml turns it on with the key)")
+    tracked = os.popen(f"git -C {ROOT} ls-files").read().split()
+    check(not any(name.endswith(".key") for name in tracked), "a .key file is tracked: private keys never go into the repository")
+
+
 def main() -> int:
-    for check_one in (check_pins, check_ci, check_release):
+    for check_one in (check_pins, check_ci, check_release, check_updater):
         try:
             check_one()
         except (AttributeError, KeyError, TypeError) as error:

@@ -27,6 +27,7 @@ function firstLaunchBackend(): void {
         return null;
       case "window_drops":
       case "window_menu":
+      case "update_check_daily":
         return null;
       default:
         throw new Error(`unexpected command ${cmd}`);

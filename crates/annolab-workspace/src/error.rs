@@ -123,6 +123,10 @@ pub enum WorkspaceErrorCode {
     DemoWeekRefused,
     /// The job is running in this app: cancel it before taking it off the list.
     JobRunning,
+    /// The update server could not be reached or answered something unusable.
+    UpdateFailed,
+    /// An update's signature does not match the release key: it is never installed.
+    UpdateSignatureInvalid,
 }
 
 impl WorkspaceErrorCode {
@@ -138,6 +142,8 @@ impl WorkspaceErrorCode {
             WorkspaceErrorCode::ChangesGoneApart => "changes_gone_apart",
             WorkspaceErrorCode::DemoWeekRefused => "demo_week_refused",
             WorkspaceErrorCode::JobRunning => "job_running",
+            WorkspaceErrorCode::UpdateFailed => "update_failed",
+            WorkspaceErrorCode::UpdateSignatureInvalid => "update_signature_invalid",
         }
     }
 }

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 /// How many recent owners and projects are remembered.
 const RECENT: usize = 8;
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct SettingsFile {
     #[serde(default)]
@@ -25,6 +25,30 @@ struct SettingsFile {
     /// How many simulated weeks the demo project has moved on ("Simulate a week of new records").
     #[serde(default)]
     demo_week: u32,
+    /// Whether the app looks for a new version once a day (on unless turned off).
+    #[serde(default = "on")]
+    check_updates: bool,
+    /// When it last looked (UTC, RFC 3339).
+    #[serde(default)]
+    last_update_check: Option<String>,
+}
+
+fn on() -> bool {
+    true
+}
+
+impl Default for SettingsFile {
+    fn default() -> Self {
+        SettingsFile {
+            selected_profile: None,
+            library_root: None,
+            recent_owners: Vec::new(),
+            recent_projects: Vec::new(),
+            demo_week: 0,
+            check_updates: true,
+            last_update_check: None,
+        }
+    }
 }
 
 /// The settings file, read once and written through on every change.
@@ -95,6 +119,27 @@ impl Settings {
         })
     }
 
+    pub fn check_updates(&self) -> bool {
+        self.read().check_updates
+    }
+
+    pub fn set_check_updates(&self, on: bool) -> Result<(), EngineError> {
+        self.update(|file| file.check_updates = on)
+    }
+
+    /// Whether the daily look for a new version is due at `now`: on, and not done in the last
+    /// 24 hours (a clock set back, or a time that cannot be read, makes it due).
+    pub fn update_check_due(&self, now: time::OffsetDateTime) -> bool {
+        let file = self.read();
+        let last = file.last_update_check.as_deref().and_then(|t| time::OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339).ok());
+        file.check_updates && last.is_none_or(|last| now - last >= time::Duration::hours(24) || last > now)
+    }
+
+    pub fn record_update_check(&self, now: time::OffsetDateTime) -> Result<(), EngineError> {
+        let at = now.format(&time::format_description::well_known::Rfc3339).unwrap_or_default();
+        self.update(|file| file.last_update_check = Some(at))
+    }
+
     pub fn demo_week(&self) -> u32 {
         self.read().demo_week
     }
@@ -161,5 +206,20 @@ mod tests {
         let named = Settings::load(dir.path(), dir.path().join("default")).with_library(dir.path().join("flag"));
         assert_eq!(named.library().root(), dir.path().join("flag"));
         assert_eq!(Settings::load(dir.path(), dir.path().join("default")).library().root(), dir.path().join("chosen"), "the flag is not saved");
+    }
+
+    #[test]
+    fn updates_are_looked_for_once_a_day_unless_turned_off() {
+        let dir = tempfile::tempdir().unwrap();
+        let settings = Settings::load(dir.path(), dir.path().join("library"));
+        let now = time::macros::datetime!(2026-12-07 10:00 UTC);
+        assert!(settings.check_updates() && settings.update_check_due(now), "on, and never looked");
+        settings.record_update_check(now).unwrap();
+        let again = Settings::load(dir.path(), dir.path().join("library"));
+        assert!(!again.update_check_due(now + time::Duration::hours(23)));
+        assert!(again.update_check_due(now + time::Duration::hours(24)));
+        assert!(again.update_check_due(now - time::Duration::hours(1)), "a clock set back does not stop the checks");
+        again.set_check_updates(false).unwrap();
+        assert!(!Settings::load(dir.path(), dir.path().join("library")).update_check_due(now + time::Duration::days(9)));
     }
 }

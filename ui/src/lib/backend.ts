@@ -20,6 +20,8 @@ import type { KeyCheck } from "./bindings/KeyCheck";
 import type { ImportProposal } from "./bindings/ImportProposal";
 import type { LibraryView } from "./bindings/LibraryView";
 import type { MenuAction } from "./bindings/MenuAction";
+import type { UpdateCheck } from "./bindings/UpdateCheck";
+import type { UpdateSettings } from "./bindings/UpdateSettings";
 import type { ProfileInput } from "./bindings/ProfileInput";
 import type { ProfilesView } from "./bindings/ProfilesView";
 import type { ProjectCheck } from "./bindings/ProjectCheck";
@@ -46,6 +48,8 @@ export type {
   KeyCheck,
   LibraryView,
   MenuAction,
+  UpdateCheck,
+  UpdateSettings,
   ProfileInput,
   ProfilesView,
   ProjectCheck,
@@ -254,6 +258,26 @@ export function libraryPickZip(): Promise<ImportProposal | null> {
 /** Opens an export zip into the library under the proposal's owner and project. */
 export function libraryImport(proposal: ImportProposal): Promise<LibraryView> {
   return call("library_import", { proposal });
+}
+
+/** Asks the update server whether a newer version exists, with its notes. */
+export function updateCheck(): Promise<UpdateCheck> {
+  return call("update_check");
+}
+
+/** The daily look for a new version: null when it is not due, turned off, or failed. */
+export function updateCheckDaily(): Promise<UpdateCheck | null> {
+  return call("update_check_daily");
+}
+
+/** Installs the update the last check found (its signature verified first) and restarts. */
+export function updateInstall(): Promise<void> {
+  return call("update_install");
+}
+
+/** The update settings; with `daily`, turns the daily look on or off first. */
+export function updateSettings(daily?: boolean): Promise<UpdateSettings> {
+  return call("update_settings", daily === undefined ? {} : { daily });
 }
 
 /** Calls `onAction` for every item of the native menu (or its shortcut) the UI acts on. */

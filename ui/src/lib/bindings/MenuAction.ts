@@ -3,4 +3,4 @@
 /**
  * What a menu item asks of the UI.
  */
-export type MenuAction = "new_export" | "open_zip" | "library" | "find" | "export_again";
+export type MenuAction = "new_export" | "open_zip" | "library" | "find" | "export_again" | "check_updates";

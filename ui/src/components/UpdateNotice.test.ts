@@ -1,0 +1,68 @@
+import { afterEach, describe, expect, test, vi } from "vitest";
+import { fireEvent, render, screen } from "@testing-library/svelte";
+import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
+import UpdateNotice from "./UpdateNotice.svelte";
+import SettingsView from "./SettingsView.svelte";
+import type { UpdateCheck } from "../lib/backend";
+
+afterEach(() => clearMocks());
+
+const newer: UpdateCheck = {
+  current: "0.1.0",
+  update: { version: "0.2.0", notes: "Title packages open in the viewer.\nFaster search.", date: "2026-12-07T09:00:00Z" },
+};
+
+describe("UpdateNotice", () => {
+  test("shows the new version's notes, and installs only when asked", async () => {
+    const asked: string[] = [];
+    mockIPC((cmd) => {
+      asked.push(cmd);
+      return null;
+    });
+    render(UpdateNotice, { check: newer, onClose: vi.fn() });
+
+    expect(screen.getByText("AnnoLab Exporter 0.2.0 is available")).toBeTruthy();
+    expect(screen.getByTestId("update-notes").textContent).toContain("Faster search.");
+    expect(asked).toEqual([]);
+    await fireEvent.click(screen.getByTestId("update-install"));
+    expect(asked).toEqual(["update_install"]);
+  });
+
+  test("a refused signature is said in words and nothing is installed", async () => {
+    mockIPC(() => {
+      throw { code: "update_signature_invalid", message: "The update's signature does not match AnnoLab's release key, so it was not installed." };
+    });
+    render(UpdateNotice, { check: newer, onClose: vi.fn() });
+    await fireEvent.click(screen.getByTestId("update-install"));
+    expect((await screen.findByTestId("update-error")).textContent).toContain("was not installed");
+    expect((screen.getByTestId("update-install") as HTMLButtonElement).disabled).toBe(false);
+  });
+
+  test("up to date says so", () => {
+    const onClose = vi.fn();
+    render(UpdateNotice, { check: { current: "0.1.0", update: null }, onClose });
+    expect(screen.getByTestId("update-none").textContent).toBe("You have the latest version (0.1.0).");
+  });
+});
+
+describe("SettingsView", () => {
+  test("the daily look can be turned off, and a check asked for", async () => {
+    const sent: unknown[] = [];
+    mockIPC((cmd, args) => {
+      if (cmd !== "update_settings") throw new Error(cmd);
+      const daily = (args as { daily?: boolean }).daily;
+      sent.push(daily);
+      return { current: "0.1.0", daily: daily ?? true };
+    });
+    const onCheckUpdates = vi.fn();
+    render(SettingsView, { onCheckUpdates });
+
+    const daily = (await screen.findByTestId("settings-daily-updates")) as HTMLInputElement;
+    expect(daily.checked).toBe(true);
+    await fireEvent.click(daily);
+    await vi.waitFor(() => expect(sent).toEqual([undefined, false]));
+    expect(((await screen.findByTestId("settings-daily-updates")) as HTMLInputElement).checked).toBe(false);
+    await fireEvent.click(screen.getByTestId("settings-check-updates"));
+    expect(onCheckUpdates).toHaveBeenCalled();
+  });
+});
