@@ -1011,3 +1011,32 @@ async fn jobs_prune_removes_finished_jobs_and_keeps_resumable_ones() {
     list.arg("list");
     assert_eq!(stdout(&run(list)).lines().count(), 1, "the export itself stays in the library");
 }
+
+/// An export with a PDF one page longer than its instrument and an instrument without its PDF
+/// (the sandbox's `integrity-problems`): `show` names both, as text and in `--json`.
+#[tokio::test(flavor = "multi_thread")]
+async fn show_reports_a_pdf_with_the_wrong_page_count_and_a_missing_pdf() {
+    let home = Home::with_sandbox(|c| c.faults = vec![Fault::IntegrityProblems]).await;
+    let exported = tokio::task::spawn_blocking({
+        let command = home.export(&[]);
+        move || run(command)
+    })
+    .await
+    .unwrap();
+    assert!(exported.status.success(), "{}", stderr(&exported));
+    let dir = stdout(&exported).trim().to_owned();
+
+    let mut show = home.cli();
+    show.args(["show", &dir]);
+    let text = stdout(&run(show));
+    assert!(text.contains("Problems    2"), "{text}");
+    assert!(text.lines().any(|l| l.contains("has no PDF in the export")), "{text}");
+    assert!(text.lines().any(|l| l.contains("pages, but the instrument covers pages")), "{text}");
+
+    let mut show = home.cli();
+    show.args(["--json", "show", &dir]);
+    let json: serde_json::Value = serde_json::from_str(stdout(&run(show)).lines().last().unwrap()).unwrap();
+    let mut kinds: Vec<&str> = json["manifest"]["problems"].as_array().unwrap().iter().map(|p| p["kind"].as_str().unwrap()).collect();
+    kinds.sort();
+    assert_eq!(kinds, ["missing_pdf", "page_count_mismatch"]);
+}

@@ -141,6 +141,7 @@ async fn start_export(State(state): State<ApiState>, headers: HeaderMap, body: R
     let shape = ArchiveShape {
         malformed_lines: state.faults.malformed_lines(),
         hostile_entries: state.faults.hostile_entries(),
+        integrity_problems: state.faults.integrity_problems(),
         scan_bytes_per_page: state.scan_bytes_per_page,
     };
     let job = start_job(&state, project_id, move |path, project| archive::write(path, project, &request, shape));

@@ -28,6 +28,8 @@ pub struct ArchiveSummary {
 pub struct ArchiveShape {
     pub malformed_lines: u64,
     pub hostile_entries: bool,
+    /// The first instrument's PDF has one page more than its range, the second's is left out.
+    pub integrity_problems: bool,
     pub scan_bytes_per_page: usize,
 }
 
@@ -81,7 +83,21 @@ pub fn write(path: &Path, project: &Project, request: &ExportRequest, shape: Arc
                 None => pdf::source_document(&source, shape.scan_bytes_per_page),
             };
             for instrument in instruments {
-                let bytes = pdf::cut(&document, instrument.start_page_number, instrument.end_page_number).map_err(pdf_error)?;
+                let flawed = shape.integrity_problems.then_some(summary.pdfs);
+                if flawed == Some(1) {
+                    // Left out: the instrument is in instruments.json with no PDF beside it.
+                    summary.pdfs += 1;
+                    continue;
+                }
+                // One page too many: the source's next page, or its previous one at the end.
+                let (mut start, mut end) = (instrument.start_page_number, instrument.end_page_number);
+                if flawed == Some(0) {
+                    match end < document.get_pages().len() as u32 {
+                        true => end += 1,
+                        false => start = start.saturating_sub(1).max(1),
+                    }
+                }
+                let bytes = pdf::cut(&document, start, end).map_err(pdf_error)?;
                 let name = if project.type_names.is_empty() { pdf_file_name(instrument) } else { raw_pdf_file_name(instrument) };
                 zip.start_file(format!("pdfs/{name}"), pdf_options)?;
                 zip.write_all(&bytes)?;

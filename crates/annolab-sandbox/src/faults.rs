@@ -21,6 +21,7 @@ pub struct Faults {
     bandwidth: AtomicU64,
     malformed_lines: AtomicU64,
     hostile_entries: AtomicBool,
+    integrity_problems: AtomicBool,
     retry_after_date: AtomicBool,
     busy_downloads: AtomicU64,
     download_retry_after_secs: AtomicU64,
@@ -41,6 +42,7 @@ impl Default for Faults {
             bandwidth: AtomicU64::new(0),
             malformed_lines: AtomicU64::new(0),
             hostile_entries: AtomicBool::new(false),
+            integrity_problems: AtomicBool::new(false),
             retry_after_date: AtomicBool::new(false),
             busy_downloads: AtomicU64::new(0),
             download_retry_after_secs: AtomicU64::new(0),
@@ -111,6 +113,12 @@ impl Faults {
         self.hostile_entries.store(on, Ordering::SeqCst);
     }
 
+    /// Exports built from now on have one PDF with a page more than its instrument's range and
+    /// one instrument without its PDF.
+    pub fn add_integrity_problems(&self, on: bool) {
+        self.integrity_problems.store(on, Ordering::SeqCst);
+    }
+
     /// The next export job ends `errored` with `message`.
     pub fn error_next_job(&self, message: impl Into<String>) {
         self.job_errors.lock().unwrap_or_else(|p| p.into_inner()).push(message.into());
@@ -175,6 +183,10 @@ impl Faults {
         self.hostile_entries.load(Ordering::SeqCst)
     }
 
+    pub(crate) fn integrity_problems(&self) -> bool {
+        self.integrity_problems.load(Ordering::SeqCst)
+    }
+
     pub(crate) fn take_job_error(&self) -> Option<String> {
         let mut errors = self.job_errors.lock().unwrap_or_else(|p| p.into_inner());
         (!errors.is_empty()).then(|| errors.remove(0))
@@ -205,6 +217,8 @@ pub enum Fault {
     MalformedLines(u64),
     /// `hostile-entries`
     HostileEntries,
+    /// `integrity-problems`
+    IntegrityProblems,
     /// `retry-after-date`
     RetryAfterDate,
     /// `download-503=N[:SECS]`
@@ -227,6 +241,7 @@ job-error=MESSAGE    the next export job ends 'errored' with MESSAGE
 bandwidth=RATE       cap each download at RATE bytes/s (suffix k, m or g: 1024-based)
 malformed-lines=N    instruments.json carries N lines that are not valid JSON
 hostile-entries      the zip carries entries such as ../outside.txt and /absolute.txt
+integrity-problems   one PDF has a page more than its instrument's range; one instrument has no PDF
 retry-after-date     Retry-After is an HTTP date (RFC 9110) rather than seconds, on both hosts
 download-503=N[:SECS] the next N downloads get 503 SlowDown with Retry-After SECS (default 1)
 stall-download=N     the next N downloads stop sending halfway but keep the connection open
@@ -245,6 +260,7 @@ tls-self-signed      both hosts serve HTTPS with a certificate made at start and
             Fault::Bandwidth(rate) => faults.cap_bandwidth(Some(*rate)),
             Fault::MalformedLines(n) => faults.add_malformed_lines(*n),
             Fault::HostileEntries => faults.add_hostile_entries(true),
+            Fault::IntegrityProblems => faults.add_integrity_problems(true),
             Fault::RetryAfterDate => faults.retry_after_as_date(true),
             Fault::BusyDownloads { requests, retry_after_secs } => faults.busy_next_downloads(*requests, *retry_after_secs),
             Fault::StallDownloads(n) => faults.stall_next_downloads(*n),
@@ -278,6 +294,7 @@ impl FromStr for Fault {
             "bandwidth" => parse_rate(value).map(Fault::Bandwidth),
             "malformed-lines" => Ok(Fault::MalformedLines(count("a number of lines")?)),
             "hostile-entries" => Ok(Fault::HostileEntries),
+            "integrity-problems" => Ok(Fault::IntegrityProblems),
             "retry-after-date" => Ok(Fault::RetryAfterDate),
             "tls-self-signed" => Ok(Fault::SelfSignedTls),
             "download-503" => {
@@ -324,6 +341,7 @@ mod tests {
         assert_eq!("bandwidth=2m".parse(), Ok(Fault::Bandwidth(2 * 1024 * 1024)));
         assert_eq!("malformed-lines=3".parse(), Ok(Fault::MalformedLines(3)));
         assert_eq!("hostile-entries".parse(), Ok(Fault::HostileEntries));
+        assert_eq!("integrity-problems".parse(), Ok(Fault::IntegrityProblems));
         assert_eq!("retry-after-date".parse(), Ok(Fault::RetryAfterDate));
         assert_eq!("download-503=2".parse(), Ok(Fault::BusyDownloads { requests: 2, retry_after_secs: 1 }));
         assert_eq!("download-503=1:4".parse(), Ok(Fault::BusyDownloads { requests: 1, retry_after_secs: 4 }));
