@@ -52,6 +52,9 @@ const COMMANDS: &[&str] = &[
 ];
 
 fn main() {
+    // The release and test builds embed ui/dist (`custom-protocol`): a UI rebuilt with no Rust
+    // change must still rebuild the app, or it serves the UI it was built with.
+    println!("cargo:rerun-if-changed=../ui/dist");
     let attributes = tauri_build::Attributes::new().app_manifest(tauri_build::AppManifest::new().commands(COMMANDS));
     if let Err(error) = tauri_build::try_build(attributes) {
         panic!("tauri-build failed: {error:#}");
