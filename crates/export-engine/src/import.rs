@@ -15,7 +15,7 @@ use crate::fsutil::{now_rfc3339, now_stamp};
 use crate::index::{self, INSTRUMENTS};
 use crate::job::new_id;
 use crate::library::Library;
-use crate::manifest::{Counts, Manifest, PhaseTimes};
+use crate::manifest::{Manifest, PhaseTimes};
 use crate::pipeline::{Finished, publish};
 use crate::progress::{Phase, Progress, ProgressSink};
 use crate::request::{ExportRequest, TagFilter};
@@ -123,11 +123,7 @@ pub fn import(
     let indexed = index::build(&staging, &extracted.pdfs, include_files, progress, cancel)?;
     enter(Phase::Ready);
 
-    let mut problems = extracted.problems;
-    problems.extend(indexed.problems);
-    for problem in problems.iter().take(20) {
-        progress.emit(Progress::Notice { message: problem.message.clone() });
-    }
+    let (problems, counts) = crate::pipeline::findings(&extracted, indexed, progress);
     let manifest = Manifest {
         format: 1,
         request: ExportRequest { owner, project, tags: TagFilter::None, source: None, include_files },
@@ -139,13 +135,7 @@ pub fn import(
         times,
         zip_sha256: verified.sha256,
         zip_bytes: std::fs::metadata(zip).map(|m| m.len()).unwrap_or_default(),
-        counts: Counts {
-            instruments: indexed.instruments,
-            pdfs: extracted.pdfs.len() as u64,
-            files: extracted.files,
-            bytes: extracted.bytes,
-            problems: problems.len() as u64,
-        },
+        counts,
         problems,
         renamed: extracted.renamed,
         imported: Some(Imported { file, at: now_rfc3339() }),

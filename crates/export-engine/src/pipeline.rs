@@ -353,11 +353,7 @@ impl Engine {
         indexed: index::Indexed,
         progress: &Arc<dyn ProgressSink>,
     ) -> Result<Manifest, EngineError> {
-        let mut problems = extracted.problems;
-        problems.extend(indexed.problems);
-        for problem in problems.iter().take(20) {
-            progress.emit(Progress::Notice { message: problem.message.clone() });
-        }
+        let (problems, counts) = findings(&extracted, indexed, progress.as_ref());
         job.times.ready = Some(now_rfc3339());
         let manifest = Manifest {
             format: 1,
@@ -370,13 +366,7 @@ impl Engine {
             times: job.times.clone(),
             zip_sha256: verified.sha256,
             zip_bytes: std::fs::metadata(self.zip_path(job)).map(|m| m.len()).unwrap_or_default(),
-            counts: Counts {
-                instruments: indexed.instruments,
-                pdfs: extracted.pdfs.len() as u64,
-                files: extracted.files,
-                bytes: extracted.bytes,
-                problems: problems.len() as u64,
-            },
+            counts,
             problems,
             renamed: extracted.renamed,
             imported: None,
@@ -429,6 +419,24 @@ impl Engine {
     fn clean_up(&self, job: &JobRecord) {
         clean_up(&self.library, job);
     }
+}
+
+/// What a manifest says was found in an export: the extraction's and the index's problems (the
+/// first 20 also told to the front end) and the counts.
+pub(crate) fn findings(extracted: &extract::Extracted, indexed: index::Indexed, progress: &dyn ProgressSink) -> (Vec<crate::manifest::Problem>, Counts) {
+    let mut problems = extracted.problems.clone();
+    problems.extend(indexed.problems);
+    for problem in problems.iter().take(20) {
+        progress.emit(Progress::Notice { message: problem.message.clone() });
+    }
+    let counts = Counts {
+        instruments: indexed.instruments,
+        pdfs: extracted.pdfs.len() as u64,
+        files: extracted.files,
+        bytes: extracted.bytes,
+        problems: problems.len() as u64,
+    };
+    (problems, counts)
 }
 
 /// Forgets a job whatever its state, with what it downloaded (its work folder, and its staging
