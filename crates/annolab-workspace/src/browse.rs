@@ -228,7 +228,10 @@ impl Browsers {
             return Ok(export.clone());
         }
         let entry = library.entry(Path::new(dir))?;
-        let browser = Arc::new(Mutex::new(Browser::open(&entry.dir)?));
+        // The table loads into memory beside the first page, which SQL answers at once.
+        let mut browser = Browser::open(&entry.dir)?;
+        browser.load_table()?;
+        let browser = Arc::new(Mutex::new(browser));
         let export = Open { dir: entry.dir, browser, compared: Arc::default() };
         open.insert(dir.to_owned(), export.clone());
         Ok(export)
@@ -274,6 +277,7 @@ impl Browsers {
             Ok(())
         })?;
         let mut older_browser = Browser::open(&older.dir)?;
+        older_browser.load_table()?;
         older_browser.mark_changes(gone.iter().map(|&id| (id, ChangeKind::Gone, Vec::new())))?;
         lock(&open.browser).mark_changes(marks)?;
         Ok(Comparison { since: since.to_owned(), since_dir: older.dir, older: Arc::new(Mutex::new(older_browser)), gone, diff })

@@ -8,6 +8,7 @@ use rusqlite::params_from_iter;
 use super::sql::{Params, ROW_COLUMNS, attribute_columns, filter, order, read_row};
 use super::{Browser, Query};
 use crate::error::EngineError;
+use crate::index::fts_query;
 
 impl Browser {
     /// Writes every row matching `query` (sorted as it is) to `out` as CSV: one row per
@@ -19,7 +20,7 @@ impl Browser {
         let mut sql = Params::new();
         let columns = attribute_columns(&mut sql, &query.columns);
         let (from, filter) = filter(&mut sql, &query);
-        let order = order(&mut sql, &query.sort, !query.search.trim().is_empty());
+        let order = order(&mut sql, &query.sort, !fts_query(&query.search).is_empty());
         let text = format!("SELECT {ROW_COLUMNS}{columns} FROM {from}{filter} ORDER BY {order}");
         let mut header: Vec<String> =
             ["id", "type", "source", "start page", "end page", "pdf pages", "tag types", "reviewed by", "reviewed at", "has pdf", "problems"]

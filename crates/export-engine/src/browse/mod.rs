@@ -5,10 +5,17 @@
 //! ([`saved`]). The types asked and answered are in [`query`], the SQL built from them in [`sql`];
 //! the index's schema and its upgrades are `index`'s.
 //!
-//! Every query is a single SQL statement over indexed columns, so a page of 100,000 or 1,000,000
-//! instruments comes back in milliseconds (see `bench/browse.sh`).
+//! A browser the app opens loads its table into memory ([`table`], [`Browser::load_table`]):
+//! filters, counts, sorts and groups are then passes over arrays of codes, and only the rows on
+//! screen are read from SQL, so every question about a million instruments is answered in tens
+//! of milliseconds (see `bench/browse.sh`). Until the table is there (and for the CLI, which
+//! asks once), the same questions are single SQL statements over indexed columns; the tests
+//! check that both give the same answers.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use rusqlite::{Connection, OpenFlags, params_from_iter};
 use serde::Deserialize;
@@ -22,6 +29,7 @@ mod merge;
 mod query;
 mod saved;
 mod sql;
+mod table;
 
 pub(crate) use csv::{ExcelCsv, cell};
 pub(crate) use merge::Binder;
@@ -38,6 +46,36 @@ pub struct Browser {
     db: Connection,
     /// Indexes made before the raw JSON moved out to `instruments.json` hold it in a `raw` column.
     raw_in_table: bool,
+    /// The table in memory, once [`Browser::load_table`] has been asked for it, and what
+    /// `browse_mark` marks on this connection.
+    loader: Option<(table::Loader, Arc<std::sync::Mutex<table::Marks>>)>,
+    /// What [`Browser::mark_changes`] marked, by instrument id.
+    marks: HashMap<u64, ChangeKind>,
+    /// The last few answers, so scrolling a result or typing back a search costs nothing.
+    recent: RefCell<Recent>,
+}
+
+/// Recently kept rows, by query, and recent search matches, by full-text query: a few of each,
+/// newest last.
+#[derive(Default)]
+struct Recent {
+    rows: Vec<(String, Arc<Vec<u32>>)>,
+    searches: Vec<(String, Arc<Vec<bool>>)>,
+}
+
+impl Recent {
+    const KEPT: usize = 4;
+
+    fn find<T>(list: &[(String, Arc<T>)], key: &str) -> Option<Arc<T>> {
+        list.iter().find(|(k, _)| k == key).map(|(_, v)| Arc::clone(v))
+    }
+
+    fn keep<T>(list: &mut Vec<(String, Arc<T>)>, key: String, value: Arc<T>) {
+        if list.len() >= Self::KEPT {
+            list.remove(0);
+        }
+        list.push((key, value));
+    }
 }
 
 impl Browser {
@@ -54,7 +92,81 @@ impl Browser {
         // What a comparison with another export marked ([`Browser::mark_changes`]): a table of
         // this connection only, so the export's files are never written for it.
         db.execute_batch("CREATE TEMP TABLE IF NOT EXISTS changes (id INTEGER PRIMARY KEY, kind TEXT NOT NULL, fields TEXT NOT NULL)")?;
-        Ok(Browser { dir: dir.to_path_buf(), db, raw_in_table })
+        Ok(Browser { dir: dir.to_path_buf(), db, raw_in_table, loader: None, marks: HashMap::new(), recent: RefCell::default() })
+    }
+
+    /// Starts loading the table into memory on a thread of its own: what a browser that will be
+    /// asked many questions (the app's) does once after opening. Questions asked before it is
+    /// loaded are answered from SQL.
+    pub fn load_table(&mut self) -> Result<(), EngineError> {
+        if self.loader.is_none() {
+            let loader = table::Loader::start(&self.dir.join(INDEX));
+            let marks = loader.marker(&self.db)?;
+            self.loader = Some((loader, marks));
+        }
+        Ok(())
+    }
+
+    /// Waits until the table is loaded (benchmarks and tests, which measure or check it).
+    pub fn wait_for_table(&mut self) {
+        if let Some((loader, _)) = &mut self.loader {
+            loader.wait();
+        }
+    }
+
+    /// The loaded table, with what answers from it need.
+    fn answers(&self) -> Option<table::Answers<'_>> {
+        let (loader, _) = self.loader.as_ref()?;
+        Some(table::Answers { table: loader.table()?, loader, db: &self.db })
+    }
+
+    /// The rows `query` keeps, in its order, from the loaded table (or the recent answers).
+    fn kept(&self, answers: &table::Answers<'_>, query: &Query) -> Result<Arc<Vec<u32>>, EngineError> {
+        let key = serde_json::to_string(&(query.rows_kept(), &query.sort)).unwrap_or_default();
+        if let Some(rows) = Recent::find(&self.recent.borrow().rows, &key) {
+            return Ok(rows);
+        }
+        let mut sets = Vec::new();
+        let search = fts_query(&query.search);
+        if !search.is_empty() {
+            sets.push(self.matches(answers, &search)?);
+        }
+        if let Some(AttributeValue { name, value }) = &query.attribute {
+            sets.push(Arc::new(answers.rows_with(name, value.as_deref())?));
+        }
+        if let Some(changes) = &query.changes {
+            sets.push(Arc::new(answers.rows_changed(&self.marks, &changes.kinds)));
+        }
+        let order = answers.order(&query.sort.by)?;
+        let rows = Arc::new(table::Filter::new(answers.table, query, sets).rows(order.as_deref().map(Vec::as_slice), query.sort.descending));
+        Recent::keep(&mut self.recent.borrow_mut().rows, key, Arc::clone(&rows));
+        Ok(rows)
+    }
+
+    /// The rows whose text matches the full-text query `search`.
+    fn matches(&self, answers: &table::Answers<'_>, search: &str) -> Result<Arc<Vec<bool>>, EngineError> {
+        if let Some(rows) = Recent::find(&self.recent.borrow().searches, search) {
+            return Ok(rows);
+        }
+        let Some((_, marks)) = &self.loader else { unreachable!("answers come from a loaded table") };
+        self.db.prepare_cached("SELECT count(browse_mark(rowid)) FROM search WHERE search MATCH ?1")?.query_row([search], |_| Ok(()))?;
+        let rows = Arc::new(marks.lock().unwrap_or_else(|p| p.into_inner()).take(answers.table.len()));
+        Recent::keep(&mut self.recent.borrow_mut().searches, search.to_owned(), Arc::clone(&rows));
+        Ok(rows)
+    }
+
+    /// The table rows of instruments `ids`, in that order, with `columns`' values.
+    fn rows_by_id(&self, ids: impl Iterator<Item = i64>, columns: &[String]) -> Result<Vec<Row>, EngineError> {
+        let mut sql = Params::new();
+        let extra = attribute_columns(&mut sql, columns);
+        let id = sql.bind(SqlValue::Null);
+        let mut statement = self.db.prepare_cached(&format!("SELECT {ROW_COLUMNS}{extra} FROM instruments i WHERE i.id = {id}"))?;
+        let mut rows = Vec::new();
+        for wanted in ids {
+            *sql.params.last_mut().expect("bound above") = SqlValue::Integer(wanted);
+            rows.push(statement.query_row(params_from_iter(sql.params.iter()), |row| read_row(row, columns.len()))?);
+        }
+        Ok(rows)
     }
 
     /// Marks instruments as new, changed (with the fields that changed) or gone, replacing any
@@ -64,30 +176,51 @@ impl Browser {
         transaction.execute("DELETE FROM temp.changes", [])?;
         {
             let mut insert = transaction.prepare("INSERT OR REPLACE INTO temp.changes (id, kind, fields) VALUES (?1, ?2, ?3)")?;
+            self.marks.clear();
             for (id, kind, fields) in marks {
+                self.marks.insert(id, kind);
                 let fields = fields.iter().map(|f| f.as_str()).collect::<Vec<_>>().join(",");
                 insert.execute(rusqlite::params![id as i64, kind.as_str(), fields])?;
             }
         }
         transaction.commit()?;
+        // Answers that kept or dropped rows by the old marks are out of date.
+        *self.recent.borrow_mut() = Recent::default();
         Ok(())
     }
 
     /// Rows `offset..offset + limit` of the table, and how many rows there are in all.
     pub fn page(&self, query: &Query, offset: u64, limit: u64) -> Result<Page, EngineError> {
+        let Some(answers) = self.answers() else { return self.page_by_sql(query, offset, limit) };
+        let rows = self.kept(&answers, query)?;
+        let start = usize::try_from(offset).unwrap_or(usize::MAX).min(rows.len());
+        let end = start.saturating_add(usize::try_from(limit).unwrap_or(usize::MAX)).min(rows.len());
+        let shown = self.rows_by_id(rows[start..end].iter().map(|&row| answers.table.id(row)), &query.columns)?;
+        Ok(Page { total: rows.len() as u64, offset, rows: shown })
+    }
+
+    /// [`Browser::page`] as one SQL statement (and a count).
+    fn page_by_sql(&self, query: &Query, offset: u64, limit: u64) -> Result<Page, EngineError> {
         let mut sql = Params::new();
         let columns = attribute_columns(&mut sql, &query.columns);
         let (from, filter) = filter(&mut sql, query);
-        let order = order(&mut sql, &query.sort, !query.search.trim().is_empty());
+        let order = order(&mut sql, &query.sort, !fts_query(&query.search).is_empty());
         let text = format!("SELECT {ROW_COLUMNS}{columns} FROM {from}{filter} ORDER BY {order} LIMIT {limit} OFFSET {offset}");
         let mut statement = self.db.prepare_cached(&text)?;
         let extra = query.columns.len();
         let rows = statement.query_map(params_from_iter(sql.params.iter()), |row| read_row(row, extra))?.collect::<Result<Vec<_>, _>>()?;
-        Ok(Page { total: self.count(query)?, offset, rows })
+        Ok(Page { total: self.count_by_sql(query)?, offset, rows })
     }
 
     /// How many rows match `query`.
     pub fn count(&self, query: &Query) -> Result<u64, EngineError> {
+        match self.answers() {
+            Some(answers) => Ok(self.kept(&answers, &Query { sort: Sort::default(), ..query.rows_kept() })?.len() as u64),
+            None => self.count_by_sql(query),
+        }
+    }
+
+    fn count_by_sql(&self, query: &Query) -> Result<u64, EngineError> {
         let mut sql = Params::new();
         let only = query.rows_kept();
         let text = if only == (Query { search: query.search.clone(), ..Query::default() }) && !fts_query(&query.search).is_empty() {
@@ -131,6 +264,15 @@ impl Browser {
     /// near-unique attribute (a serial number) has hundreds of thousands of groups in a large
     /// export, which nobody reads one by one and no window should receive.
     pub fn groups(&self, query: &Query, by: &GroupBy, limit: u64) -> Result<Groups, EngineError> {
+        let Some(answers) = self.answers() else { return self.groups_by_sql(query, by, limit) };
+        let rows = self.kept(&answers, &Query { sort: Sort::default(), ..query.rows_kept() })?;
+        match by {
+            GroupBy::Source => Ok(answers.groups_by_source(&rows, limit)),
+            GroupBy::Attribute { name } => answers.groups_by_attribute(&rows, name, limit),
+        }
+    }
+
+    fn groups_by_sql(&self, query: &Query, by: &GroupBy, limit: u64) -> Result<Groups, EngineError> {
         let mut sql = Params::new();
         let only = query.rows_kept();
         let grouped = match by {
@@ -159,6 +301,13 @@ impl Browser {
     /// Sources whose name contains `text` (ASCII letters in any case): the one named exactly
     /// `text` first, then largest first. What the source field suggests as the user types.
     pub fn sources_named(&self, text: &str, limit: u64) -> Result<Groups, EngineError> {
+        match self.answers() {
+            Some(answers) => Ok(answers.sources_named(text, limit)),
+            None => self.sources_named_by_sql(text, limit),
+        }
+    }
+
+    fn sources_named_by_sql(&self, text: &str, limit: u64) -> Result<Groups, EngineError> {
         let pattern = format!("%{}%", text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
         let sql = format!(
             "SELECT value, n, count(*) OVER () FROM \

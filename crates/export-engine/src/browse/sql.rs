@@ -40,9 +40,16 @@ pub(super) fn attribute_columns(sql: &mut Params, names: &[String]) -> String {
         .iter()
         .map(|name| {
             let name = sql.bind(SqlValue::Text(name.clone()));
-            format!(", (SELECT group_concat(a.value, '; ') FROM attributes a WHERE a.instrument_id = i.id AND a.name = {name})")
+            format!(", {}", attribute_text(&name))
         })
         .collect()
+}
+
+/// An attribute column's text for the row `i`: its distinct values in ascending order, joined
+/// with "; " (an airframe's and an engine's Make), NULL when it has none. The in-memory table
+/// sorts by the same text (`table::Attribute::order`).
+fn attribute_text(name: &str) -> String {
+    format!("(SELECT group_concat(v, '; ' ORDER BY v) FROM (SELECT DISTINCT a.value AS v FROM attributes a WHERE a.instrument_id = i.id AND a.name = {name}))")
 }
 
 /// The rows a query keeps: its FROM (the instruments, joined to the full-text index when it
@@ -103,7 +110,7 @@ pub(super) fn order(sql: &mut Params, sort: &Sort, searching: bool) -> String {
         SortBy::Problems => "i.problems".to_owned(),
         SortBy::Attribute { name } => {
             let name = sql.bind(SqlValue::Text(name.clone()));
-            format!("(SELECT group_concat(a.value, '; ') FROM attributes a WHERE a.instrument_id = i.id AND a.name = {name})")
+            attribute_text(&name)
         }
     };
     let direction = if sort.descending { "DESC" } else { "ASC" };
