@@ -107,6 +107,11 @@ impl Browser {
         Ok(())
     }
 
+    /// Whether questions are answered from the table in memory yet.
+    pub fn table_loaded(&self) -> bool {
+        self.answers().is_some()
+    }
+
     /// Waits until the table is loaded (benchmarks and tests, which measure or check it).
     pub fn wait_for_table(&mut self) {
         if let Some((loader, _)) = &mut self.loader {

@@ -1,7 +1,10 @@
 //! Benchmark, not a test: how the real app's browser feels on a large export. It starts the app
 //! with a demo project of N instruments (`ANNOLAB_DEMO_INSTRUMENTS`), exports it without PDFs,
 //! then times in the window: opening the export until rows show, each search keystroke and
-//! each filter until the table's count shows the new answer, and the frames while scrolling.
+//! each filter until the table's count shows the new answer, each sort (attribute columns
+//! included) until the first row is the new first, each grouping (with and without a filter)
+//! until the largest group shows, each jump with the scrollbar until the rows there show, and
+//! the frames while scrolling.
 //! Prints figures; asserts nothing. Needs what the e2e tests need (`make test` has built the
 //! app and installed tauri-driver); run it under Xvfb and a D-Bus session:
 //!
@@ -12,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use annolab_e2e::journey::{start_demo_export, wait_for_job};
 use annolab_e2e::{App, Launch};
-use export_engine::browse::{Browser, Query};
+use export_engine::browse::{Browser, GroupBy, Query, Sort, SortBy};
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
@@ -100,12 +103,143 @@ async fn measure(app: &App, instruments: u64) -> Result<(), String> {
     let p95 = times[((times.len() as f64 - 1.0) * 0.95).round() as usize];
     let median = times[times.len() / 2];
     println!("{} search keystrokes: median {median:.1} ms, p95 {p95:.1} ms (keystroke to updated count, in the page)", times.len());
-    filtered(app, &browser, instruments).await?;
+    let mut all = times.clone();
+    all.extend(filtered(app, &browser, instruments).await?);
+    all.extend(sorted(app, &browser).await?);
+    all.extend(grouped(app, &browser).await?);
+    all.extend(jumped(app).await?);
+    all.sort_by(f64::total_cmp);
+    println!(
+        "all {} interactions in the window: median {:.1} ms, p95 {:.1} ms, slowest {:.1} ms",
+        all.len(),
+        all[all.len() / 2],
+        all[((all.len() as f64 - 1.0) * 0.95).round() as usize],
+        all[all.len() - 1]
+    );
     scrolled(app).await
 }
 
+/// Percentiles of one kind of interaction, printed.
+fn summary(what: &str, times: &[f64]) {
+    let mut sorted = times.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let at = |q: f64| sorted[((sorted.len() as f64 - 1.0) * q).round() as usize];
+    println!("{} {what}: median {:.1} ms, p95 {:.1} ms", sorted.len(), at(0.5), at(0.95));
+}
+
+/// The first row's id, as the table shows it when scrolled to the top.
+fn first_row_is(id: u64) -> String {
+    format!("document.querySelector('[data-testid=instrument-row][data-index=\"0\"]')?.dataset.id === '{id}'")
+}
+
+/// Adds the Serial Number column, then sorts by each column ascending and descending, timed
+/// from the click on the header until the first row is the new first row.
+async fn sorted(app: &App, browser: &Browser) -> Result<Vec<f64>, String> {
+    const SERIAL: &str = "Serial Number";
+    in_page(app, "[data-testid=add-column]", SERIAL, "document.querySelector('[data-testid=\"sort-attr:Serial Number\"]') !== null").await?;
+    let columns = [
+        ("type", SortBy::Type),
+        ("source", SortBy::Source),
+        ("pages", SortBy::Pages),
+        ("tags", SortBy::TagTypes),
+        ("reviewed", SortBy::ReviewedAt),
+        ("problems", SortBy::Problems),
+        ("attr:Serial Number", SortBy::Attribute { name: SERIAL.into() }),
+        ("id", SortBy::Id),
+    ];
+    let mut times = Vec::new();
+    let mut first = browser.page(&Query::default(), 0, 1).map_err(|e| e.to_string())?.rows[0].id;
+    for (key, by) in columns {
+        // A click sorts ascending; a second click on the same header, descending (the id
+        // column starts ascending already, so one click there turns it).
+        let clicks: &[bool] = if matches!(by, SortBy::Id) { &[true, false] } else { &[false, true] };
+        for &descending in clicks {
+            let query = Query { sort: Sort { by: by.clone(), descending }, columns: vec![SERIAL.into()], ..Query::default() };
+            let expected = browser.page(&query, 0, 1).map_err(|e| e.to_string())?.rows[0].id;
+            let css = format!("[data-testid=\"sort-{key}\"]");
+            if expected == first {
+                // The first row stays, so nothing shows the answer has come: the click still
+                // happens (the next one depends on it), untimed.
+                in_page(app, &css, "", "true").await?;
+                tokio::time::sleep(Duration::from_millis(500)).await;
+                continue;
+            }
+            let ms = in_page(app, &css, "", &first_row_is(expected)).await?;
+            println!("sort by {key:<20} {:<10} first row {expected:>8}: {ms:>6.1} ms", if descending { "descending" } else { "ascending" });
+            times.push(ms);
+            first = expected;
+        }
+    }
+    summary("sorts (click to the new first row, in the page)", &times);
+    Ok(times)
+}
+
+/// Groups by attributes and by source, without a filter and under a type filter, timed from
+/// the choice until the largest group shows.
+async fn grouped(app: &App, browser: &Browser) -> Result<Vec<f64>, String> {
+    let mut times = Vec::new();
+    let total = browser.count(&Query::default()).map_err(|e| e.to_string())?;
+    let done_count = |n: u64| format!("document.querySelector('[data-testid=instrument-count]').textContent.replace(/[^0-9]/g, '') === '{n}'");
+    for (filter, query) in [("", Query::default()), ("Lease", Query { types: vec!["Lease".into()], ..Query::default() })] {
+        if !filter.is_empty() {
+            in_page(app, "[data-testid=instrument-filter-type]", filter, &done_count(browser.count(&query).map_err(|e| e.to_string())?)).await?;
+        }
+        for (value, by) in [
+            ("attr:Serial Number", GroupBy::Attribute { name: "Serial Number".into() }),
+            ("attr:Make", GroupBy::Attribute { name: "Make".into() }),
+            ("source", GroupBy::Source),
+        ] {
+            let largest = browser.groups(&query, &by, 1).map_err(|e| e.to_string())?;
+            let Some(group) = largest.groups.first() else { continue };
+            let done = format!(
+                "(() => {{ const g = document.querySelector('[data-testid=group]'); return g !== null && g.dataset.value === {} && g.dataset.count === '{}'; }})()",
+                serde_json::json!(group.value.clone().unwrap_or_default()),
+                group.count
+            );
+            let ms = in_page(app, "[data-testid=group-by]", value, &done).await?;
+            println!("group by {value:<20} {:<12} {:>8} groups: {ms:>6.1} ms", if filter.is_empty() { "(all)" } else { filter }, largest.total);
+            times.push(ms);
+            in_page(app, "[data-testid=group-by]", "", "document.querySelector('[data-testid=groups]') === null").await?;
+        }
+        if !filter.is_empty() {
+            in_page(app, "[data-testid=instrument-filter-type]", "", &done_count(total)).await?;
+        }
+    }
+    summary("groupings (choice to the largest group, in the page)", &times);
+    Ok(times)
+}
+
+/// Drags the scrollbar to places in the table (a jump, not a scroll), timed until the rows
+/// there are all shown.
+async fn jumped(app: &App) -> Result<Vec<f64>, String> {
+    let script = r#"
+        const [fraction, finish] = arguments;
+        const body = document.querySelector('[data-testid=instrument-table]');
+        const t0 = performance.now();
+        body.scrollTop = fraction * (body.scrollHeight - body.clientHeight);
+        const wanted = Math.floor(body.scrollTop / 36);
+        const shown = () => !document.querySelector('[data-testid=instrument-table] .placeholder')
+          && [...document.querySelectorAll('[data-testid=instrument-row]')].some((r) => Math.abs(Number(r.dataset.index) - wanted) < 40);
+        const tick = () => {
+          if (shown()) return finish(performance.now() - t0);
+          if (performance.now() - t0 > 20000) return finish(-1);
+          requestAnimationFrame(tick);
+        };
+        requestAnimationFrame(tick);
+    "#;
+    let mut times = Vec::new();
+    for fraction in [0.5, 0.1, 0.9, 0.999, 0.3, 0.7, 0.0] {
+        let ms = app.client().execute_async(script, vec![serde_json::json!(fraction)]).await.map_err(|e| e.to_string())?;
+        let ms = ms.as_f64().filter(|ms| *ms >= 0.0).ok_or_else(|| format!("the rows at {fraction} never showed"))?;
+        println!("jump to {:>5.1}% of the table: {ms:>6.1} ms", fraction * 100.0);
+        times.push(ms);
+    }
+    summary("jumps (scrollbar to the rows shown, in the page)", &times);
+    Ok(times)
+}
+
 /// Chooses each filter and takes it back, timed like a keystroke (choice to updated count).
-async fn filtered(app: &App, browser: &Browser, instruments: u64) -> Result<(), String> {
+async fn filtered(app: &App, browser: &Browser, instruments: u64) -> Result<Vec<f64>, String> {
     let filters = [
         ("instrument-filter-type", "Lease", Query { types: vec!["Lease".into()], ..Query::default() }),
         ("instrument-filter-tag", "Engine Inventory", Query { tag_types: vec!["Engine Inventory".into()], ..Query::default() }),
@@ -126,10 +260,27 @@ async fn filtered(app: &App, browser: &Browser, instruments: u64) -> Result<(), 
         println!("filter {testid} = {value:<18} -> {expected:>8} rows: {chosen:>6.1} ms, and back to all: {back:.1} ms");
         times.extend([chosen, back]);
     }
-    times.sort_by(f64::total_cmp);
-    let p95 = times[((times.len() as f64 - 1.0) * 0.95).round() as usize];
-    println!("{} filter changes: median {:.1} ms, p95 {p95:.1} ms (choice to updated count, in the page)", times.len(), times[times.len() / 2]);
-    Ok(())
+    // Combined: each choice narrows what the ones before kept, then each is taken back.
+    let lease = Query { types: vec!["Lease".into()], ..Query::default() };
+    let engine = Query { tag_types: vec!["Engine Inventory".into()], ..lease.clone() };
+    let reviewed = Query { reviewed: Some(true), ..engine.clone() };
+    let steps = [
+        ("instrument-filter-type", "Lease", &lease),
+        ("instrument-filter-tag", "Engine Inventory", &engine),
+        ("instrument-filter-reviewed", "yes", &reviewed),
+        ("instrument-filter-reviewed", "", &engine),
+        ("instrument-filter-tag", "", &lease),
+        ("instrument-filter-type", "", &Query::default()),
+    ];
+    for (testid, value, query) in steps {
+        let expected = browser.count(query).map_err(|e| e.to_string())?;
+        let done = format!("document.querySelector('[data-testid=instrument-count]').textContent.replace(/[^0-9]/g, '') === '{expected}'");
+        let ms = in_page(app, &format!("[data-testid={testid}]"), value, &done).await?;
+        println!("combined: {testid} = {value:<18} -> {expected:>8} rows: {ms:>6.1} ms");
+        times.push(ms);
+    }
+    summary("filter changes, alone and combined (choice to updated count, in the page)", &times);
+    Ok(times)
 }
 
 /// Scrolls the table by 120 rows a frame for 120 frames, as a fast drag of the scroll bar
