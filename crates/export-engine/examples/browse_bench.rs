@@ -4,6 +4,7 @@
 //!   cargo run --release -p export-engine --example browse_bench -- 100000
 //!   cargo run --release -p export-engine --example browse_bench -- --from instruments.json 100000
 //!   cargo run --release -p export-engine --example browse_bench -- --open FOLDER_WITH_AN_INDEX
+//!   cargo run --release -p export-engine --example browse_bench -- --first-page FOLDER_WITH_AN_INDEX
 //!
 //! It exports N generated instruments (no PDFs) from an in-process sandbox (or indexes the first
 //! N lines of an instruments.json, as `make bench` does), then times: opening
@@ -31,9 +32,16 @@ async fn main() {
     let dir = match args.as_slice() {
         [flag, source, n] if flag == "--from" => indexed_lines(Path::new(source), n.parse().expect("N: a number of instruments"), library.path()),
         [flag, dir] if flag == "--open" => PathBuf::from(dir),
+        [flag, dir] if flag == "--first-page" => {
+            // Only what the browser shows first: the index opened, the first rows and the total.
+            let opened = Instant::now();
+            let first = Browser::open(Path::new(dir)).unwrap().page(&Query::default(), 0, 100).unwrap();
+            println!("open + first 100 rows + total ({}): {:.1} ms (from SQL)", first.total, ms(opened.elapsed()));
+            return;
+        }
         [] => exported(100_000, library.path()).await,
         [n] => exported(n.parse().expect("N: a number of instruments"), library.path()).await,
-        _ => panic!("usage: browse_bench [N] | browse_bench --from INSTRUMENTS_JSON N | browse_bench --open EXPORT_DIR"),
+        _ => panic!("usage: browse_bench [N] | browse_bench --from INSTRUMENTS_JSON N | browse_bench --open EXPORT_DIR | browse_bench --first-page EXPORT_DIR"),
     };
 
     let opened = Instant::now();
