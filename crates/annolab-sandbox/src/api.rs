@@ -142,6 +142,7 @@ async fn start_export(State(state): State<ApiState>, headers: HeaderMap, body: R
         malformed_lines: state.faults.malformed_lines(),
         hostile_entries: state.faults.hostile_entries(),
         integrity_problems: state.faults.integrity_problems(),
+        instruments_last: state.faults.instruments_last(),
         scan_bytes_per_page: state.scan_bytes_per_page,
     };
     let job = start_job(&state, project_id, move |path, project| archive::write(path, project, &request, shape));

@@ -30,6 +30,8 @@ pub struct ArchiveShape {
     pub hostile_entries: bool,
     /// The first instrument's PDF has one page more than its range, the second's is left out.
     pub integrity_problems: bool,
+    /// instruments.json after the PDFs rather than first, as AnnoLab writes it.
+    pub instruments_last: bool,
     pub scan_bytes_per_page: usize,
 }
 
@@ -53,21 +55,26 @@ pub fn write(path: &Path, project: &Project, request: &ExportRequest, shape: Arc
         // instruments.json passes 4 GiB only well beyond a million instruments; zip64 only then.
         .large_file(project.instrument_count() > 2_000_000);
     let mut summary = ArchiveSummary::default();
-
-    zip.start_file("instruments.json", json_options)?;
-    let mut malformed = MalformedLines::new(shape.malformed_lines);
-    let mut line = Vec::with_capacity(4096);
-    for source in project.sources() {
-        for instrument in kept(&source, request) {
-            line.clear();
-            serde_json::to_writer(&mut line, instrument).map_err(io::Error::other)?;
-            line.push(b'\n');
-            zip.write_all(&line)?;
-            summary.instruments += 1;
-            malformed.after_instrument(&mut zip, summary.instruments)?;
+    let instruments = |zip: &mut zip::ZipWriter<BufWriter<File>>, summary: &mut ArchiveSummary| -> Result<(), ArchiveError> {
+        zip.start_file("instruments.json", json_options)?;
+        let mut malformed = MalformedLines::new(shape.malformed_lines);
+        let mut line = Vec::with_capacity(4096);
+        for source in project.sources() {
+            for instrument in kept(&source, request) {
+                line.clear();
+                serde_json::to_writer(&mut line, instrument).map_err(io::Error::other)?;
+                line.push(b'\n');
+                zip.write_all(&line)?;
+                summary.instruments += 1;
+                malformed.after_instrument(zip, summary.instruments)?;
+            }
         }
+        malformed.finish(zip)?;
+        Ok(())
+    };
+    if !shape.instruments_last {
+        instruments(&mut zip, &mut summary)?;
     }
-    malformed.finish(&mut zip)?;
 
     if request.include_files {
         // PDFs are already compressed inside; deflating them again costs time and gains nothing.
@@ -106,6 +113,9 @@ pub fn write(path: &Path, project: &Project, request: &ExportRequest, shape: Arc
         }
     }
 
+    if shape.instruments_last {
+        instruments(&mut zip, &mut summary)?;
+    }
     if shape.hostile_entries {
         write_hostile_entries(&mut zip)?;
     }

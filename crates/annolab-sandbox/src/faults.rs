@@ -22,6 +22,7 @@ pub struct Faults {
     malformed_lines: AtomicU64,
     hostile_entries: AtomicBool,
     integrity_problems: AtomicBool,
+    instruments_last: AtomicBool,
     retry_after_date: AtomicBool,
     busy_downloads: AtomicU64,
     download_retry_after_secs: AtomicU64,
@@ -43,6 +44,7 @@ impl Default for Faults {
             malformed_lines: AtomicU64::new(0),
             hostile_entries: AtomicBool::new(false),
             integrity_problems: AtomicBool::new(false),
+            instruments_last: AtomicBool::new(false),
             retry_after_date: AtomicBool::new(false),
             busy_downloads: AtomicU64::new(0),
             download_retry_after_secs: AtomicU64::new(0),
@@ -119,6 +121,12 @@ impl Faults {
         self.integrity_problems.store(on, Ordering::SeqCst);
     }
 
+    /// Exports built from now on carry instruments.json after the PDFs (AnnoLab writes it
+    /// first), so a client cannot index it before the last byte.
+    pub fn put_instruments_last(&self, on: bool) {
+        self.instruments_last.store(on, Ordering::SeqCst);
+    }
+
     /// The next export job ends `errored` with `message`.
     pub fn error_next_job(&self, message: impl Into<String>) {
         self.job_errors.lock().unwrap_or_else(|p| p.into_inner()).push(message.into());
@@ -187,6 +195,10 @@ impl Faults {
         self.integrity_problems.load(Ordering::SeqCst)
     }
 
+    pub(crate) fn instruments_last(&self) -> bool {
+        self.instruments_last.load(Ordering::SeqCst)
+    }
+
     pub(crate) fn take_job_error(&self) -> Option<String> {
         let mut errors = self.job_errors.lock().unwrap_or_else(|p| p.into_inner());
         (!errors.is_empty()).then(|| errors.remove(0))
@@ -219,6 +231,8 @@ pub enum Fault {
     HostileEntries,
     /// `integrity-problems`
     IntegrityProblems,
+    /// `instruments-last`
+    InstrumentsLast,
     /// `retry-after-date`
     RetryAfterDate,
     /// `download-503=N[:SECS]`
@@ -242,6 +256,7 @@ bandwidth=RATE       cap each download at RATE bytes/s (suffix k, m or g: 1024-b
 malformed-lines=N    instruments.json carries N lines that are not valid JSON
 hostile-entries      the zip carries entries such as ../outside.txt and /absolute.txt
 integrity-problems   one PDF has a page more than its instrument's range; one instrument has no PDF
+instruments-last     the zip carries instruments.json after the PDFs instead of first
 retry-after-date     Retry-After is an HTTP date (RFC 9110) rather than seconds, on both hosts
 download-503=N[:SECS] the next N downloads get 503 SlowDown with Retry-After SECS (default 1)
 stall-download=N     the next N downloads stop sending halfway but keep the connection open
@@ -261,6 +276,7 @@ tls-self-signed      both hosts serve HTTPS with a certificate made at start and
             Fault::MalformedLines(n) => faults.add_malformed_lines(*n),
             Fault::HostileEntries => faults.add_hostile_entries(true),
             Fault::IntegrityProblems => faults.add_integrity_problems(true),
+            Fault::InstrumentsLast => faults.put_instruments_last(true),
             Fault::RetryAfterDate => faults.retry_after_as_date(true),
             Fault::BusyDownloads { requests, retry_after_secs } => faults.busy_next_downloads(*requests, *retry_after_secs),
             Fault::StallDownloads(n) => faults.stall_next_downloads(*n),
@@ -295,6 +311,7 @@ impl FromStr for Fault {
             "malformed-lines" => Ok(Fault::MalformedLines(count("a number of lines")?)),
             "hostile-entries" => Ok(Fault::HostileEntries),
             "integrity-problems" => Ok(Fault::IntegrityProblems),
+            "instruments-last" => Ok(Fault::InstrumentsLast),
             "retry-after-date" => Ok(Fault::RetryAfterDate),
             "tls-self-signed" => Ok(Fault::SelfSignedTls),
             "download-503" => {
@@ -342,6 +359,7 @@ mod tests {
         assert_eq!("malformed-lines=3".parse(), Ok(Fault::MalformedLines(3)));
         assert_eq!("hostile-entries".parse(), Ok(Fault::HostileEntries));
         assert_eq!("integrity-problems".parse(), Ok(Fault::IntegrityProblems));
+        assert_eq!("instruments-last".parse(), Ok(Fault::InstrumentsLast));
         assert_eq!("retry-after-date".parse(), Ok(Fault::RetryAfterDate));
         assert_eq!("download-503=2".parse(), Ok(Fault::BusyDownloads { requests: 2, retry_after_secs: 1 }));
         assert_eq!("download-503=1:4".parse(), Ok(Fault::BusyDownloads { requests: 1, retry_after_secs: 4 }));

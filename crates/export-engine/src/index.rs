@@ -11,7 +11,7 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{BufRead, BufReader};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use rusqlite::{Connection, params};
@@ -97,7 +97,8 @@ pub struct Indexed {
     pub problems: Vec<Problem>,
 }
 
-/// Builds `<dir>/index.sqlite` from `<dir>/instruments.json` and the extracted PDFs.
+/// Builds `<dir>/index.sqlite` from `<dir>/instruments.json` and the extracted PDFs: the
+/// tables from the JSON ([`build_tables`]), then the PDFs linked to them ([`link_pdfs`]).
 pub fn build(
     dir: &Path,
     pdfs: &BTreeMap<u64, PdfFile>,
@@ -105,23 +106,41 @@ pub fn build(
     progress: &dyn ProgressSink,
     cancel: &CancellationToken,
 ) -> Result<Indexed, EngineError> {
-    let source = dir.join(INSTRUMENTS);
-    let index = dir.join(INDEX);
+    let tables = build_tables(&dir.join(INSTRUMENTS), dir, progress, cancel)?;
+    let indexed = link_pdfs(&tables, pdfs, expect_pdfs)?;
+    progress.emit(Progress::Indexed { instruments: indexed.instruments });
+    Ok(indexed)
+}
+
+/// The index of an instruments.json before any PDF is linked: everything that needs only the
+/// JSON, which is most of the work, so it can be done while the PDFs are still arriving.
+#[derive(Debug)]
+pub struct Tables {
+    /// Where index.sqlite and search.sqlite are.
+    pub dir: PathBuf,
+    instruments: u64,
+    /// Lines skipped (bad or repeated), in line order.
+    problems: Vec<Problem>,
+}
+
+/// Builds `<out>/index.sqlite` and `<out>/search.sqlite` from the instruments.json at `source`,
+/// every row without a PDF yet.
+pub fn build_tables(source: &Path, out: &Path, progress: &dyn ProgressSink, cancel: &CancellationToken) -> Result<Tables, EngineError> {
+    let index = out.join(INDEX);
     let _ = std::fs::remove_file(&index);
-    let mut search = SearchWriter::start(&dir.join(SEARCH))?;
+    let mut search = SearchWriter::start(&out.join(SEARCH))?;
     let mut db = Connection::open(&index)?;
     db.execute_batch(BUILD_PRAGMAS)?;
     db.execute_batch(SCHEMA)?;
     db.execute_batch(TAGS_SCHEMA)?;
 
     let mut indexed = Indexed::default();
-    let mut linked = std::collections::HashSet::new();
-    let reader = BufReader::with_capacity(1 << 20, File::open(&source).map_err(EngineError::io(format!("could not read {}", source.display())))?);
+    let reader = BufReader::with_capacity(1 << 20, File::open(source).map_err(EngineError::io(format!("could not read {}", source.display())))?);
     let tx = db.transaction()?;
     {
         let mut insert = tx.prepare(
-            "INSERT OR IGNORE INTO instruments (id, line, json_offset, json_length, source_id, source_name, start_page, end_page, type_name, tag_types, reviewed_by, reviewed_at, pdf_path, pdf_pages, problems, json_hash)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+            "INSERT OR IGNORE INTO instruments (id, line, json_offset, json_length, source_id, source_name, start_page, end_page, type_name, tag_types, reviewed_by, reviewed_at, json_hash)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
         )?;
         let mut attribute = tx.prepare("INSERT INTO attributes (instrument_id, tag_type, name, value) VALUES (?1, ?2, ?3, ?4)")?;
         let mut tagged = tx.prepare("INSERT INTO instrument_tags (instrument_id, tag_type) VALUES (?1, ?2)")?;
@@ -164,29 +183,6 @@ pub fn build(
                 indexed.problems.push(bad_line(number, "it has no numeric \"id\"".into()));
                 continue;
             };
-            let mut problems = Vec::new();
-            let pdf = pdfs.get(&id);
-            if pdf.is_some() {
-                linked.insert(id);
-            }
-            match pdf {
-                None if expect_pdfs => problems.push(problem(ProblemKind::MissingPdf, id, format!("Instrument {id} has no PDF in the export."))),
-                Some(PdfFile { pages: None, path }) => problems.push(problem(ProblemKind::UnreadablePdf, id, format!("The PDF {path} could not be read."))),
-                Some(PdfFile { pages: Some(pages), path }) => {
-                    if let (Some(start), Some(end)) = (fields.start, fields.end)
-                        && end >= start
-                        && u64::from(*pages) != end - start + 1
-                    {
-                        problems.push(problem(
-                            ProblemKind::PageCountMismatch,
-                            id,
-                            format!("The PDF {path} has {pages} pages, but the instrument covers pages {start}-{end} ({}).", end - start + 1),
-                        ));
-                    }
-                }
-                None => {}
-            }
-            let kinds: Vec<&str> = problems.iter().map(|p: &Problem| kind_name(p.kind)).collect();
             let changed = insert.execute(params![
                 id as i64,
                 number as i64,
@@ -200,9 +196,6 @@ pub fn build(
                 fields.tag_types.join("\n"),
                 fields.reviewed_by,
                 fields.reviewed_at,
-                pdf.map(|p| p.path.as_str()),
-                pdf.and_then(|p| p.pages).map(i64::from),
-                kinds.join(","),
                 json_hash(json),
             ])?;
             if changed == 0 {
@@ -231,25 +224,10 @@ pub fn build(
                     fields.annotation_values.join(" "),
                 ],
             })?;
-            indexed.problems.extend(problems);
             indexed.instruments += 1;
             if throttle.ready() {
                 progress.emit(Progress::Indexed { instruments: indexed.instruments });
             }
-        }
-        for (id, pdf) in pdfs {
-            if !linked.contains(id) {
-                indexed.problems.push(Problem {
-                    kind: ProblemKind::OrphanPdf,
-                    line: None,
-                    instrument_id: Some(*id),
-                    message: format!("The PDF {} belongs to no instrument in instruments.json.", pdf.path),
-                });
-            }
-        }
-        let mut record = tx.prepare("INSERT INTO problems (kind, line, instrument_id, message) VALUES (?1, ?2, ?3, ?4)")?;
-        for p in &indexed.problems {
-            record.execute(params![kind_name(p.kind), p.line.map(|v| v as i64), p.instrument_id.map(|v| v as i64), p.message])?;
         }
     }
     tx.commit()?;
@@ -260,8 +238,79 @@ pub fn build(
     db.execute_batch("PRAGMA analysis_limit = 1000; ANALYZE;")?;
     // The secondary indexes above were built while the search thread caught up.
     search.finish()?;
-    progress.emit(Progress::Indexed { instruments: indexed.instruments });
-    Ok(indexed)
+    Ok(Tables { dir: out.to_path_buf(), instruments: indexed.instruments, problems: indexed.problems })
+}
+
+/// Links the extracted PDFs to the rows of `tables` (path, pages) and records what is wrong
+/// with them: a PDF missing (when the export was asked with files), unreadable, of another
+/// page count than the instrument covers, or of no instrument. Every problem, the skipped
+/// lines' included, goes into the index's `problems` table, in line order, orphans last.
+pub fn link_pdfs(tables: &Tables, pdfs: &BTreeMap<u64, PdfFile>, expect_pdfs: bool) -> Result<Indexed, EngineError> {
+    let mut db = Connection::open(tables.dir.join(INDEX))?;
+    db.execute_batch(BUILD_PRAGMAS)?;
+    let tx = db.transaction()?;
+    let mut found: Vec<(u64, Problem)> = Vec::new();
+    let mut linked = std::collections::HashSet::new();
+    if expect_pdfs || !pdfs.is_empty() {
+        let mut update = tx.prepare("UPDATE instruments SET pdf_path = ?2, pdf_pages = ?3, problems = ?4 WHERE id = ?1")?;
+        let mut rows = tx.prepare("SELECT id, line, start_page, end_page FROM instruments ORDER BY line")?;
+        let mut rows = rows.query([])?;
+        while let Some(row) = rows.next()? {
+            let (id, line) = (row.get::<_, i64>(0)? as u64, row.get::<_, i64>(1)? as u64);
+            let (start, end) = (row.get::<_, Option<i64>>(2)?.map(|v| v as u64), row.get::<_, Option<i64>>(3)?.map(|v| v as u64));
+            let pdf = pdfs.get(&id);
+            if pdf.is_some() {
+                linked.insert(id);
+            }
+            let problem = match pdf {
+                None if expect_pdfs => Some(problem(ProblemKind::MissingPdf, id, format!("Instrument {id} has no PDF in the export."))),
+                Some(PdfFile { pages: None, path }) => Some(problem(ProblemKind::UnreadablePdf, id, format!("The PDF {path} could not be read."))),
+                Some(PdfFile { pages: Some(pages), path }) => match (start, end) {
+                    (Some(start), Some(end)) if end >= start && u64::from(*pages) != end - start + 1 => Some(problem(
+                        ProblemKind::PageCountMismatch,
+                        id,
+                        format!("The PDF {path} has {pages} pages, but the instrument covers pages {start}-{end} ({}).", end - start + 1),
+                    )),
+                    _ => None,
+                },
+                None => None,
+            };
+            if pdf.is_some() || problem.is_some() {
+                let kinds = problem.as_ref().map_or("", |p| kind_name(p.kind));
+                update.execute(params![id as i64, pdf.map(|p| p.path.as_str()), pdf.and_then(|p| p.pages).map(i64::from), kinds])?;
+            }
+            found.extend(problem.map(|p| (line, p)));
+        }
+    }
+    // The skipped lines' problems and the PDFs' by line (a line has one or the other), as
+    // indexing in one pass found them; then the PDFs of no instrument.
+    let mut problems = Vec::with_capacity(tables.problems.len() + found.len());
+    let mut found = found.into_iter().peekable();
+    for skipped in &tables.problems {
+        while let Some((_, p)) = found.next_if(|(line, _)| Some(*line) < skipped.line) {
+            problems.push(p);
+        }
+        problems.push(skipped.clone());
+    }
+    problems.extend(found.map(|(_, p)| p));
+    for (id, pdf) in pdfs {
+        if !linked.contains(id) {
+            problems.push(Problem {
+                kind: ProblemKind::OrphanPdf,
+                line: None,
+                instrument_id: Some(*id),
+                message: format!("The PDF {} belongs to no instrument in instruments.json.", pdf.path),
+            });
+        }
+    }
+    {
+        let mut record = tx.prepare("INSERT INTO problems (kind, line, instrument_id, message) VALUES (?1, ?2, ?3, ?4)")?;
+        for p in &problems {
+            record.execute(params![kind_name(p.kind), p.line.map(|v| v as i64), p.instrument_id.map(|v| v as i64), p.message])?;
+        }
+    }
+    tx.commit()?;
+    Ok(Indexed { instruments: tables.instruments, problems })
 }
 
 /// One instrument's text for the full-text index: its id and the five searched columns.

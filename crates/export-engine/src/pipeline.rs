@@ -207,14 +207,15 @@ impl Engine {
         }
         let staging = self.staging_dir(job);
         let limits = self.limits_for(job);
-        let (downloaded_sha256, streamed) = if job.phase < Phase::Verifying || !self.zip_path(job).exists() {
+        let (downloaded_sha256, mut streamed) = if job.phase < Phase::Verifying || !self.zip_path(job).exists() {
             let (sha256, streamed) = self.download(job, &staging, limits, progress, cancel).await?;
             (Some(sha256), streamed)
         } else {
             (None, None)
         };
+        let indexing = streamed.as_mut().and_then(|s| s.indexing.take());
         let (verified, extracted) = self.verify_and_extract(job, &staging, limits, downloaded_sha256, streamed, progress, cancel).await?;
-        let (indexed, extracted) = self.index(job, &staging, extracted, progress, cancel).await?;
+        let (indexed, extracted) = self.index(job, &staging, extracted, indexing, progress, cancel).await?;
         let manifest = self.record(job, &staging, verified, extracted, indexed, progress)?;
         let destination = self.destination(job, &now_stamp());
         let root = job.out.as_deref().and_then(Path::parent).filter(|p| !p.as_os_str().is_empty()).unwrap_or(self.library.root());
@@ -324,12 +325,14 @@ impl Engine {
         Ok((verified, extracted))
     }
 
-    /// Indexing: instruments.json and the PDFs into index.sqlite and search.sqlite.
+    /// Indexing: instruments.json and the PDFs into index.sqlite and search.sqlite. When the
+    /// tables were begun while the download arrived, only the PDFs are left to link.
     async fn index(
         &self,
         job: &mut JobRecord,
         staging: &Path,
         extracted: extract::Extracted,
+        ahead: Option<stream::IndexingAhead>,
         progress: &Arc<dyn ProgressSink>,
         cancel: &CancellationToken,
     ) -> Result<(index::Indexed, extract::Extracted), EngineError> {
@@ -337,7 +340,13 @@ impl Engine {
         let include_files = job.request.include_files;
         blocking({
             let (staging, progress, cancel) = (staging.to_path_buf(), Arc::clone(progress), cancel.clone());
-            move || index::build(&staging, &extracted.pdfs, include_files, progress.as_ref(), &cancel).map(|i| (i, extracted))
+            move || {
+                if let Some(indexed) = ahead.and_then(|ahead| ahead.finish(&staging, &extracted.pdfs, include_files)) {
+                    progress.emit(Progress::Indexed { instruments: indexed.instruments });
+                    return Ok((indexed, extracted));
+                }
+                index::build(&staging, &extracted.pdfs, include_files, progress.as_ref(), &cancel).map(|i| (i, extracted))
+            }
         })
         .await
     }

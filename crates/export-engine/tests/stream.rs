@@ -7,8 +7,10 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use export_engine::browse::{Browser, Query};
 use export_engine::download::Arrivals;
 use export_engine::extract::{self, Limits};
+use export_engine::index;
 use export_engine::stream::{Stopped, Streamed, extract_while_downloading};
 use tokio_util::sync::CancellationToken;
 use zip::CompressionMethod;
@@ -25,6 +27,23 @@ fn export_archive() -> Vec<u8> {
         zip.start_file(format!("pdfs/Lease_1-1_{id}.pdf"), SimpleFileOptions::default().compression_method(CompressionMethod::Stored)).unwrap();
         zip.write_all(&vec![id as u8; 40_000 + id as usize]).unwrap();
     }
+    zip.finish().unwrap().into_inner()
+}
+
+/// The same archive with instruments.json after the PDFs.
+fn instruments_last_archive() -> Vec<u8> {
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for id in 0..40u32 {
+        zip.start_file(format!("pdfs/Lease_1-1_{id}.pdf"), SimpleFileOptions::default().compression_method(CompressionMethod::Stored)).unwrap();
+        zip.write_all(&vec![id as u8; 40_000 + id as usize]).unwrap();
+    }
+    zip.start_file("instruments.json", SimpleFileOptions::default().compression_method(CompressionMethod::Deflated)).unwrap();
+    for id in 0..200 {
+        writeln!(zip, r#"{{"id":{id},"typeName":"Lease"}}"#).unwrap();
+    }
+    // A line repeated and a bad one, so the problems of skipped lines and of PDFs interleave.
+    writeln!(zip, r#"{{"id":3,"typeName":"Lease"}}"#).unwrap();
+    writeln!(zip, "not json").unwrap();
     zip.finish().unwrap().into_inner()
 }
 
@@ -124,4 +143,40 @@ fn a_download_that_starts_its_file_over_stops_the_stream() {
 fn cancelling_stops_a_stream_waiting_for_bytes() {
     let result = waiting_at(1000, |_, cancel| cancel.cancel());
     assert!(matches!(result, Err(Stopped::Cancelled)), "{result:?}");
+}
+
+/// The index begun while the PDFs arrive, once they are linked, is the index built after:
+/// the same rows, the same problems in the same order, whichever entry comes first.
+#[test]
+fn instruments_json_indexed_while_the_pdfs_arrive_gives_the_index_built_after() {
+    for bytes in [export_archive(), instruments_last_archive()] {
+        let classic = tempfile::tempdir().unwrap();
+        let zip = classic.path().join("export.zip");
+        std::fs::write(&zip, &bytes).unwrap();
+        let staging = classic.path().join("staging");
+        let after = extract::extract(&zip, &staging, Limits::default(), &|_| {}, &CancellationToken::new()).unwrap();
+        let built = index::build(&staging, &after.pdfs, true, &|_| {}, &CancellationToken::new()).unwrap();
+
+        let (work, streamed) = stream(bytes, 64 * 1024);
+        let mut streamed = streamed.unwrap();
+        let ahead = streamed.indexing.take().expect("instruments.json was indexed as soon as it was extracted");
+        let ahead_dir = work.path().join("staging.index");
+        assert!(ahead_dir.is_dir(), "built beside the staging folder, out of the archive's reach");
+        let linked = ahead.finish(&work.path().join("staging"), &streamed.extracted.pdfs, true).expect("the tables were built");
+        assert!(!ahead_dir.exists(), "nothing left beside the staging folder");
+        assert_eq!(linked.instruments, built.instruments);
+        assert_eq!(linked.problems, built.problems);
+        let everything = |dir: &std::path::Path| Browser::open(dir).unwrap().page(&Query::default(), 0, 1000).unwrap();
+        assert_eq!(everything(&work.path().join("staging")), everything(&staging));
+    }
+}
+
+#[test]
+fn indexing_ahead_dropped_unfinished_leaves_nothing_behind() {
+    let (work, streamed) = stream(export_archive(), 64 * 1024);
+    let streamed = streamed.unwrap();
+    assert!(streamed.indexing.is_some());
+    drop(streamed);
+    assert!(!work.path().join("staging.index").exists());
+    assert!(!work.path().join("staging").join(index::INDEX).exists(), "an index only appears when it is finished and linked");
 }
