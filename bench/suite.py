@@ -535,10 +535,38 @@ def table(rows: list[Row]) -> str:
     return "\n".join(lines + [""] + notes)
 
 
+BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
+
+
+def kept_from_last_run(only: set[str]) -> tuple[str, list[str], list[str]]:
+    """What the table in docs/benchmarks.md says of the rows this run does not measure (a run
+    with --only): its first line, and its row and note lines of the other ids."""
+    text = (ROOT / "docs" / "benchmarks.md").read_text()
+    if BEGIN not in text or END not in text:
+        return "", [], []
+    lines = text[text.index(BEGIN) + len(BEGIN): text.index(END)].strip().splitlines()
+    row_id = lambda line: line.split("|")[1].strip() if line.startswith("| P") else line[2:].split(":")[0] if line.startswith("- P") else None  # noqa: E731
+    rows = [line for line in lines if line.startswith("| P") and row_id(line) not in only]
+    notes = [line for line in lines if line.startswith("- P") and row_id(line) not in only]
+    return (lines[0] if lines else ""), rows, notes
+
+
+def merged(report_rows: list[Row], only: set[str], stamp: str) -> str:
+    """The table with this run's rows in place of the last run's rows of the same ids."""
+    first, old_rows, old_notes = kept_from_last_run(only)
+    new = table(report_rows).splitlines()
+    header, new_rows, new_notes = new[:2], [line for line in new[2:] if line.startswith("| P")], [line for line in new if line.startswith("- P")]
+    number = lambda line: int(line.split("|")[1].strip()[1:]) if line.startswith("| P") else int(line[3:].split(":")[0])  # noqa: E731
+    rows = sorted(old_rows + new_rows, key=number)
+    notes = sorted(old_notes + new_notes, key=number)
+    again = ", ".join(sorted(only, key=lambda i: int(i[1:])))
+    return f"{first} Rows {again} measured again on {stamp} (`--only {again}`).\n\n" + "\n".join(header + rows + [""] + notes)
+
+
 def write_report(report: str) -> None:
     path = ROOT / "docs" / "benchmarks.md"
     text = path.read_text()
-    begin, end = "<!-- bench:begin -->", "<!-- bench:end -->"
+    begin, end = BEGIN, END
     block = f"{begin}\n{report}\n{end}"
     if begin in text and end in text:
         text = text[: text.index(begin)] + block + text[text.index(end) + len(end):]
@@ -608,8 +636,12 @@ def main() -> None:
             step("P8: the app at rest", ["P8"], lambda: p8(work))
     rows.sort(key=lambda r: int(r.id[1:]))
     stamp = time.strftime("%Y-%m-%d")
-    report = (f"Run of {stamp} on {machine()}; {time.monotonic() - started:.0f} s in all. "
-              f"Defaults unless stated: `{' '.join(sys.argv[1:]) or 'no flags'}`.\n\n{table(rows)}")
+    if only:
+        # The other rows stay as the last full run measured them.
+        report = merged(rows, only, stamp)
+    else:
+        report = (f"Run of {stamp} on {machine()}; {time.monotonic() - started:.0f} s in all. "
+                  f"Defaults unless stated: `{' '.join(sys.argv[1:]) or 'no flags'}`.\n\n{table(rows)}")
     print(report)
     if args.write:
         write_report(report)
