@@ -35,6 +35,7 @@ const COMMANDS: &[&str] = &[
     "update_check_daily",
     "update_install",
     "update_settings",
+    "preferences",
     "browse_open",
     "browse_page",
     "browse_groups",

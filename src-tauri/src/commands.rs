@@ -19,6 +19,7 @@ use annolab_workspace::browse::{Browsers, DragItems, ExportOverview, Saved, Time
 use annolab_workspace::changes::{self, ExportChanges};
 use annolab_workspace::exports::{Exports, JobView, Watcher};
 use annolab_workspace::library::{self, ImportProposal, LibraryView};
+use annolab_workspace::settings::Preferences;
 use annolab_workspace::status::SandboxStatus;
 use annolab_workspace::{CommandError, DemoWorkspace, WorkspaceErrorCode};
 
@@ -239,6 +240,24 @@ pub async fn update_check_daily(app: AppHandle, accounts: State<'_, Arc<Accounts
 #[tauri::command]
 pub async fn update_install(app: AppHandle, pending: State<'_, Arc<updates::Pending>>) -> Result<()> {
     updates::install(&app, &pending).await
+}
+
+/// The Settings tab's preferences, changed first when `change` is given. How many exports work
+/// at once takes effect at once (fewer: as running ones end); the theme on the window's frame too.
+#[tauri::command]
+pub async fn preferences(
+    app: AppHandle,
+    accounts: State<'_, Arc<Accounts>>,
+    exports: State<'_, Arc<Exports>>,
+    change: Option<Preferences>,
+) -> Result<Preferences> {
+    if let Some(change) = change {
+        accounts.settings().set_preferences(&change)?;
+        exports.set_at_once(change.exports_at_once);
+    }
+    let preferences = accounts.settings().preferences();
+    crate::apply_theme(&app, preferences.theme);
+    Ok(preferences)
 }
 
 /// The update settings: the version running and whether the daily look is on.

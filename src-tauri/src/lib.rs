@@ -49,6 +49,7 @@ pub fn run() {
             // The week "Simulate a week of new records" last moved the demo project to.
             let demo_week = accounts.settings().demo_week();
             allow_library_assets(&handle, &accounts.settings().library());
+            apply_theme(&handle, accounts.settings().preferences().theme);
             app.manage(Arc::clone(&demo));
             app.manage(accounts);
             app.manage(Arc::clone(&exports));
@@ -107,6 +108,7 @@ pub fn run() {
             commands::update_check_daily,
             commands::update_install,
             commands::update_settings,
+            commands::preferences,
             commands::browse_open,
             commands::browse_page,
             commands::browse_groups,
@@ -147,8 +149,14 @@ fn state(app: &AppHandle) -> Result<(Workspace, Arc<Exports>), Box<dyn std::erro
     let config_dir = Profiles::default_dir().ok_or("no per-user config folder could be found (is HOME set?)")?;
     let default_library = Library::default_root().ok_or("no per-user data folder could be found (is HOME set?)")?;
     let workspace = Workspace::open(&config_dir, default_library, None);
-    let notifier = app.clone();
-    let exports = Arc::new(Exports::new(Arc::clone(&workspace.accounts), Arc::new(move |view: &JobView| notify_ended(&notifier, view))));
+    let (notifier, accounts) = (app.clone(), Arc::clone(&workspace.accounts));
+    let on_end = move |view: &JobView| {
+        // "Tell me when an export ends" in the Settings tab.
+        if accounts.settings().notifications() {
+            notify_ended(&notifier, view);
+        }
+    };
+    let exports = Arc::new(Exports::new(Arc::clone(&workspace.accounts), Arc::new(on_end)));
     Ok((workspace, exports))
 }
 
@@ -241,6 +249,22 @@ fn notify_ended(app: &AppHandle, view: &JobView) {
     let Some(notice) = view.notice() else { return };
     if let Err(error) = app.notification().builder().title(notice.title).body(notice.body).show() {
         tracing::warn!("could not show a notification: {error}");
+    }
+}
+
+/// The window's frame (title bar) in the theme the Settings tab chose; the page follows it by
+/// itself (`ui/src/lib/theme.ts`).
+pub(crate) fn apply_theme(app: &AppHandle, theme: annolab_workspace::settings::Theme) {
+    use annolab_workspace::settings::Theme;
+    let chosen = match theme {
+        Theme::System => None,
+        Theme::Light => Some(tauri::Theme::Light),
+        Theme::Dark => Some(tauri::Theme::Dark),
+    };
+    if let Some(window) = app.get_webview_window("main")
+        && let Err(error) = window.set_theme(chosen)
+    {
+        tracing::warn!("could not set the window's theme: {error}");
     }
 }
 

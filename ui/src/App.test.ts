@@ -29,6 +29,8 @@ function firstLaunchBackend(): void {
       case "window_menu":
       case "update_check_daily":
         return null;
+      case "preferences":
+        return { notifications: true, theme: "system", exportsAtOnce: 3 };
       default:
         throw new Error(`unexpected command ${cmd}`);
     }

@@ -127,6 +127,8 @@ pub enum WorkspaceErrorCode {
     UpdateFailed,
     /// An update's signature does not match the release key: it is never installed.
     UpdateSignatureInvalid,
+    /// A setting was given a value outside what it allows (the message names the range).
+    SettingOutOfRange,
 }
 
 impl WorkspaceErrorCode {
@@ -144,6 +146,7 @@ impl WorkspaceErrorCode {
             WorkspaceErrorCode::JobRunning => "job_running",
             WorkspaceErrorCode::UpdateFailed => "update_failed",
             WorkspaceErrorCode::UpdateSignatureInvalid => "update_signature_invalid",
+            WorkspaceErrorCode::SettingOutOfRange => "setting_out_of_range",
         }
     }
 }

@@ -14,15 +14,17 @@ use ts_rs::TS;
 use crate::accounts::{Accounts, DEMO_PROFILE};
 use crate::error::CommandError;
 use crate::error::{Code, WorkspaceErrorCode};
+use crate::settings::DEFAULT_EXPORTS_AT_ONCE;
 use crate::status::SandboxStatus;
 
 /// How many notices (retries, bad lines) a job keeps to show.
 const NOTICES_KEPT: usize = 5;
 
-/// How many exports run at once; the others wait their turn, shown as waiting. Each running
-/// export holds a download stream, an extraction and a SQLite writer: past a few at once they
-/// only slow each other down (two cores, one disk) and the server rate-limits a burst anyway.
-pub const MAX_RUNNING: usize = 3;
+/// How many exports run at once unless the Settings tab says otherwise; the others wait their
+/// turn, shown as waiting. Each running export holds a download stream, an extraction and a
+/// SQLite writer: past a few at once they only slow each other down (two cores, one disk) and
+/// the server rate-limits a burst anyway.
+pub const MAX_RUNNING: usize = DEFAULT_EXPORTS_AT_ONCE as usize;
 
 /// A job as the UI draws it: its request, where it is, and the latest progress of that phase.
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
@@ -56,7 +58,7 @@ pub struct JobView {
     /// What changed since the previous export of the project, when this one just finished
     /// (`since 2026-11-30: +12 new, −3 gone, 7 changed`); the library card has it afterwards.
     pub changes: Option<String>,
-    /// Waiting for one of the [`MAX_RUNNING`] slots: the job has not started its work yet.
+    /// Waiting for a running slot ([`Exports::set_at_once`]): the job has not started its work yet.
     pub waiting: bool,
     /// The limit the wait is for, so the UI can say "at most 3 run at once".
     pub max_running: u32,
@@ -121,7 +123,7 @@ impl JobView {
             export_dir: job.export_dir.as_ref().map(|dir| dir.display().to_string()),
             changes: None,
             waiting: false,
-            max_running: MAX_RUNNING as u32,
+            max_running: DEFAULT_EXPORTS_AT_ONCE,
         }
     }
 
@@ -172,8 +174,9 @@ type Table = Arc<Mutex<HashMap<String, Live>>>;
 pub struct Exports {
     accounts: Arc<Accounts>,
     live: Table,
-    /// [`MAX_RUNNING`] permits: a job holds one from the start of its work to its end.
-    slots: Arc<tokio::sync::Semaphore>,
+    /// One permit per export allowed to work at once: a job holds one from the start of its
+    /// work to its end.
+    slots: Arc<Slots>,
     on_end: OnEnd,
     /// True once [`Exports::resume_interrupted`] has run, so a listing never shows a job as
     /// interrupted in the moment before it resumes.
@@ -183,12 +186,23 @@ pub struct Exports {
 impl Exports {
     pub fn new(accounts: Arc<Accounts>, on_end: OnEnd) -> Self {
         Exports {
-            accounts,
             live: Arc::default(),
-            slots: Arc::new(tokio::sync::Semaphore::new(MAX_RUNNING)),
+            slots: Arc::new(Slots::new(accounts.settings().preferences().exports_at_once as usize)),
             on_end,
             resumed: tokio::sync::watch::Sender::new(false),
+            accounts,
         }
+    }
+
+    /// How many exports may work at once from now on. Fewer than are working now takes effect
+    /// as they end: a running export is never stopped for it.
+    pub fn set_at_once(&self, at_once: u32) {
+        self.slots.resize(at_once.max(1) as usize);
+    }
+
+    /// How many exports may work at once.
+    pub fn at_once(&self) -> u32 {
+        self.slots.size() as u32
     }
 
     /// Checks form input without sending anything: the error names the field.
@@ -350,8 +364,9 @@ impl Exports {
         view.status = JobState::Running;
         view.error = None;
         // Taken here, not in the task, so a job is never shown running while it waits.
-        let slot = Arc::clone(&self.slots).try_acquire_owned().ok();
+        let slot = self.slots.try_take();
         view.waiting = slot.is_none();
+        view.max_running = self.at_once();
         self.table().insert(job.id.clone(), Live { view: view.clone(), watcher: watcher.clone(), cancel: cancel.clone() });
         if let Some(watcher) = &watcher {
             watcher(view.clone());
@@ -363,7 +378,7 @@ impl Exports {
         tokio::spawn(async move {
             let slot = match slot {
                 Some(slot) => Some(slot),
-                None => wait_for_slot(slots, &table, &id, &cancel).await,
+                None => wait_for_slot(&slots, &table, &id, &cancel).await,
             };
             let outcome = match &slot {
                 Some(_) => engine.run(job, sink, cancel).await,
@@ -391,8 +406,10 @@ impl Exports {
             }
             on_end(&view);
             // The slot is held until the job's end is reported (its changes line included), then
-            // handed to the next waiting one: the user never sees more than MAX_RUNNING at work.
-            drop(slot);
+            // handed to the next waiting one: the user never sees more at work than allowed.
+            if let Some(slot) = slot {
+                slots.give_back(slot);
+            }
         });
         view
     }
@@ -436,13 +453,66 @@ async fn changes_line(library: export_engine::Library, dir: std::path::PathBuf) 
 
 /// Waits for a running slot for job `id`, shown as waiting meanwhile; `None` when the job is
 /// cancelled before its turn comes.
-async fn wait_for_slot(slots: Arc<tokio::sync::Semaphore>, table: &Table, id: &str, cancel: &CancellationToken) -> Option<tokio::sync::OwnedSemaphorePermit> {
+async fn wait_for_slot(slots: &Slots, table: &Table, id: &str, cancel: &CancellationToken) -> Option<tokio::sync::OwnedSemaphorePermit> {
     let slot = tokio::select! {
-        slot = slots.acquire_owned() => slot.ok(),
+        slot = slots.take() => slot,
         () = cancel.cancelled() => None,
     };
     set_waiting(table, id, false);
     slot
+}
+
+/// The running slots: as many permits as exports may work at once, a number the user can change
+/// while exports run ([`Exports::set_at_once`]). Shrinking below the slots taken is owed: each
+/// slot given back while something is owed is forgotten rather than handed on.
+struct Slots {
+    semaphore: Arc<tokio::sync::Semaphore>,
+    /// (size, owed)
+    state: Mutex<(usize, usize)>,
+}
+
+impl Slots {
+    fn new(size: usize) -> Self {
+        Slots { semaphore: Arc::new(tokio::sync::Semaphore::new(size)), state: Mutex::new((size, 0)) }
+    }
+
+    fn state(&self) -> std::sync::MutexGuard<'_, (usize, usize)> {
+        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn size(&self) -> usize {
+        self.state().0
+    }
+
+    fn try_take(&self) -> Option<tokio::sync::OwnedSemaphorePermit> {
+        Arc::clone(&self.semaphore).try_acquire_owned().ok()
+    }
+
+    async fn take(&self) -> Option<tokio::sync::OwnedSemaphorePermit> {
+        Arc::clone(&self.semaphore).acquire_owned().await.ok()
+    }
+
+    fn give_back(&self, slot: tokio::sync::OwnedSemaphorePermit) {
+        let mut state = self.state();
+        if state.1 > 0 {
+            state.1 -= 1;
+            slot.forget();
+        }
+    }
+
+    fn resize(&self, size: usize) {
+        let mut state = self.state();
+        let (now, owed) = *state;
+        if size > now {
+            let paid = (size - now).min(owed);
+            self.semaphore.add_permits(size - now - paid);
+            *state = (size, owed - paid);
+        } else if size < now {
+            let fewer = now - size;
+            let forgotten = self.semaphore.forget_permits(fewer);
+            *state = (size, owed + fewer - forgotten);
+        }
+    }
 }
 
 fn set_waiting(table: &Table, id: &str, waiting: bool) {
@@ -474,5 +544,36 @@ impl ProgressSink for LiveSink {
                 watcher(live.view.clone());
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod slot_tests {
+    use super::Slots;
+
+    #[test]
+    fn fewer_slots_take_effect_as_running_exports_end_and_more_at_once() {
+        let slots = Slots::new(3);
+        let mut taken: Vec<_> = (0..3).map(|_| slots.try_take().expect("three free")).collect();
+        assert!(slots.try_take().is_none());
+
+        // Down to one while three work: none is stopped, two ends are owed.
+        slots.resize(1);
+        slots.give_back(taken.pop().unwrap());
+        assert!(slots.try_take().is_none(), "two at work, one allowed");
+        slots.give_back(taken.pop().unwrap());
+        assert!(slots.try_take().is_none(), "one at work, one allowed");
+        slots.give_back(taken.pop().unwrap());
+        let one = slots.try_take().expect("the one slot, handed on");
+        assert!(slots.try_take().is_none());
+
+        // Up to two: the second slot is there at once.
+        slots.resize(2);
+        let two = slots.try_take().expect("a second slot at once");
+        assert!(slots.try_take().is_none());
+        assert_eq!(slots.size(), 2);
+        slots.give_back(one);
+        slots.give_back(two);
+        assert!(slots.try_take().is_some() && slots.try_take().is_some(), "both free again");
     }
 }

@@ -1,12 +1,15 @@
 //! The app's own settings, `settings.json` beside the CLI's `profiles.json`: which profile is
-//! selected, where the library is, and the owners and projects used recently (for suggestions).
-//! No secrets live here.
+//! selected, where the library is, the owners and projects used recently (for suggestions), and
+//! the preferences of the Settings tab ([`Preferences`]). No secrets live here.
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use export_engine::{EngineError, Library, write_json_atomic};
 use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use crate::error::{CommandError, WorkspaceErrorCode};
 
 /// How many recent owners and projects are remembered.
 const RECENT: usize = 8;
@@ -31,6 +34,45 @@ struct SettingsFile {
     /// When it last looked (UTC, RFC 3339).
     #[serde(default)]
     last_update_check: Option<String>,
+    /// Whether an export that ends while the window is not in front is told by the OS.
+    #[serde(default = "on")]
+    notifications: bool,
+    #[serde(default)]
+    theme: Theme,
+    #[serde(default = "default_exports_at_once")]
+    exports_at_once: u32,
+}
+
+/// How many exports work at once unless the user chose otherwise: enough to overlap one's
+/// download with another's extraction, few enough not to starve the machine or the server.
+pub const DEFAULT_EXPORTS_AT_ONCE: u32 = 3;
+/// The most the Settings tab offers: beyond it a laptop's disk and the API's rate limits
+/// make each export slower rather than the whole faster.
+pub const MAX_EXPORTS_AT_ONCE: u32 = 6;
+
+fn default_exports_at_once() -> u32 {
+    DEFAULT_EXPORTS_AT_ONCE
+}
+
+/// The app's colours: the OS's choice, or always light or dark.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub enum Theme {
+    #[default]
+    System,
+    Light,
+    Dark,
+}
+
+/// What the Settings tab shows and changes, besides the library's folder and updates.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct Preferences {
+    /// Tell the OS when an export ends while the window is not in front.
+    pub notifications: bool,
+    pub theme: Theme,
+    /// How many exports work at once (1 to [`MAX_EXPORTS_AT_ONCE`]); more wait their turn.
+    pub exports_at_once: u32,
 }
 
 fn on() -> bool {
@@ -47,6 +89,9 @@ impl Default for SettingsFile {
             demo_week: 0,
             check_updates: true,
             last_update_check: None,
+            notifications: true,
+            theme: Theme::System,
+            exports_at_once: DEFAULT_EXPORTS_AT_ONCE,
         }
     }
 }
@@ -140,6 +185,33 @@ impl Settings {
         self.update(|file| file.last_update_check = Some(at))
     }
 
+    pub fn preferences(&self) -> Preferences {
+        let file = self.read();
+        // A hand-edited file with a number out of range counts as the nearest allowed one.
+        Preferences { notifications: file.notifications, theme: file.theme, exports_at_once: file.exports_at_once.clamp(1, MAX_EXPORTS_AT_ONCE) }
+    }
+
+    /// Saves `preferences`; a number of exports out of range is refused, naming the range.
+    pub fn set_preferences(&self, preferences: &Preferences) -> Result<Preferences, CommandError> {
+        if !(1..=MAX_EXPORTS_AT_ONCE).contains(&preferences.exports_at_once) {
+            return Err(CommandError::new(
+                WorkspaceErrorCode::SettingOutOfRange,
+                format!("Between 1 and {MAX_EXPORTS_AT_ONCE} exports can run at once; {} is not possible.", preferences.exports_at_once),
+            )
+            .on_field("exportsAtOnce"));
+        }
+        self.update(|file| {
+            file.notifications = preferences.notifications;
+            file.theme = preferences.theme;
+            file.exports_at_once = preferences.exports_at_once;
+        })?;
+        Ok(self.preferences())
+    }
+
+    pub fn notifications(&self) -> bool {
+        self.read().notifications
+    }
+
     pub fn demo_week(&self) -> u32 {
         self.read().demo_week
     }
@@ -206,6 +278,33 @@ mod tests {
         let named = Settings::load(dir.path(), dir.path().join("default")).with_library(dir.path().join("flag"));
         assert_eq!(named.library().root(), dir.path().join("flag"));
         assert_eq!(Settings::load(dir.path(), dir.path().join("default")).library().root(), dir.path().join("chosen"), "the flag is not saved");
+    }
+
+    #[test]
+    fn preferences_are_kept_and_a_number_of_exports_out_of_range_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let settings = Settings::load(dir.path(), dir.path().join("library"));
+        assert_eq!(settings.preferences(), Preferences { notifications: true, theme: Theme::System, exports_at_once: DEFAULT_EXPORTS_AT_ONCE });
+        let chosen = Preferences { notifications: false, theme: Theme::Dark, exports_at_once: 1 };
+        assert_eq!(settings.set_preferences(&chosen).unwrap(), chosen);
+        assert_eq!(Settings::load(dir.path(), dir.path().join("library")).preferences(), chosen, "saved");
+
+        for wrong in [0, MAX_EXPORTS_AT_ONCE + 1] {
+            let error = settings.set_preferences(&Preferences { exports_at_once: wrong, ..chosen.clone() }).unwrap_err();
+            assert_eq!(error.code.as_str(), "setting_out_of_range");
+            assert!(error.message.contains(&format!("Between 1 and {MAX_EXPORTS_AT_ONCE}")), "{}", error.message);
+        }
+        assert_eq!(settings.preferences(), chosen, "a refused change changes nothing");
+    }
+
+    #[test]
+    fn settings_written_before_the_preferences_existed_read_as_the_defaults() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("settings.json"), br#"{"selectedProfile": "work", "checkUpdates": false}"#).unwrap();
+        let settings = Settings::load(dir.path(), dir.path().join("library"));
+        assert_eq!(settings.selected_profile().as_deref(), Some("work"));
+        assert!(settings.notifications());
+        assert_eq!(settings.preferences().exports_at_once, DEFAULT_EXPORTS_AT_ONCE);
     }
 
     #[test]

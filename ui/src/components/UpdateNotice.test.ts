@@ -49,6 +49,7 @@ describe("SettingsView", () => {
   test("the daily look can be turned off, and a check asked for", async () => {
     const sent: unknown[] = [];
     mockIPC((cmd, args) => {
+      if (cmd === "preferences") return { notifications: true, theme: "system", exportsAtOnce: 3 };
       if (cmd !== "update_settings") throw new Error(cmd);
       const daily = (args as { daily?: boolean }).daily;
       sent.push(daily);
@@ -64,5 +65,46 @@ describe("SettingsView", () => {
     expect(((await screen.findByTestId("settings-daily-updates")) as HTMLInputElement).checked).toBe(false);
     await fireEvent.click(screen.getByTestId("settings-check-updates"));
     expect(onCheckUpdates).toHaveBeenCalled();
+  });
+});
+
+describe("SettingsView preferences", () => {
+  test("each choice is saved as it is made, and the theme is applied at once", async () => {
+    const saved: unknown[] = [];
+    let current = { notifications: true, theme: "system", exportsAtOnce: 3 };
+    mockIPC((cmd, args) => {
+      if (cmd === "update_settings") return { current: "0.1.0", daily: true };
+      if (cmd !== "preferences") throw new Error(cmd);
+      const change = (args as { change?: typeof current }).change;
+      if (change) {
+        saved.push(change);
+        current = change;
+      }
+      return current;
+    });
+    render(SettingsView, { onCheckUpdates: vi.fn() });
+
+    const theme = (await screen.findByTestId("settings-theme")) as HTMLSelectElement;
+    expect(theme.value).toBe("system");
+    await fireEvent.change(theme, { target: { value: "dark" } });
+    await vi.waitFor(() => expect(document.documentElement.dataset.theme).toBe("dark"));
+    await fireEvent.change(screen.getByTestId("settings-exports-at-once"), { target: { value: "1" } });
+    await fireEvent.click(screen.getByTestId("settings-notifications"));
+    await vi.waitFor(() => expect(saved).toHaveLength(3));
+    expect(saved.at(-1)).toEqual({ notifications: false, theme: "dark", exportsAtOnce: 1 });
+
+    await fireEvent.change(theme, { target: { value: "system" } });
+    await vi.waitFor(() => expect(document.documentElement.dataset.theme).toBeUndefined());
+  });
+
+  test("a refused number is said in words", async () => {
+    mockIPC((cmd, args) => {
+      if (cmd === "update_settings") return { current: "0.1.0", daily: true };
+      if ((args as { change?: unknown }).change) throw { code: "setting_out_of_range", message: "Between 1 and 6 exports can run at once; 9 is not possible." };
+      return { notifications: true, theme: "system", exportsAtOnce: 3 };
+    });
+    render(SettingsView, { onCheckUpdates: vi.fn() });
+    await fireEvent.change(await screen.findByTestId("settings-exports-at-once"), { target: { value: "6" } });
+    expect((await screen.findByRole("alert")).textContent).toContain("Between 1 and 6");
   });
 });

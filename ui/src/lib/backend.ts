@@ -22,6 +22,8 @@ import type { LibraryView } from "./bindings/LibraryView";
 import type { MenuAction } from "./bindings/MenuAction";
 import type { UpdateCheck } from "./bindings/UpdateCheck";
 import type { UpdateSettings } from "./bindings/UpdateSettings";
+import type { Preferences } from "./bindings/Preferences";
+import type { Theme } from "./bindings/Theme";
 import type { ProfileInput } from "./bindings/ProfileInput";
 import type { ProfilesView } from "./bindings/ProfilesView";
 import type { ProjectCheck } from "./bindings/ProjectCheck";
@@ -50,6 +52,8 @@ export type {
   MenuAction,
   UpdateCheck,
   UpdateSettings,
+  Preferences,
+  Theme,
   ProfileInput,
   ProfilesView,
   ProjectCheck,
@@ -278,6 +282,12 @@ export function updateInstall(): Promise<void> {
 /** The update settings; with `daily`, turns the daily look on or off first. */
 export function updateSettings(daily?: boolean): Promise<UpdateSettings> {
   return call("update_settings", daily === undefined ? {} : { daily });
+}
+
+/** The Settings tab's preferences; with `change`, saved first (how many exports work at once
+ * takes effect at once). */
+export function preferences(change?: Preferences): Promise<Preferences> {
+  return call("preferences", change === undefined ? {} : { change });
 }
 
 /** Calls `onAction` for every item of the native menu (or its shortcut) the UI acts on. */

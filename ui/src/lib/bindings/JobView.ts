@@ -26,7 +26,7 @@ exportDir: string | null,
  */
 changes: string | null, 
 /**
- * Waiting for one of the [`MAX_RUNNING`] slots: the job has not started its work yet.
+ * Waiting for a running slot ([`Exports::set_at_once`]): the job has not started its work yet.
  */
 waiting: boolean, 
 /**

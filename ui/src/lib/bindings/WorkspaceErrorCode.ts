@@ -3,4 +3,4 @@
 /**
  * The workspace's own error codes (the demo server, profiles, jobs and files as the app uses them). Add codes; never rename one, since the UI depends on the spelling.
  */
-export type WorkspaceErrorCode = "sandbox_start_failed" | "demo_not_ready" | "invalid_profile" | "job_not_running" | "file_not_in_export" | "open_failed" | "interrupted" | "changes_gone_apart" | "demo_week_refused" | "job_running" | "update_failed" | "update_signature_invalid";
+export type WorkspaceErrorCode = "sandbox_start_failed" | "demo_not_ready" | "invalid_profile" | "job_not_running" | "file_not_in_export" | "open_failed" | "interrupted" | "changes_gone_apart" | "demo_week_refused" | "job_running" | "update_failed" | "update_signature_invalid" | "setting_out_of_range";
