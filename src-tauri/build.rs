@@ -27,6 +27,7 @@ const COMMANDS: &[&str] = &[
     "library_reveal",
     "library_delete",
     "library_choose_folder",
+    "library_move",
     "library_pick_zip",
     "library_import",
     "window_drops",

@@ -29,6 +29,7 @@ pub fn export_to(dir: &Path) -> Result<(), ExportError> {
     crate::updates::UpdateCheck::export_all(&cfg)?;
     crate::updates::UpdateSettings::export_all(&cfg)?;
     annolab_workspace::settings::Preferences::export_all(&cfg)?;
+    export_engine::library::MoveProgress::export_all(&cfg)?;
     annolab_workspace::changes::ExportChanges::export_all(&cfg)?;
     annolab_workspace::accounts::Suggestions::export_all(&cfg)?;
     annolab_workspace::accounts::ProjectCheck::export_all(&cfg)?;

@@ -22,6 +22,7 @@ use annolab_workspace::library::{self, ImportProposal, LibraryView};
 use annolab_workspace::settings::Preferences;
 use annolab_workspace::status::SandboxStatus;
 use annolab_workspace::{CommandError, DemoWorkspace, WorkspaceErrorCode};
+use export_engine::library::MoveProgress;
 
 use crate::updates::{self, UpdateCheck, UpdateSettings};
 use export_engine::{EngineErrorCode, ErrorCode};
@@ -188,6 +189,33 @@ pub async fn library_choose_folder(app: AppHandle, accounts: State<'_, Arc<Accou
         let library = accounts.settings().library();
         crate::allow_library_assets(&app, &library);
         Ok(LibraryView::of(&library))
+    })
+    .await
+}
+
+/// Asks for a new, empty folder and moves the whole library there, reporting its progress; None
+/// if the user cancels the dialog. Refused while an export works or waits (`job_running`).
+#[tauri::command]
+pub async fn library_move(
+    app: AppHandle,
+    accounts: State<'_, Arc<Accounts>>,
+    exports: State<'_, Arc<Exports>>,
+    browsers: State<'_, Arc<Browsers>>,
+    on_progress: Channel<MoveProgress>,
+) -> Result<Option<LibraryView>> {
+    use tauri_plugin_dialog::DialogExt;
+    let (accounts, exports, browsers) = (Arc::clone(&accounts), Arc::clone(&exports), Arc::clone(&browsers));
+    blocking(move || {
+        let current = accounts.settings().library();
+        let chosen = app.dialog().file().set_title("Move the library to an empty folder").blocking_pick_folder();
+        let Some(to) = chosen.and_then(|p| p.into_path().ok()) else { return Ok(None) };
+        let report = |progress: MoveProgress| {
+            let _ = on_progress.send(progress);
+        };
+        let moved = library::move_library(accounts.settings(), &exports, &browsers, &to, &report)?;
+        crate::allow_library_assets(&app, &accounts.settings().library());
+        tracing::info!("the library moved from {} to {}", current.root().display(), moved.root);
+        Ok(Some(moved))
     })
     .await
 }

@@ -100,6 +100,7 @@ pub fn run() {
             commands::library_reveal,
             commands::library_delete,
             commands::library_choose_folder,
+            commands::library_move,
             commands::library_pick_zip,
             commands::library_import,
             commands::window_drops,

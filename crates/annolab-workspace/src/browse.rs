@@ -301,6 +301,12 @@ impl Browsers {
     }
 
     /// Closes the index of an export about to be deleted (`dir` as `Library::entry` gives it).
+    /// Closes every open index (and comparison): before the library moves, which Windows
+    /// refuses while a file in it is open.
+    pub fn close_all(&self) {
+        self.open.lock().unwrap_or_else(|p| p.into_inner()).clear();
+    }
+
     fn close(&self, dir: &Path) {
         // A comparison with it holds its index open too.
         self.open.lock().unwrap_or_else(|p| p.into_inner()).retain(|_, export| {

@@ -200,6 +200,11 @@ impl Exports {
         self.slots.resize(at_once.max(1) as usize);
     }
 
+    /// Whether an export of this app is working or waiting its turn.
+    pub fn busy(&self) -> bool {
+        !self.table().is_empty()
+    }
+
     /// How many exports may work at once.
     pub fn at_once(&self) -> u32 {
         self.slots.size() as u32

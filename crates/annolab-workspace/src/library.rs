@@ -95,3 +95,25 @@ pub fn import_zip(library: &Library, proposal: ImportProposal) -> Result<Library
     export_engine::import(library, &input, Limits::default(), &|_| {}, &CancellationToken::new())?;
     Ok(LibraryView::of(library))
 }
+
+/// Moves the library to `to` ("Move library…" in the Settings tab) and makes it the library:
+/// refused while an export of this app is working or waiting, since it writes into the library;
+/// every open index is closed first. See [`Library::move_to`] for what is promised on the way.
+pub fn move_library(
+    settings: &crate::Settings,
+    exports: &crate::exports::Exports,
+    browsers: &crate::browse::Browsers,
+    to: &Path,
+    progress: &dyn Fn(export_engine::library::MoveProgress),
+) -> Result<LibraryView, CommandError> {
+    if exports.busy() {
+        return Err(CommandError::new(
+            crate::error::WorkspaceErrorCode::JobRunning,
+            "An export is working or waiting: the library can move once it has ended (or after you cancel it).",
+        ));
+    }
+    browsers.close_all();
+    let moved = settings.library().move_to(to, export_engine::library::MoveBy::RenameWhereItCan, progress, &CancellationToken::new())?;
+    settings.set_library_root(moved.root().to_path_buf())?;
+    Ok(LibraryView::of(&moved))
+}

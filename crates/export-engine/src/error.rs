@@ -121,6 +121,8 @@ pub enum EngineError {
     NotAnExport { path: PathBuf },
     #[error("{path:?} cannot be imported: {reason}. Nothing was added; choose the zip an export downloaded (it holds instruments.json).")]
     NotAnExportZip { path: PathBuf, reason: String },
+    #[error("The library cannot move to {to:?}: {reason}. The library stays where it is, unchanged.")]
+    LibraryMoveRefused { to: PathBuf, reason: String },
 }
 
 /// What kind of failure, for exit codes and the UI; stable across versions.
@@ -157,7 +159,8 @@ impl EngineError {
             | EngineError::UnknownAttribute { .. }
             | EngineError::UnknownDateField { .. }
             | EngineError::DifferentProjects { .. }
-            | EngineError::NotAnExport { .. } => FailureKind::Usage,
+            | EngineError::NotAnExport { .. }
+            | EngineError::LibraryMoveRefused { .. } => FailureKind::Usage,
             EngineError::Api(api) => match api.kind() {
                 ApiErrorKind::Usage => FailureKind::Usage,
                 ApiErrorKind::Auth => FailureKind::Auth,
@@ -222,6 +225,7 @@ impl EngineError {
             EngineError::DifferentProjects { .. } => EngineErrorCode::DifferentProjects,
             EngineError::NotAnExport { .. } => EngineErrorCode::NotAnExport,
             EngineError::NotAnExportZip { .. } => EngineErrorCode::NotAnExportZip,
+            EngineError::LibraryMoveRefused { .. } => EngineErrorCode::LibraryMoveRefused,
         };
         ErrorCode::Engine(own)
     }
@@ -292,6 +296,7 @@ pub enum EngineErrorCode {
     UnknownAttribute,
     NotAnExportZip,
     JobResumable,
+    LibraryMoveRefused,
     /// A code this version does not know (a job record written by a newer one), as front ends
     /// read it back.
     Unknown,
@@ -333,6 +338,7 @@ impl EngineErrorCode {
             EngineErrorCode::NotAnExport => "not_an_export",
             EngineErrorCode::UnknownAttribute => "unknown_attribute",
             EngineErrorCode::NotAnExportZip => "not_an_export_zip",
+            EngineErrorCode::LibraryMoveRefused => "library_move_refused",
             EngineErrorCode::JobResumable => "job_resumable",
             EngineErrorCode::Unknown => "unknown",
         }
@@ -353,6 +359,7 @@ mod tests {
             EngineError::DifferentProjects { old: "a / b".into(), new: "a / c".into() },
             EngineError::NotAnExport { path: "x".into() },
             EngineError::NotAnExportZip { path: "x.zip".into(), reason: "no".into() },
+            EngineError::LibraryMoveRefused { to: "x".into(), reason: "it is not empty".into() },
             EngineError::JobResumable { id: "20261207T100000Z-ab12".into() },
             EngineError::UnknownAttribute { name: "Serial".into(), found: "\"Serial Number\"".into() },
             EngineError::FileInUse { action: "delete", path: "x".into() },

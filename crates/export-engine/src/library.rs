@@ -6,6 +6,9 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use serde::Serialize;
+use tokio_util::sync::CancellationToken;
+
 use crate::disk::{self, Disk, RealDisk};
 use crate::error::EngineError;
 use crate::manifest::Manifest;
@@ -31,6 +34,26 @@ impl PartialEq for Library {
 }
 
 impl Eq for Library {}
+
+/// How far moving the library is: files and bytes copied of all there are (on the same disk the
+/// move is one rename, reported done at once).
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MoveProgress {
+    pub files: u64,
+    pub files_total: u64,
+    pub bytes: u64,
+    pub bytes_total: u64,
+}
+
+/// Whether [`Library::move_to`] may move the folder in one rename when the destination is on the
+/// same disk, or must copy (what it does between disks; tests ask for it on one disk).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MoveBy {
+    RenameWhereItCan,
+    Copying,
+}
 
 /// A finished export found in the library.
 #[derive(Debug, Clone)]
@@ -157,6 +180,108 @@ impl Library {
         }
     }
 
+    /// Moves the whole library (every export, the job records, work kept for resuming) to `to`,
+    /// an empty or new folder outside it, and returns the library there. On the same disk it is
+    /// one rename. Between disks every file is copied and flushed to disk, the copy checked file
+    /// by file, and only then is the old folder removed; a failure or a cancel on the way removes
+    /// the copy and leaves the library as it was. Nothing must be using the library meanwhile
+    /// (the front ends make sure no export runs and no index is open).
+    pub fn move_to(&self, to: &Path, by: MoveBy, progress: &dyn Fn(MoveProgress), cancel: &CancellationToken) -> Result<Library, EngineError> {
+        let refuse = |reason: &str| EngineError::LibraryMoveRefused { to: to.to_path_buf(), reason: reason.to_owned() };
+        let target = std::path::absolute(to).map_err(|_| refuse("that is not a folder path"))?;
+        if !self.root.exists() {
+            // Nothing made yet: the library simply starts there.
+            std::fs::create_dir_all(&target).map_err(EngineError::io(format!("could not create {}", target.display())))?;
+            return Ok(Library { root: target, disk: Arc::clone(&self.disk) });
+        }
+        let from = dunce::canonicalize(&self.root).map_err(EngineError::io(format!("could not read {}", self.root.display())))?;
+        let resolved = resolve_existing_prefix(&target);
+        if resolved.starts_with(&from) {
+            return Err(refuse("it is the library's folder or inside it"));
+        }
+        let target_existed = target.exists();
+        if target_existed && std::fs::read_dir(&target).map_or(true, |mut entries| entries.next().is_some()) {
+            return Err(refuse("it is not empty; choose an empty folder or a new one"));
+        }
+        self.empty_trash();
+
+        if by == MoveBy::RenameWhereItCan {
+            if let Some(parent) = target.parent() {
+                std::fs::create_dir_all(parent).map_err(EngineError::io(format!("could not create {}", parent.display())))?;
+            }
+            // Windows does not rename onto a folder, even an empty one.
+            if target_existed {
+                let _ = std::fs::remove_dir(&target);
+            }
+            match std::fs::rename(&from, &target) {
+                Ok(()) => {
+                    progress(MoveProgress::default());
+                    return Ok(self.moved(&from, target));
+                }
+                // Another disk (or a refusal the copy will name better): copy instead.
+                Err(e) => tracing::info!("moving the library by copying ({e})"),
+            }
+        }
+
+        let files = files_below(&from, &from.join(".trash"))?;
+        let mut done = MoveProgress { files_total: files.len() as u64, bytes_total: files.iter().map(|(_, len)| len).sum(), ..MoveProgress::default() };
+        progress(done);
+        let copied = (|| -> Result<(), EngineError> {
+            std::fs::create_dir_all(&target).map_err(EngineError::io(format!("could not create {}", target.display())))?;
+            for (relative, len) in &files {
+                if cancel.is_cancelled() {
+                    return Err(EngineError::Cancelled);
+                }
+                let (source, copy) = (from.join(relative), target.join(relative));
+                if let Some(parent) = copy.parent() {
+                    std::fs::create_dir_all(parent).map_err(EngineError::io(format!("could not create {}", parent.display())))?;
+                }
+                let context = || format!("could not copy {} to {}", source.display(), copy.display());
+                std::fs::copy(&source, &copy).map_err(EngineError::io(context()))?;
+                // On disk before the original goes: a power cut then leaves both, never neither.
+                std::fs::File::open(&copy).and_then(|f| f.sync_all()).map_err(EngineError::io(context()))?;
+                if std::fs::metadata(&copy).map(|m| m.len()).ok() != Some(*len) {
+                    return Err(EngineError::io(context())(std::io::Error::other("the copy's size differs from the original's")));
+                }
+                done.files += 1;
+                done.bytes += len;
+                progress(done);
+            }
+            Ok(())
+        })();
+        if let Err(error) = copied {
+            // The copy is removed whole, a folder the user had chosen empty left as it was.
+            let _ = std::fs::remove_dir_all(&target);
+            if target_existed {
+                let _ = std::fs::create_dir_all(&target);
+            }
+            return Err(error);
+        }
+        // Every file is at its new place: what cannot be removed of the old one (a file another
+        // program holds open) stays, and is no longer the library.
+        if let Err(e) = self.disk.remove_dir_all(&from) {
+            tracing::warn!("the library moved to {}; some of {} could not be removed: {e}", target.display(), from.display());
+        }
+        Ok(self.moved(&from, target))
+    }
+
+    /// The library at `to`, its job records pointing into it rather than at `from`, where
+    /// finished jobs' exports were.
+    fn moved(&self, from: &Path, to: PathBuf) -> Library {
+        let library = Library { root: to, disk: Arc::clone(&self.disk) };
+        let store = crate::job::JobStore::new(library.jobs_dir());
+        for mut job in store.list() {
+            let Some(inside) = job.export_dir.as_deref().and_then(|dir| dir.strip_prefix(from).or_else(|_| dir.strip_prefix(&self.root)).ok()) else {
+                continue;
+            };
+            job.export_dir = Some(library.root.join(inside));
+            if let Err(e) = store.save(&job) {
+                tracing::warn!("job {}'s record still names the old library: {e}", job.id);
+            }
+        }
+        library
+    }
+
     /// Finds an export by its folder path, its folder name, or its job id (`341` or `job341`).
     pub fn find(&self, key: &str) -> Result<LibraryEntry, EngineError> {
         let as_path = Path::new(key);
@@ -178,6 +303,47 @@ impl Library {
 fn subdirs(dir: &Path) -> Vec<PathBuf> {
     let Ok(entries) = std::fs::read_dir(dir) else { return Vec::new() };
     entries.filter_map(Result::ok).map(|e| e.path()).filter(|p| p.is_dir() && !p.file_name().is_some_and(|n| n.to_string_lossy().starts_with('.'))).collect()
+}
+
+/// Every file below `root` (but not below `skip`), with its size, relative to `root`.
+fn files_below(root: &Path, skip: &Path) -> Result<Vec<(PathBuf, u64)>, EngineError> {
+    let mut files = Vec::new();
+    let mut folders = vec![root.to_path_buf()];
+    while let Some(folder) = folders.pop() {
+        let entries = std::fs::read_dir(&folder).map_err(EngineError::io(format!("could not read {}", folder.display())))?;
+        for entry in entries {
+            let entry = entry.map_err(EngineError::io(format!("could not read {}", folder.display())))?;
+            let path = entry.path();
+            let kind = entry.file_type().map_err(EngineError::io(format!("could not read {}", path.display())))?;
+            if kind.is_dir() && path != skip {
+                folders.push(path);
+            } else if kind.is_file() {
+                let len = entry.metadata().map_err(EngineError::io(format!("could not read {}", path.display())))?.len();
+                files.push((path.strip_prefix(root).unwrap_or(&path).to_path_buf(), len));
+            }
+        }
+    }
+    files.sort();
+    Ok(files)
+}
+
+/// `path` with its longest existing ancestor resolved (links followed), the rest appended: where
+/// a folder that does not exist yet would be.
+fn resolve_existing_prefix(path: &Path) -> PathBuf {
+    let mut existing = path.to_path_buf();
+    let mut rest = Vec::new();
+    while !existing.exists() {
+        match (existing.file_name().map(|n| n.to_os_string()), existing.parent()) {
+            (Some(name), Some(parent)) => {
+                rest.push(name);
+                existing = parent.to_path_buf();
+            }
+            _ => break,
+        }
+    }
+    let mut resolved = dunce::canonicalize(&existing).unwrap_or(existing);
+    resolved.extend(rest.into_iter().rev());
+    resolved
 }
 
 #[cfg(test)]

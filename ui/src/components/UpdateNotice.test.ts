@@ -50,6 +50,7 @@ describe("SettingsView", () => {
     const sent: unknown[] = [];
     mockIPC((cmd, args) => {
       if (cmd === "preferences") return { notifications: true, theme: "system", exportsAtOnce: 3 };
+      if (cmd === "library_list") return { root: "/home/me/library", items: [] };
       if (cmd !== "update_settings") throw new Error(cmd);
       const daily = (args as { daily?: boolean }).daily;
       sent.push(daily);
@@ -74,6 +75,7 @@ describe("SettingsView preferences", () => {
     let current = { notifications: true, theme: "system", exportsAtOnce: 3 };
     mockIPC((cmd, args) => {
       if (cmd === "update_settings") return { current: "0.1.0", daily: true };
+      if (cmd === "library_list") return { root: "/home/me/library", items: [] };
       if (cmd !== "preferences") throw new Error(cmd);
       const change = (args as { change?: typeof current }).change;
       if (change) {
@@ -100,11 +102,42 @@ describe("SettingsView preferences", () => {
   test("a refused number is said in words", async () => {
     mockIPC((cmd, args) => {
       if (cmd === "update_settings") return { current: "0.1.0", daily: true };
+      if (cmd === "library_list") return { root: "/home/me/library", items: [] };
       if ((args as { change?: unknown }).change) throw { code: "setting_out_of_range", message: "Between 1 and 6 exports can run at once; 9 is not possible." };
       return { notifications: true, theme: "system", exportsAtOnce: 3 };
     });
     render(SettingsView, { onCheckUpdates: vi.fn() });
     await fireEvent.change(await screen.findByTestId("settings-exports-at-once"), { target: { value: "6" } });
     expect((await screen.findByRole("alert")).textContent).toContain("Between 1 and 6");
+  });
+});
+
+describe("SettingsView library", () => {
+  test("moving the library shows where it is now; a refusal is said in words", async () => {
+    let refuse = false;
+    mockIPC((cmd) => {
+      switch (cmd) {
+        case "update_settings":
+          return { current: "0.1.0", daily: true };
+        case "preferences":
+          return { notifications: true, theme: "system", exportsAtOnce: 3 };
+        case "library_list":
+          return { root: "/home/me/library", items: [] };
+        case "library_move":
+          if (refuse) throw { code: "job_running", message: "An export is working or waiting: the library can move once it has ended." };
+          return { root: "/mnt/big/library", items: [] };
+        default:
+          throw new Error(cmd);
+      }
+    });
+    render(SettingsView, { onCheckUpdates: vi.fn() });
+    expect((await screen.findByTestId("settings-library-root")).textContent).toBe("/home/me/library");
+    await fireEvent.click(screen.getByTestId("settings-move-library"));
+    expect((await screen.findByTestId("settings-moved")).textContent).toContain("/mnt/big/library");
+    expect(screen.getByTestId("settings-library-root").textContent).toBe("/mnt/big/library");
+
+    refuse = true;
+    await fireEvent.click(screen.getByTestId("settings-move-library"));
+    expect((await screen.findByRole("alert")).textContent).toContain("can move once it has ended");
   });
 });

@@ -24,6 +24,7 @@ import type { UpdateCheck } from "./bindings/UpdateCheck";
 import type { UpdateSettings } from "./bindings/UpdateSettings";
 import type { Preferences } from "./bindings/Preferences";
 import type { Theme } from "./bindings/Theme";
+import type { MoveProgress } from "./bindings/MoveProgress";
 import type { ProfileInput } from "./bindings/ProfileInput";
 import type { ProfilesView } from "./bindings/ProfilesView";
 import type { ProjectCheck } from "./bindings/ProjectCheck";
@@ -54,6 +55,7 @@ export type {
   UpdateSettings,
   Preferences,
   Theme,
+  MoveProgress,
   ProfileInput,
   ProfilesView,
   ProjectCheck,
@@ -303,6 +305,12 @@ export function watchDrops(onDrop: (proposal: ImportProposal) => void): Promise<
 /** Asks for a new library folder with the system dialog; unchanged if the user cancels. */
 export function libraryChooseFolder(): Promise<LibraryView> {
   return call("library_choose_folder");
+}
+
+/** Asks for an empty folder and moves the whole library there, reporting its progress; null if
+ * the user cancels the dialog. */
+export function libraryMove(onProgress: (progress: MoveProgress) => void): Promise<LibraryView | null> {
+  return call("library_move", { onProgress: channel(onProgress) });
 }
 
 // --- Browsing one export -------------------------------------------------------------------
