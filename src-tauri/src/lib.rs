@@ -244,7 +244,11 @@ async fn follow_on_taskbar(app: AppHandle, exports: Arc<Exports>) {
 fn notify_ended(app: &AppHandle, view: &JobView) {
     use tauri_plugin_notification::NotificationExt;
     let focused = app.get_webview_window("main").and_then(|w| w.is_focused().ok()).unwrap_or(false);
-    if focused {
+    // A test seam of debug builds: under Xvfb, with no window manager, the only window is always
+    // in front, so the end-to-end test of notifications (tests/e2e/tests/notify.rs) asks for
+    // them anyway. Release builds ignore it.
+    let in_front_too = cfg!(debug_assertions) && std::env::var_os("ANNOLAB_NOTIFY_IN_FRONT").is_some();
+    if focused && !in_front_too {
         return;
     }
     let Some(notice) = view.notice() else { return };
