@@ -67,6 +67,18 @@ async fn received(received: &Received, count: usize) -> Result<Vec<(String, Stri
     }
 }
 
+/// Waits until the export page shows `count` job cards (a job just started is there).
+async fn job_cards(app: &App, count: usize) -> Result<(), String> {
+    let started = Instant::now();
+    while app.client().find_all(fantoccini::Locator::Css("[data-testid=job]")).await.map_err(|e| e.to_string())?.len() < count {
+        if started.elapsed() > Duration::from_secs(30) {
+            return Err(format!("job card {count} never appeared"));
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    Ok(())
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failed_and_a_finished_export_are_told_by_the_os() {
     let notes: Received = Arc::default();
@@ -90,13 +102,7 @@ async fn a_failed_and_a_finished_export_are_told_by_the_os() {
         app.click("[data-testid=nav-export]").await?;
         start_demo_export(app, None, false).await?;
         // The new job's card comes first once it is there; until then the failed one is.
-        let started = Instant::now();
-        while app.client().find_all(fantoccini::Locator::Css("[data-testid=job]")).await.map_err(|e| e.to_string())?.len() < 2 {
-            if started.elapsed() > Duration::from_secs(30) {
-                return Err("the second export's card never appeared".into());
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        job_cards(app, 2).await?;
         wait_for_job(app, "done", Duration::from_secs(120)).await?;
         let both = received(&notes, 2).await?;
         let (summary, body) = &both[1];
@@ -116,13 +122,7 @@ async fn a_failed_and_a_finished_export_are_told_by_the_os() {
         }
         app.click("[data-testid=nav-export]").await?;
         start_demo_export(app, None, false).await?;
-        let started = Instant::now();
-        while app.client().find_all(fantoccini::Locator::Css("[data-testid=job]")).await.map_err(|e| e.to_string())?.len() < 3 {
-            if started.elapsed() > Duration::from_secs(30) {
-                return Err("the third export's card never appeared".into());
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        job_cards(app, 3).await?;
         wait_for_job(app, "done", Duration::from_secs(120)).await?;
         tokio::time::sleep(Duration::from_secs(3)).await;
         let after = notes.lock().unwrap().clone();
