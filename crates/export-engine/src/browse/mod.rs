@@ -55,6 +55,10 @@ pub struct Browser {
     recent: RefCell<Recent>,
 }
 
+/// How deep into a search alone its pages come from the full-text index (deeper, SQL's OFFSET
+/// would walk every match before the page; the table jumps there at once).
+const SEARCH_BY_SQL_UP_TO: u64 = 2000;
+
 /// Recently kept rows, by query, and recent search matches, by full-text query: a few of each,
 /// newest last.
 #[derive(Default)]
@@ -197,6 +201,12 @@ impl Browser {
     /// Rows `offset..offset + limit` of the table, and how many rows there are in all.
     pub fn page(&self, query: &Query, offset: u64, limit: u64) -> Result<Page, EngineError> {
         let Some(answers) = self.answers() else { return self.page_by_sql(query, offset, limit) };
+        if Self::search_alone(query) && offset <= SEARCH_BY_SQL_UP_TO {
+            // The first rows of a search alone, in id order, come from the full-text index
+            // directly: it counts its matches and hands over only the rows shown, where the
+            // table would mark every match (a million, 60-90 ms) first.
+            return self.page_by_sql(query, offset, limit);
+        }
         let rows = self.kept(&answers, query)?;
         let start = usize::try_from(offset).unwrap_or(usize::MAX).min(rows.len());
         let end = start.saturating_add(usize::try_from(limit).unwrap_or(usize::MAX)).min(rows.len());
@@ -220,9 +230,15 @@ impl Browser {
     /// How many rows match `query`.
     pub fn count(&self, query: &Query) -> Result<u64, EngineError> {
         match self.answers() {
-            Some(answers) => Ok(self.kept(&answers, &Query { sort: Sort::default(), ..query.rows_kept() })?.len() as u64),
-            None => self.count_by_sql(query),
+            Some(answers) if !Self::search_alone(query) => Ok(self.kept(&answers, &Query { sort: Sort::default(), ..query.rows_kept() })?.len() as u64),
+            _ => self.count_by_sql(query),
         }
+    }
+
+    /// Whether `query` keeps rows by a search and nothing else, in id order: what the full-text
+    /// index answers faster than the table.
+    fn search_alone(query: &Query) -> bool {
+        query.sort == Sort::default() && query.rows_kept() == Query { search: query.search.clone(), ..Query::default() } && !fts_query(&query.search).is_empty()
     }
 
     fn count_by_sql(&self, query: &Query) -> Result<u64, EngineError> {
