@@ -1040,3 +1040,30 @@ async fn show_reports_a_pdf_with_the_wrong_page_count_and_a_missing_pdf() {
     kinds.sort();
     assert_eq!(kinds, ["missing_pdf", "page_count_mismatch"]);
 }
+
+/// `--out out`, as a person types it in a terminal, means `./out`: an export and an import both
+/// land there (a relative folder used to fail for want of a parent for its staging folder).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_relative_out_folder_is_taken_from_the_current_folder() {
+    let home = Home::with_sandbox(|_| {}).await;
+    let mut export = home.export(&["--out", "exported"]);
+    export.current_dir(home.dir.path());
+    let output = tokio::task::spawn_blocking(move || run(export)).await.unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(home.dir.path().join("exported").join("manifest.json").is_file());
+
+    let zip = home.dir.path().join("example_export.zip");
+    let project = annolab_sandbox::project::Project::demo(annolab_sandbox::SourceSet::Generated { instruments: annolab_sandbox::DEMO_INSTRUMENTS });
+    let request = annolab_sandbox::request::ExportRequest {
+        owner: project.owner.clone(),
+        project: project.name.clone(),
+        filter: annolab_sandbox::filter::InstrumentFilter::default(),
+        include_files: false,
+    };
+    annolab_sandbox::archive::write(&zip, &project, &request, annolab_sandbox::archive::ArchiveShape::default()).unwrap();
+    let mut import = home.cli();
+    import.args(["import", "example_export.zip", "--out", "imported"]).current_dir(home.dir.path());
+    let output = tokio::task::spawn_blocking(move || run(import)).await.unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(home.dir.path().join("imported").join("instruments.json").is_file());
+}

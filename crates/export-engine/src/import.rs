@@ -68,6 +68,8 @@ pub fn import(
     progress: &dyn ProgressSink,
     cancel: &CancellationToken,
 ) -> Result<Finished, EngineError> {
+    // `--out out` means `./out`: its staging folder is made beside it, which needs its parent.
+    let input = &ImportInput { out: input.out.as_deref().map(crate::pipeline::absolute).transpose()?, ..input.clone() };
     let zip = input.zip.as_path();
     let file = zip.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let refuse = |reason: String| EngineError::NotAnExportZip { path: zip.to_path_buf(), reason };

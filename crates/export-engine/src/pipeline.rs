@@ -63,6 +63,9 @@ impl Engine {
 
     /// Records a new job (nothing is sent yet). `out` publishes into exactly that folder.
     pub fn create_job(&self, request: ExportRequest, out: Option<PathBuf>, profile: Option<String>) -> Result<JobRecord, EngineError> {
+        // Kept whole in the job record: a relative --out would mean another folder to a resume
+        // run elsewhere, and its staging folder beside it needs a parent to be made in.
+        let out = out.map(|out| absolute(&out)).transpose()?;
         if let Some(out) = &out
             && out.exists()
             && std::fs::read_dir(out).map(|mut d| d.next().is_some()).unwrap_or(true)
@@ -471,6 +474,11 @@ fn clean_up(library: &Library, job: &JobRecord) {
 
 /// The staging folder of a job publishing into `out`: beside it, on its file system, so
 /// publishing is one rename.
+/// `path` made absolute against the current folder (`--out out` means `./out`).
+pub(crate) fn absolute(path: &Path) -> Result<PathBuf, EngineError> {
+    std::path::absolute(path).map_err(EngineError::io(format!("could not make {} a full path", path.display())))
+}
+
 pub(crate) fn staging_beside(out: &Path, id: &str) -> PathBuf {
     let name = out.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "export".into());
     out.with_file_name(format!(".{name}.staging-{id}"))
