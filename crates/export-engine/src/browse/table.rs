@@ -103,7 +103,7 @@ pub(super) struct Attribute {
     offsets: Vec<u32>,
     codes: Vec<u32>,
     /// Rows in the order of the attribute's column text, made when first sorted by.
-    order: OnceLock<Vec<u32>>,
+    order: OnceLock<Arc<Vec<u32>>>,
 }
 
 impl Attribute {
@@ -117,7 +117,7 @@ impl Attribute {
 
     /// Rows ascending by the column's text: the row's non-NULL values joined with "; " (what
     /// the table shows), rows without one first, ties by id.
-    fn order(&self) -> &[u32] {
+    fn order(&self) -> &Arc<Vec<u32>> {
         self.order.get_or_init(|| {
             let rows = self.offsets.len() - 1;
             // Most rows have one value, whose rank is its code's; the few with several are
@@ -157,7 +157,7 @@ impl Attribute {
                     None => self.of_row(row).iter().find(|&&c| self.values[c as usize].is_some()).map_or(0, |&c| single_rank[c as usize]),
                 })
                 .collect();
-            counting_order(&ranks, rank as usize + 1)
+            Arc::new(counting_order(&ranks, rank as usize + 1))
         })
     }
 }
@@ -292,7 +292,7 @@ impl Table {
     fn order(&self, by: &SortBy, attribute: Option<&Attribute>) -> Option<Arc<Vec<u32>>> {
         let (name, keys, distinct): (&'static str, &[u32], usize) = match by {
             SortBy::Id => return None,
-            SortBy::Attribute { .. } => return attribute.map(|a| Arc::new(a.order().to_vec())),
+            SortBy::Attribute { .. } => return attribute.map(|a| Arc::clone(a.order())),
             SortBy::Type => ("type", &self.types.codes, self.types.distinct()),
             SortBy::Source => ("source", &self.sources.codes, self.sources.distinct()),
             SortBy::TagTypes => ("tag_types", &self.tag_types.codes, self.tag_types.distinct()),
@@ -302,8 +302,8 @@ impl Table {
             SortBy::Pages => ("pages", &self.start_page.ranks, self.start_page.distinct),
             SortBy::HasPdf => {
                 let mut orders = self.orders.lock().unwrap_or_else(|p| p.into_inner());
-                let keys: Vec<u32> = self.has_pdf.iter().map(|&has| u32::from(has)).collect();
-                return Some(Arc::clone(orders.entry("has_pdf").or_insert_with(|| Arc::new(counting_order(&keys, 2)))));
+                let make = || Arc::new(counting_order(&self.has_pdf.iter().map(|&has| u32::from(has)).collect::<Vec<_>>(), 2));
+                return Some(Arc::clone(orders.entry("has_pdf").or_insert_with(make)));
             }
         };
         let mut orders = self.orders.lock().unwrap_or_else(|p| p.into_inner());
@@ -320,8 +320,8 @@ pub(super) struct Filter<'a> {
     reviewed: Option<bool>,
     has_pdf: Option<bool>,
     problems: Option<Vec<bool>>,
-    /// Rows the search, the chosen attribute value and the changes keep, when the query has any.
-    rows: Option<Vec<bool>>,
+    /// Rows the search, the chosen attribute value and the changes keep (a row must be in each).
+    sets: Vec<Arc<Vec<bool>>>,
 }
 
 impl<'a> Filter<'a> {
@@ -329,16 +329,6 @@ impl<'a> Filter<'a> {
     /// changed rows); a row must be in all of them.
     pub(super) fn new(table: &'a Table, query: &Query, sets: Vec<Arc<Vec<bool>>>) -> Self {
         let not_empty = |list: &[String]| !list.is_empty();
-        let rows = match sets.len() {
-            0 => None,
-            _ => {
-                let mut all = sets[0].as_ref().clone();
-                for set in &sets[1..] {
-                    all.iter_mut().zip(set.iter()).for_each(|(keep, &also)| *keep &= also);
-                }
-                Some(all)
-            }
-        };
         Filter {
             table,
             types: not_empty(&query.types).then(|| table.types.any_of(&query.types)),
@@ -349,7 +339,7 @@ impl<'a> Filter<'a> {
             has_pdf: query.has_pdf,
             // SQL's `problems != ''` keeps a NULL (a hand-edited index) for neither answer.
             problems: query.has_problems.map(|wanted| table.problems.each_value(|text| text.is_some_and(|t| t.is_empty() != wanted))),
-            rows,
+            sets,
         }
     }
 
@@ -362,7 +352,7 @@ impl<'a> Filter<'a> {
             && code_in(&self.problems, &t.problems.codes)
             && self.reviewed.is_none_or(|wanted| (t.reviewed_by.codes[row] != 0) == wanted)
             && self.has_pdf.is_none_or(|wanted| t.has_pdf[row] == wanted)
-            && self.rows.as_ref().is_none_or(|rows| rows[row])
+            && self.sets.iter().all(|set| set[row])
     }
 
     /// The rows kept, in `order` (None: id order), reversed when `descending`.
