@@ -123,6 +123,12 @@ impl Browser {
         }
     }
 
+    /// While the returned guard lives, the table's loading (if still going on) waits: the
+    /// question being answered has the cores.
+    fn asking(&self) -> Option<table::Asking> {
+        self.loader.as_ref().map(|(loader, _)| loader.asking())
+    }
+
     /// The loaded table, with what answers from it need.
     fn answers(&self) -> Option<table::Answers<'_>> {
         let (loader, _) = self.loader.as_ref()?;
@@ -200,6 +206,7 @@ impl Browser {
 
     /// Rows `offset..offset + limit` of the table, and how many rows there are in all.
     pub fn page(&self, query: &Query, offset: u64, limit: u64) -> Result<Page, EngineError> {
+        let _asking = self.asking();
         let Some(answers) = self.answers() else { return self.page_by_sql(query, offset, limit) };
         if Self::search_alone(query) && offset <= SEARCH_BY_SQL_UP_TO {
             // The first rows of a search alone, in id order, come from the full-text index
@@ -229,6 +236,7 @@ impl Browser {
 
     /// How many rows match `query`.
     pub fn count(&self, query: &Query) -> Result<u64, EngineError> {
+        let _asking = self.asking();
         match self.answers() {
             Some(answers) if !Self::search_alone(query) => Ok(self.kept(&answers, &Query { sort: Sort::default(), ..query.rows_kept() })?.len() as u64),
             _ => self.count_by_sql(query),
@@ -260,6 +268,7 @@ impl Browser {
 
     /// Values for the filters, with counts.
     pub fn facets(&self) -> Result<Facets, EngineError> {
+        let _asking = self.asking();
         let counts = |text: &str| -> Result<Vec<Count>, EngineError> {
             let mut statement = self.db.prepare_cached(text)?;
             let rows = statement.query_map([], |r| Ok(Count { value: r.get(0)?, count: r.get::<_, i64>(1)? as u64 }))?;
@@ -285,6 +294,7 @@ impl Browser {
     /// near-unique attribute (a serial number) has hundreds of thousands of groups in a large
     /// export, which nobody reads one by one and no window should receive.
     pub fn groups(&self, query: &Query, by: &GroupBy, limit: u64) -> Result<Groups, EngineError> {
+        let _asking = self.asking();
         let Some(answers) = self.answers() else { return self.groups_by_sql(query, by, limit) };
         let rows = self.kept(&answers, &Query { sort: Sort::default(), ..query.rows_kept() })?;
         match by {
@@ -322,6 +332,7 @@ impl Browser {
     /// Sources whose name contains `text` (ASCII letters in any case): the one named exactly
     /// `text` first, then largest first. What the source field suggests as the user types.
     pub fn sources_named(&self, text: &str, limit: u64) -> Result<Groups, EngineError> {
+        let _asking = self.asking();
         match self.answers() {
             Some(answers) => Ok(answers.sources_named(text, limit)),
             None => self.sources_named_by_sql(text, limit),

@@ -12,7 +12,7 @@
 //! there, the browser answers with SQL (the same answers, which the tests check).
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::thread::JoinHandle;
 
@@ -216,7 +216,7 @@ fn counting_order(keys: &[u32], distinct: usize) -> Vec<u32> {
 
 impl Table {
     /// Reads every row's values from the index (about half a second for a million rows).
-    fn load(db: &Connection, stop: &AtomicBool) -> Result<Option<Table>, EngineError> {
+    fn load(db: &Connection, pace: &Pace) -> Result<Option<Table>, EngineError> {
         let mut statement = db.prepare(
             "SELECT id, type_name, source_name, tag_types, reviewed_by, reviewed_at, problems, start_page, pdf_path IS NOT NULL FROM instruments ORDER BY id",
         )?;
@@ -233,7 +233,7 @@ impl Table {
             })
         };
         while let Some(row) = rows.next()? {
-            if ids.len().is_multiple_of(65536) && stop.load(Ordering::Relaxed) {
+            if ids.len().is_multiple_of(ROWS_BETWEEN_LOOKS) && !pace.go_on() {
                 return Ok(None);
             }
             ids.push(row.get::<_, i64>(0)?);
@@ -388,11 +388,50 @@ fn largest(counts: &[u64], limit: u64, value: impl Fn(u32) -> Option<String>) ->
     Groups { groups: found.into_iter().map(|(count, code)| Count { value: value(code), count }).collect(), total }
 }
 
+/// When the loader may go on. Loading shares the machine's cores with the questions the user is
+/// waiting for (on two cores, with the web view drawing, a keystroke's answer took up to twice
+/// as long while the attribute columns loaded), so it pauses while one is being answered, and
+/// it stops for good when the browser closes.
+#[derive(Default)]
+pub(super) struct Pace {
+    stop: AtomicBool,
+    /// Questions being answered now ([`Asking`]).
+    asking: AtomicUsize,
+}
+
+/// Rows read between two looks at the [`Pace`]: a few milliseconds of loading.
+const ROWS_BETWEEN_LOOKS: usize = 4096;
+
+impl Pace {
+    /// Whether to go on loading: waits while a question is answered; false once stopped.
+    fn go_on(&self) -> bool {
+        while self.asking.load(Ordering::Relaxed) > 0 && !self.stop.load(Ordering::Relaxed) {
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+        !self.stop.load(Ordering::Relaxed)
+    }
+
+    /// Marks a question as being answered until the returned guard is dropped.
+    pub(super) fn asking(self: &Arc<Self>) -> Asking {
+        self.asking.fetch_add(1, Ordering::Relaxed);
+        Asking(Arc::clone(self))
+    }
+}
+
+/// A question being answered: the loader waits until it is dropped.
+pub(super) struct Asking(Arc<Pace>);
+
+impl Drop for Asking {
+    fn drop(&mut self) {
+        self.0.asking.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
 /// The table and the attribute columns of one browser, loaded on a thread of their own.
 pub(super) struct Loader {
     table: Arc<OnceLock<Table>>,
     attributes: Arc<Mutex<HashMap<String, Arc<Attribute>>>>,
-    stop: Arc<AtomicBool>,
+    pace: Arc<Pace>,
     thread: Option<JoinHandle<()>>,
 }
 
@@ -400,8 +439,8 @@ impl Loader {
     /// Starts loading the table of the index at `path`, then every attribute column, largest
     /// first. A failure leaves the browser on SQL, which answers the same.
     pub(super) fn start(path: &std::path::Path) -> Loader {
-        let (table, attributes, stop) = (Arc::new(OnceLock::new()), Arc::new(Mutex::new(HashMap::new())), Arc::new(AtomicBool::new(false)));
-        let (t, a, s, path) = (Arc::clone(&table), Arc::clone(&attributes), Arc::clone(&stop), path.to_path_buf());
+        let (table, attributes, pace) = (Arc::new(OnceLock::new()), Arc::new(Mutex::new(HashMap::new())), Arc::new(Pace::default()));
+        let (t, a, s, path) = (Arc::clone(&table), Arc::clone(&attributes), Arc::clone(&pace), path.to_path_buf());
         let thread = std::thread::Builder::new()
             .name("browse-table".into())
             .spawn(move || {
@@ -414,7 +453,7 @@ impl Loader {
                         .query_map([], |r| r.get(0))?
                         .collect::<Result<_, _>>()?;
                     for name in names {
-                        if s.load(Ordering::Relaxed) {
+                        if !s.go_on() {
                             return Ok(());
                         }
                         if a.lock().unwrap_or_else(|p| p.into_inner()).contains_key(&name) {
@@ -432,11 +471,16 @@ impl Loader {
                 }
             })
             .ok();
-        Loader { table, attributes, stop, thread }
+        Loader { table, attributes, pace, thread }
     }
 
     pub(super) fn table(&self) -> Option<&Table> {
         self.table.get()
+    }
+
+    /// Pauses the loading until the returned guard is dropped: a question is being answered.
+    pub(super) fn asking(&self) -> Asking {
+        self.pace.asking()
     }
 
     /// Registers `browse_mark(id)` on `db`: it marks instrument `id`'s row in the rows the
@@ -468,7 +512,8 @@ impl Loader {
         if let Some(found) = self.attributes.lock().unwrap_or_else(|p| p.into_inner()).get(name) {
             return Ok(Arc::clone(found));
         }
-        let attribute = Arc::new(load_attribute(db, table, name, &AtomicBool::new(false))?.expect("not stopped"));
+        // Loaded for the question being answered, so never paused for it.
+        let attribute = Arc::new(load_attribute(db, table, name, &Pace::default())?.expect("a fresh pace never stops"));
         Ok(Arc::clone(self.attributes.lock().unwrap_or_else(|p| p.into_inner()).entry(name.to_owned()).or_insert(attribute)))
     }
 }
@@ -477,14 +522,14 @@ impl Drop for Loader {
     /// A closed browser stops its loader and waits for it, so no file of the export is open
     /// afterwards (Windows cannot delete an open file).
     fn drop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
+        self.pace.stop.store(true, Ordering::Relaxed);
         self.wait();
     }
 }
 
 /// Reads attribute `name` of every row, from the index on (name, value, instrument_id): the
 /// values come sorted, so codes are handed out in order.
-fn load_attribute(db: &Connection, table: &Table, name: &str, stop: &AtomicBool) -> Result<Option<Attribute>, EngineError> {
+fn load_attribute(db: &Connection, table: &Table, name: &str, pace: &Pace) -> Result<Option<Attribute>, EngineError> {
     let mut statement = db.prepare_cached("SELECT value, instrument_id FROM attributes WHERE name = ?1 ORDER BY value, instrument_id")?;
     let mut rows = statement.query([name])?;
     let mut values: Vec<Option<String>> = Vec::new();
@@ -492,7 +537,7 @@ fn load_attribute(db: &Connection, table: &Table, name: &str, stop: &AtomicBool)
     let mut read = 0usize;
     while let Some(row) = rows.next()? {
         read += 1;
-        if read.is_multiple_of(65536) && stop.load(Ordering::Relaxed) {
+        if read.is_multiple_of(ROWS_BETWEEN_LOOKS) && !pace.go_on() {
             return Ok(None);
         }
         let value = match row.get_ref(0)? {
@@ -655,5 +700,38 @@ impl Answers<'_> {
         found.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(b.1.cmp(&a.1)).then(a.2.cmp(&b.2)));
         found.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
         Groups { groups: found.into_iter().map(|(_, count, code)| Count { value: sources.value(code).map(str::to_owned), count }).collect(), total }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::sync::atomic::Ordering;
+    use std::sync::mpsc;
+    use std::time::Duration;
+
+    use super::Pace;
+
+    #[test]
+    fn the_loader_waits_while_a_question_is_answered_and_goes_on_after() {
+        let pace = Arc::new(Pace::default());
+        let asking = pace.asking();
+        let (told, heard) = mpsc::channel();
+        let loader = Arc::clone(&pace);
+        std::thread::spawn(move || told.send(loader.go_on()).unwrap());
+        assert!(heard.recv_timeout(Duration::from_millis(100)).is_err(), "the loader went on during a question");
+        drop(asking);
+        assert_eq!(heard.recv_timeout(Duration::from_secs(10)), Ok(true));
+    }
+
+    #[test]
+    fn a_closed_browser_stops_a_waiting_loader() {
+        let pace = Arc::new(Pace::default());
+        let _asking = pace.asking();
+        let (told, heard) = mpsc::channel();
+        let loader = Arc::clone(&pace);
+        std::thread::spawn(move || told.send(loader.go_on()).unwrap());
+        pace.stop.store(true, Ordering::Relaxed);
+        assert_eq!(heard.recv_timeout(Duration::from_secs(10)), Ok(false));
     }
 }
