@@ -60,7 +60,12 @@ export function visibleRows(at: RowLayout, scrollTop: number, overscan: number):
 /** The scroll position that shows row `index` at the top (as near as the end allows). */
 export function scrollTopFor(at: RowLayout, index: number): number {
   const row = Math.min(Math.max(0, index), Math.max(0, at.total - 1));
-  return Math.min(row * at.rowHeight / at.stretch, Math.max(0, at.height - at.viewport));
+  return withinScroll(at, row * at.rowHeight / at.stretch);
+}
+
+/** `scrollTop` kept between the top and the furthest the scroll area scrolls. */
+function withinScroll(at: RowLayout, scrollTop: number): number {
+  return Math.min(Math.max(0, scrollTop), Math.max(0, at.height - at.viewport));
 }
 
 /** The scroll position that brings row `index` fully into view from `scrollTop`: unchanged when
@@ -70,8 +75,7 @@ export function scrollTopShowing(at: RowLayout, scrollTop: number, index: number
   const top = index * at.rowHeight;
   if (top < offset) return scrollTopFor(at, index);
   if (top + at.rowHeight > offset + at.viewport) {
-    const wanted = (top + at.rowHeight - at.viewport) / at.stretch;
-    return Math.min(Math.max(0, wanted), Math.max(0, at.height - at.viewport));
+    return withinScroll(at, (top + at.rowHeight - at.viewport) / at.stretch);
   }
   return scrollTop;
 }

@@ -252,7 +252,7 @@ impl Browser {
     fn count_by_sql(&self, query: &Query) -> Result<u64, EngineError> {
         let mut sql = Params::new();
         let only = query.rows_kept();
-        let text = if only == (Query { search: query.search.clone(), ..Query::default() }) && !fts_query(&query.search).is_empty() {
+        let text = if Self::search_alone(&only) {
             // Search alone: the full-text index counts its matches itself, without visiting rows.
             let search = sql.bind(SqlValue::Text(fts_query(&query.search)));
             format!("SELECT count(*) FROM search WHERE search MATCH {search}")
