@@ -44,6 +44,15 @@ test("the header names the product", () => {
   expect(screen.getByRole("heading", { level: 1 }).textContent).toBe("AnnoLab Exporter");
 });
 
+test("the header's logo is drawn inline, not as an image WebKit would open a document for", () => {
+  firstLaunchBackend();
+  const { container } = render(App);
+
+  const logo = container.querySelector("header .logo");
+  expect(logo?.querySelector("svg linearGradient#logo-bg")).toBeTruthy();
+  expect(container.querySelector("header img")).toBeNull();
+});
+
 test("on first launch the demo is selected, labelled offline, with adding an account one click away", async () => {
   firstLaunchBackend();
   render(App);

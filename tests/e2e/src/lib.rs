@@ -205,6 +205,23 @@ impl App {
         Err(format!("`{css}` still shows {last:?} after {timeout:?}, expected {text:?}"))
     }
 
+    /// Waits up to `timeout` for the window to be on screen: the app creates it hidden and shows
+    /// it once its page has loaded, and WebKit calls a page hidden while its window is.
+    pub async fn wait_until_shown(&self, timeout: Duration) -> Result<(), String> {
+        let deadline = Instant::now() + timeout;
+        let mut last = serde_json::Value::Null;
+        while Instant::now() < deadline {
+            if let Ok(seen) = self.client.execute("return document.visibilityState;", vec![]).await {
+                if seen == "visible" {
+                    return Ok(());
+                }
+                last = seen;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        Err(format!("the window was not shown within {timeout:?}: the page's visibility is {last}"))
+    }
+
     /// Waits up to `timeout` for the element matching `css` to show text containing `part`.
     pub async fn wait_for_text_containing(&self, css: &str, part: &str, timeout: Duration) -> Result<(), String> {
         let deadline = Instant::now() + timeout;

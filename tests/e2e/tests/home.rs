@@ -1,4 +1,5 @@
-//! The home screen of the real app: its name, and the demo workspace reaching "running".
+//! The home screen of the real app: its name, the window shown (it starts hidden and is shown
+//! once its menu bar is in place), and the demo workspace reaching "running".
 
 use std::time::Duration;
 
@@ -31,6 +32,7 @@ async fn home_scenario(app: &App) -> Result<(), String> {
     if !url.starts_with("http://127.0.0.1:") {
         return Err(format!("the sandbox is not on loopback: {url:?}"));
     }
+    app.wait_until_shown(Duration::from_secs(15)).await?;
     let title = app.client().title().await.map_err(|err| err.to_string())?;
     if title != "AnnoLab Exporter" {
         return Err(format!("document title is {title:?}"));
