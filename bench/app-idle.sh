@@ -15,6 +15,7 @@
 # (src-tauri/src/painting.rs); with `ANNOLAB_GPU=on` it composites through Mesa's software
 # renderer, which compiles its shaders on a machine's first launch and caches them:
 # MESA_SHADER_CACHE_DIR (default target/mesa-shader-cache) decides whether that is a first one.
+# ANNOLAB_IDLE_SMAPS=DIR copies each process's smaps at rest into DIR, for a by-mapping profile.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 which="${1:-ours}"

@@ -510,7 +510,7 @@ def p8(work: Path) -> Row:
                f"{ratio:.2f}x its PSS, {interactive - anchor[0]:+.2f} s", "<= 1.2x an empty Tauri window, <= 1.0 s",
                ratio <= 1.2 and interactive <= 1.0,
                ["release builds under Xvfb, WebKit's web and network processes included; PSS counts shared pages once",
-                "start: process start until WebDriver finds the form ready (the empty window: its one element), an upper bound; "
+                "start: process start until WebDriver finds the form ready and the window shown (the empty window: its one element), an upper bound; "
                 f"a fresh profile each launch, Mesa's shader cache empty on the first; medians of the {later_launches} launches after it, which met uses",
                 f"the anchor is bench/empty-window (one bare page the size of our window, no plugins, no menu, same release build, same probe), {how}; "
                 f"{other_how} it measured {figures(other_first, other)}"])

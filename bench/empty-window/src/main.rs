@@ -12,12 +12,20 @@
 //! paint either way: as Tauri ships it, or with `EMPTY_WINDOW_PAINTING=cpu` with the same WebKit
 //! setting the app applies. `bench/suite.py` measures both and anchors the row on the one that
 //! paints as the app does on the machine (docs/benchmarks.md, P8).
+//!
+//! `EMPTY_WINDOW_MENU=1` gives the window Tauri's default menu bar, to measure what a native
+//! menu bar alone costs an empty window (the app has one; the anchor does not).
 
 // Keeps a console window from opening next to the window on Windows release builds.
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 fn main() {
-    tauri::Builder::default()
+    let mut builder = tauri::Builder::default();
+    // Not part of the anchor: only for measuring the menu bar's own cost.
+    if std::env::var("EMPTY_WINDOW_MENU").as_deref() == Ok("1") {
+        builder = builder.menu(tauri::menu::Menu::default);
+    }
+    builder
         .setup(|app| {
             paint_on_cpu_if_asked(app.handle());
             Ok(())

@@ -8,9 +8,12 @@
 //! ANNOLAB_IDLE_READY the CSS selector of the element that means it is ready: row P8's anchor,
 //! the empty Tauri window (bench/empty-window), is `ANNOLAB_IDLE_READY=#ready`.
 //!
+//! With ANNOLAB_IDLE_SMAPS naming a folder, each process's `/proc/PID/smaps` at rest is copied
+//! there as `COMM-PID.smaps`, for the by-mapping profile in docs/benchmarks.md (row P8).
+//!
 //! "Interactive after" runs from the app process's start (the kernel's record of it) until the
-//! first WebDriver look that finds the form (or that element) ready, so it is an upper bound: the
-//! driver's own start and its polling are inside it.
+//! first WebDriver look that finds the form (or that element) ready and the window on screen, so
+//! it is an upper bound: the driver's own start and its polling are inside it.
 
 use std::path::Path;
 use std::process::Command;
@@ -22,6 +25,9 @@ const IDLE: Duration = Duration::from_secs(5);
 
 /// The variable naming the element that means "ready", for an app other than ours.
 const READY: &str = "ANNOLAB_IDLE_READY";
+
+/// The variable naming a folder for each process's smaps at rest.
+const SMAPS: &str = "ANNOLAB_IDLE_SMAPS";
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
@@ -46,9 +52,11 @@ async fn measure(app: &App, ready: Option<&str>) -> Result<(), String> {
         None => {
             app.wait_for_text("[data-testid=sandbox-state]", "Running", Duration::from_secs(60)).await?;
             app.find("[data-testid=export-start]").await?;
-            "the form ready".to_owned()
+            "the form ready and the window shown".to_owned()
         }
     };
+    // Ours is shown once its page has loaded; ready means on screen too.
+    app.wait_until_shown(Duration::from_secs(30)).await?;
     let ready = since_boot()?;
     let pid = app_pid()?;
     let started = process_start(pid)?;
@@ -62,6 +70,12 @@ async fn measure(app: &App, ready: Option<&str>) -> Result<(), String> {
         let (member_pss, member_rss) = memory_kib(*member);
         let name = std::fs::read_to_string(format!("/proc/{member}/comm")).unwrap_or_default();
         println!("  {member:>7} {:<24} PSS {:>7.1} MB  RSS {:>7.1} MB", name.trim(), mb(member_pss), mb(member_rss));
+        if let Some(dir) = std::env::var_os(SMAPS) {
+            let to = Path::new(&dir).join(format!("{}-{member}.smaps", name.trim()));
+            if let Err(e) = std::fs::create_dir_all(&dir).and_then(|()| std::fs::copy(format!("/proc/{member}/smaps"), &to)) {
+                eprintln!("could not copy the smaps of {member} to {}: {e}", to.display());
+            }
+        }
         pss += member_pss;
         rss += member_rss;
     }
