@@ -1,5 +1,5 @@
 //! The home screen of the real app: its name, the window shown (it starts hidden and is shown
-//! once its menu bar is in place), and the demo workspace reaching "running".
+//! once its page has loaded), and the demo workspace reaching "running".
 
 use std::time::Duration;
 
