@@ -299,11 +299,8 @@ const SHOW_AT_THE_LATEST: std::time::Duration = std::time::Duration::from_secs(1
 /// Shows the main window if it is still hidden, as it is at start. A later page load (a
 /// reload) finds it shown and leaves the window and the focus as they are.
 fn show_at_start(app: &AppHandle) {
-    if let Some(window) = app.get_webview_window("main")
-        && !window.is_visible().unwrap_or(true)
-    {
-        let _ = window.show();
-        let _ = window.set_focus();
+    if app.get_webview_window("main").is_some_and(|window| !window.is_visible().unwrap_or(true)) {
+        show_main_window(app);
     }
 }
 

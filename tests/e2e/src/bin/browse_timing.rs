@@ -328,8 +328,6 @@ async fn scrolled(app: &App) -> Result<(), String> {
     Ok(())
 }
 
-/// Types `value` into the search box in the page and returns the milliseconds until the
-/// table's count reads `expected`.
 /// Types `value` into the search box and times it until the table has redrawn its first rows
 /// for it and the count shows `expected`: a keystroke that matches the same rows as the one
 /// before is timed too (the redraw, not the count, says its answer arrived).
