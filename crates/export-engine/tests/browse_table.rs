@@ -171,3 +171,66 @@ proptest! {
         prop_assert_eq!(in_memory.facets().unwrap(), by_sql.facets().unwrap());
     }
 }
+
+/// Words that start alike (one the start of another, digits after letters, capitals) and one
+/// with letters FTS5 folds: what a typed prefix may stand for one or many of.
+const SHARED_STARTS: [&str; 9] = ["lease", "leased", "leaseback", "Cessna", "cessna172", "n12", "n123", "Été", "title"];
+
+/// A search as typed: the first letters of one or two of those words, in any case, or a word
+/// no instrument has.
+fn typed_search() -> impl Strategy<Value = String> {
+    let start = (prop::sample::select(SHARED_STARTS.to_vec()), 1usize..12, any::<bool>()).prop_map(|(word, letters, upper)| {
+        let start: String = word.chars().take(letters).collect();
+        if upper { start.to_uppercase() } else { start }
+    });
+    prop_oneof![start.clone(), (start.clone(), start).prop_map(|(a, b)| format!("{a} {b}")), Just("leasez".to_owned()),]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+    /// A prefix that stands for one indexed word is asked as that word, and counted from the
+    /// index's list of words: the same rows and counts as asking it as a prefix, which is what
+    /// an index made before the list existed still does.
+    #[test]
+    fn a_search_finds_the_same_rows_with_the_list_of_words_as_without(
+        words in prop::collection::vec(subsequence(SHARED_STARTS.to_vec(), 0..4), 1..40),
+        searches in prop::collection::vec((typed_search(), query()), 1..8),
+    ) {
+        let listed = tempfile::tempdir().unwrap();
+        let made: Vec<Made> = words
+            .iter()
+            .enumerate()
+            .map(|(at, words)| Made { json: json!({"id": at + 1, "annotations": words.iter().map(|w| json!({"value": w})).collect::<Vec<_>>()}), pdf: None })
+            .collect();
+        indexed(listed.path(), &made, false);
+        let unlisted = tempfile::tempdir().unwrap();
+        for name in [index::INSTRUMENTS, index::INDEX, index::SEARCH] {
+            std::fs::copy(listed.path().join(name), unlisted.path().join(name)).unwrap();
+        }
+        rusqlite::Connection::open(unlisted.path().join(index::SEARCH)).unwrap().execute_batch("DROP TABLE words").unwrap();
+
+        let mut browsers = Vec::new();
+        for dir in [&listed, &unlisted] {
+            let by_sql = Browser::open(dir.path()).unwrap();
+            let mut in_memory = Browser::open(dir.path()).unwrap();
+            in_memory.load_table().unwrap();
+            in_memory.wait_for_table();
+            browsers.push(by_sql);
+            browsers.push(in_memory);
+        }
+        for (search, rest) in searches {
+            // The search alone, and with the rest of a random question.
+            for query in [Query { search: search.clone(), ..Query::default() }, Query { search: search.clone(), ..rest }] {
+                let expected = browsers[3].page(&query, 0, 1000).unwrap();
+                for browser in &browsers[..3] {
+                    prop_assert_eq!(&browser.page(&query, 0, 1000).unwrap(), &expected, "{:?}", query);
+                    prop_assert_eq!(browser.count(&query).unwrap(), expected.total, "{:?}", query);
+                    prop_assert_eq!(browser.groups(&query, &GroupBy::Source, 10).unwrap(), browsers[3].groups(&query, &GroupBy::Source, 10).unwrap());
+                }
+            }
+            let hits = |browser: &Browser| browser.search(&search, 1000).map(|hits| hits.into_iter().map(|hit| hit.id).collect::<std::collections::BTreeSet<_>>());
+            prop_assert_eq!(hits(&browsers[0]).unwrap(), hits(&browsers[3]).unwrap(), "{:?}", search);
+        }
+    }
+}

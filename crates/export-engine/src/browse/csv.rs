@@ -8,7 +8,6 @@ use rusqlite::params_from_iter;
 use super::sql::{Params, ROW_COLUMNS, attribute_columns, filter, order, read_row};
 use super::{Browser, Query};
 use crate::error::EngineError;
-use crate::index::fts_query;
 
 impl Browser {
     /// Writes every row matching `query` (sorted as it is) to `out` as CSV: one row per
@@ -19,8 +18,9 @@ impl Browser {
         let query = Query { columns: attributes.clone(), ..query.clone() };
         let mut sql = Params::new();
         let columns = attribute_columns(&mut sql, &query.columns);
-        let (from, filter) = filter(&mut sql, &query);
-        let order = order(&mut sql, &query.sort, !fts_query(&query.search).is_empty());
+        let search = self.asked(&query.search)?.expression;
+        let (from, filter) = filter(&mut sql, &query, &search);
+        let order = order(&mut sql, &query.sort, !search.is_empty());
         let text = format!("SELECT {ROW_COLUMNS}{columns} FROM {from}{filter} ORDER BY {order}");
         let mut header: Vec<String> =
             ["id", "type", "source", "start page", "end page", "pdf pages", "tag types", "reviewed by", "reviewed at", "has pdf", "problems"]

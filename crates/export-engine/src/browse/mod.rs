@@ -30,6 +30,7 @@ mod query;
 mod saved;
 mod sql;
 mod table;
+mod words;
 
 pub(crate) use csv::{ExcelCsv, cell};
 pub(crate) use merge::Binder;
@@ -49,6 +50,8 @@ pub struct Browser {
     /// The table in memory, once [`Browser::load_table`] has been asked for it, and what
     /// `browse_mark` marks on this connection.
     loader: Option<(table::Loader, Arc<std::sync::Mutex<table::Marks>>)>,
+    /// Whether the index lists its distinct words (indexes made before it did do not).
+    has_words: bool,
     /// What [`Browser::mark_changes`] marked, by instrument id.
     marks: HashMap<u64, ChangeKind>,
     /// The last few answers, so scrolling a result or typing back a search costs nothing.
@@ -96,7 +99,8 @@ impl Browser {
         // What a comparison with another export marked ([`Browser::mark_changes`]): a table of
         // this connection only, so the export's files are never written for it.
         db.execute_batch("CREATE TEMP TABLE IF NOT EXISTS changes (id INTEGER PRIMARY KEY, kind TEXT NOT NULL, fields TEXT NOT NULL)")?;
-        Ok(Browser { dir: dir.to_path_buf(), db, raw_in_table, loader: None, marks: HashMap::new(), recent: RefCell::default() })
+        let has_words = db.prepare("SELECT term, docs FROM words LIMIT 0").is_ok();
+        Ok(Browser { dir: dir.to_path_buf(), db, raw_in_table, has_words, loader: None, marks: HashMap::new(), recent: RefCell::default() })
     }
 
     /// Starts loading the table into memory on a thread of its own: what a browser that will be
@@ -142,7 +146,7 @@ impl Browser {
             return Ok(rows);
         }
         let mut sets = Vec::new();
-        let search = fts_query(&query.search);
+        let search = self.asked(&query.search)?.expression;
         if !search.is_empty() {
             sets.push(self.matches(answers, &search)?);
         }
@@ -225,8 +229,9 @@ impl Browser {
     fn page_by_sql(&self, query: &Query, offset: u64, limit: u64) -> Result<Page, EngineError> {
         let mut sql = Params::new();
         let columns = attribute_columns(&mut sql, &query.columns);
-        let (from, filter) = filter(&mut sql, query);
-        let order = order(&mut sql, &query.sort, !fts_query(&query.search).is_empty());
+        let search = self.asked(&query.search)?.expression;
+        let (from, filter) = filter(&mut sql, query, &search);
+        let order = order(&mut sql, &query.sort, !search.is_empty());
         let text = format!("SELECT {ROW_COLUMNS}{columns} FROM {from}{filter} ORDER BY {order} LIMIT {limit} OFFSET {offset}");
         let mut statement = self.db.prepare_cached(&text)?;
         let extra = query.columns.len();
@@ -252,14 +257,19 @@ impl Browser {
     fn count_by_sql(&self, query: &Query) -> Result<u64, EngineError> {
         let mut sql = Params::new();
         let only = query.rows_kept();
+        let asked = self.asked(&query.search)?;
         let text = if Self::search_alone(&only) {
+            if let Some(matches) = asked.matches {
+                // One indexed word answers it: the list of words has its count.
+                return Ok(matches);
+            }
             // Search alone: the full-text index counts its matches itself, without visiting rows.
-            let search = sql.bind(SqlValue::Text(fts_query(&query.search)));
+            let search = sql.bind(SqlValue::Text(asked.expression));
             format!("SELECT count(*) FROM search WHERE search MATCH {search}")
         } else if only == (Query { tag_types: query.tag_types.clone(), ..Query::default() }) && !query.tag_types.is_empty() {
             format!("SELECT count(DISTINCT instrument_id) FROM instrument_tags WHERE tag_type IN ({})", sql.list(&query.tag_types))
         } else {
-            let (from, filter) = filter(&mut sql, query);
+            let (from, filter) = filter(&mut sql, query, &asked.expression);
             format!("SELECT count(*) FROM {from}{filter}")
         };
         let count: i64 = self.db.prepare_cached(&text)?.query_row(params_from_iter(sql.params.iter()), |r| r.get(0))?;
@@ -306,6 +316,7 @@ impl Browser {
     fn groups_by_sql(&self, query: &Query, by: &GroupBy, limit: u64) -> Result<Groups, EngineError> {
         let mut sql = Params::new();
         let only = query.rows_kept();
+        let search = self.asked(&query.search)?.expression;
         let grouped = match by {
             GroupBy::Attribute { name } if only == Query::default() => {
                 // Nothing filtered: the attribute index answers alone, without visiting a row.
@@ -313,12 +324,12 @@ impl Browser {
                 format!("SELECT value, count(DISTINCT instrument_id) AS n FROM attributes WHERE name = {name} GROUP BY value")
             }
             GroupBy::Source => {
-                let (from, filter) = filter(&mut sql, query);
+                let (from, filter) = filter(&mut sql, query, &search);
                 format!("SELECT i.source_name AS value, count(*) AS n FROM {from}{filter} GROUP BY i.source_name")
             }
             GroupBy::Attribute { name } => {
                 let join = sql.bind(SqlValue::Text(name.clone()));
-                let (from, filter) = filter(&mut sql, query);
+                let (from, filter) = filter(&mut sql, query, &search);
                 format!(
                     "SELECT a.value AS value, count(DISTINCT i.id) AS n FROM {from} JOIN attributes a ON a.instrument_id = i.id AND a.name = {join}{filter} GROUP BY a.value"
                 )
@@ -353,7 +364,7 @@ impl Browser {
     /// Full-text search ranked by relevance, best first, with each hit's PDF as recorded (what
     /// the CLI's `search` prints). The table's search is [`Browser::page`] with `query.search`.
     pub fn search(&self, text: &str, limit: u64) -> Result<Vec<SearchHit>, EngineError> {
-        let query = fts_query(text);
+        let query = self.asked(text)?.expression;
         if query.is_empty() {
             return Ok(Vec::new());
         }

@@ -4,7 +4,6 @@
 use super::{AttributeValue, ChangeKind, Count, Groups, Query, Row, Sort, SortBy};
 use crate::diff::Field;
 use crate::error::EngineError;
-use crate::index::fts_query;
 
 pub(crate) const ROW_COLUMNS: &str = "i.id, i.type_name, i.source_name, i.start_page, i.end_page, i.pdf_pages, i.tag_types, i.reviewed_by, i.reviewed_at, i.pdf_path IS NOT NULL, i.problems, \
      (SELECT c.kind FROM temp.changes c WHERE c.id = i.id), (SELECT c.fields FROM temp.changes c WHERE c.id = i.id)";
@@ -53,14 +52,14 @@ fn attribute_text(name: &str) -> String {
 }
 
 /// The rows a query keeps: its FROM (the instruments, joined to the full-text index when it
-/// searches, so the search drives) and its WHERE.
-pub(super) fn filter(sql: &mut Params, query: &Query) -> (&'static str, String) {
+/// searches, so the search drives) and its WHERE. `search` is the query's search as the
+/// full-text index is asked it ([`super::Browser::asked`]), empty for none.
+pub(super) fn filter(sql: &mut Params, query: &Query, search: &str) -> (&'static str, String) {
     let mut clauses: Vec<String> = Vec::new();
-    let search = fts_query(&query.search);
     let from = if search.is_empty() {
         "instruments i"
     } else {
-        let search = sql.bind(SqlValue::Text(search));
+        let search = sql.bind(SqlValue::Text(search.to_owned()));
         clauses.push(format!("search MATCH {search}"));
         "search JOIN instruments i ON i.id = search.rowid"
     };
