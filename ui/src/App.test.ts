@@ -103,3 +103,36 @@ test("the menu's items and shortcuts reach the app: Library, then New export", a
   expect(await screen.findByTestId("export-start")).toBeTruthy();
   expect(screen.getByTestId("nav-export").getAttribute("aria-current")).toBe("page");
 });
+
+test("an app left open asks every hour whether the daily look for updates is due", async () => {
+  vi.useFakeTimers();
+  try {
+    let looks = 0;
+    mockIPC((cmd) => {
+      switch (cmd) {
+        case "update_check_daily":
+          looks += 1;
+          return null;
+        case "profiles_list":
+          return firstLaunch;
+        case "jobs_list":
+          return [];
+        case "sandbox_status":
+          return { state: "starting" };
+        case "preferences":
+          return { notifications: true, theme: "system", exportsAtOnce: 3 };
+        default:
+          return null;
+      }
+    });
+    render(App);
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(looks).toBe(1);
+    await vi.advanceTimersByTimeAsync(60 * 60 * 1000);
+    expect(looks).toBe(2);
+    await vi.advanceTimersByTimeAsync(2 * 60 * 60 * 1000);
+    expect(looks).toBe(4);
+  } finally {
+    vi.useRealTimers();
+  }
+});

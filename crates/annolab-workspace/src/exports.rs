@@ -36,6 +36,9 @@ pub struct JobView {
     pub phase: Phase,
     pub status: JobState,
     pub error: Option<CommandError>,
+    /// Whether Retry picks the job up where it stopped, so dismissing it would lose that: such a
+    /// job is only discarded, on purpose ([`Exports::discard`]).
+    pub resumable: bool,
     /// The phases this job has entered, in order.
     pub reached: Vec<Phase>,
     /// When the job was requested (UTC, RFC 3339).
@@ -99,6 +102,7 @@ impl JobView {
             phase: job.phase,
             status: job.state,
             error: job.error.as_ref().map(|f| CommandError::new(Code::parse(&f.code), f.message.clone())),
+            resumable: job.resumable(),
             reached,
             requested_at: job.times.requested.clone(),
             polls: 0,
@@ -406,6 +410,7 @@ impl Exports {
                     view.error = Some(error);
                 }
             }
+            view.resumable = export_engine::can_resume(view.status, view.phase);
             if let Some(watcher) = watcher {
                 watcher(view.clone());
             }

@@ -269,3 +269,24 @@ async fn finished_jobs_are_dismissed_and_a_resumable_one_only_discarded_on_purpo
     assert!(app.exports.discard(&failed.id).await.unwrap().is_empty());
     assert!(!work.exists(), "what the discarded job downloaded is gone");
 }
+
+/// A job the server refused outright (no such project) left nothing to resume: its card says so,
+/// Dismiss takes it off the list and so does Clear finished.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_job_refused_before_the_server_took_it_is_dismissed_like_a_finished_one() {
+    let app = app_with_demo(Vec::new()).await;
+    app.exports.resume_interrupted().await;
+    let refused_input = || ExportInput { project: "No Such Project".into(), include_files: false, ..demo_input(None) };
+    let (watcher, seen) = recorder();
+    let first = app.exports.start(DEMO_PROFILE, refused_input(), watcher).await.unwrap();
+    until("the first job fails", || last(&seen).is_some_and(|v| v.status == JobState::Failed)).await;
+    let view = last(&seen).unwrap();
+    assert_eq!((view.phase, view.resumable), (Phase::Requested, false), "{:?}", view.error);
+    assert_eq!(app.exports.list().await.iter().find(|v| v.id == first.id).map(|v| v.resumable), Some(false), "as recorded");
+    assert!(app.exports.dismiss(&first.id).await.unwrap().is_empty());
+
+    let (watcher, seen) = recorder();
+    app.exports.start(DEMO_PROFILE, refused_input(), watcher).await.unwrap();
+    until("the second job fails", || last(&seen).is_some_and(|v| v.status == JobState::Failed)).await;
+    assert!(app.exports.clear_finished().await.is_empty(), "Clear finished takes it");
+}

@@ -70,7 +70,19 @@ impl JobRecord {
     /// Jobs that `resume` can pick up: still running (interrupted) or failed on something
     /// transient. Finished and cancelled ones are final.
     pub fn resumable(&self) -> bool {
-        matches!(self.state, JobState::Running | JobState::Failed) && self.phase != Phase::Ready
+        can_resume(self.state, self.phase)
+    }
+}
+
+/// Whether a job in `state` at `phase` has something `resume` picks up: an interrupted one, or
+/// one that failed after the server took its request (a server job to poll again, a part of
+/// the archive to download on from). One refused before that (a wrong key, no such project) has
+/// nothing: asking again is a new export, so it is as final as a cancelled one.
+pub fn can_resume(state: JobState, phase: Phase) -> bool {
+    match state {
+        JobState::Running => phase != Phase::Ready,
+        JobState::Failed => !matches!(phase, Phase::Requested | Phase::Ready),
+        JobState::Done | JobState::Cancelled => false,
     }
 }
 

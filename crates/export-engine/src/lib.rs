@@ -35,7 +35,7 @@ pub use diff::{ChangedInstrument, Diff, DiffCsv, DiffReport, DiffSide, DiffSumma
 pub use error::{EngineError, EngineErrorCode, ErrorCode, FailureKind};
 pub use fsutil::write_json_atomic;
 pub use import::{ImportInput, Imported, import};
-pub use job::{JobRecord, JobState, JobStore};
+pub use job::{JobRecord, JobState, JobStore, can_resume};
 pub use library::{Library, LibraryEntry};
 pub use manifest::{Manifest, Problem, ProblemKind};
 pub use pipeline::{Engine, Finished, discard_job, settle_leftovers};

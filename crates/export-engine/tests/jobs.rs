@@ -43,6 +43,8 @@ fn ended_jobs_are_dismissed_and_resumable_ones_kept_until_discarded() {
         job("4-interrupted", JobState::Running, Phase::Extracting),
         job("5-failed-after-publishing", JobState::Failed, Phase::Ready),
         job("6-done-elsewhere", JobState::Done, Phase::Ready),
+        // Refused before the server took it (a wrong key): nothing to resume, nothing to lose.
+        job("7-failed-requesting", JobState::Failed, Phase::Requested),
     ] {
         store.save(&record).unwrap();
     }
@@ -57,7 +59,7 @@ fn ended_jobs_are_dismissed_and_resumable_ones_kept_until_discarded() {
     let other = JobStore::new(library.jobs_dir());
     assert_eq!(other.dismiss("6-done-elsewhere").unwrap_err().code().as_str(), "job_busy");
     let pruned: Vec<String> = other.prune().into_iter().map(|j| j.id).collect();
-    assert_eq!(pruned, ["5-failed-after-publishing", "2-cancelled"]);
+    assert_eq!(pruned, ["7-failed-requesting", "5-failed-after-publishing", "2-cancelled"]);
     assert_eq!(ids(&store), ["3-failed-downloading", "4-interrupted", "6-done-elsewhere"]);
 
     // Discarding is the explicit way out for a resumable job: its downloaded part goes too.

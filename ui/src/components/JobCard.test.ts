@@ -17,6 +17,7 @@ function job(overrides: Partial<JobView>): JobView {
     phase: "requested",
     status: "running",
     error: null,
+    resumable: true,
     reached: ["requested"],
     requestedAt: "2026-11-29T12:00:00Z",
     polls: 0,
@@ -163,8 +164,16 @@ describe("JobCard", () => {
     expect(screen.queryByTestId("job-discard")).toBeNull();
   });
 
+  test("a job refused before the server took it has nothing to resume and is dismissed at once", async () => {
+    const refused = { phase: "requested", status: "failed", resumable: false, error: { code: "unauthorized", message: "The API key was refused." } } as const;
+    const handlers = renderJob(job(refused));
+    expect(screen.queryByTestId("job-discard")).toBeNull();
+    await fireEvent.click(screen.getByTestId("job-dismiss"));
+    expect(handlers.onDismiss).toHaveBeenCalledWith("20261129T120000Z-ab12");
+  });
+
   test("a failed job, which can resume, is discarded only on a second, explicit click", async () => {
-    const failed = { phase: "downloading", status: "failed", error: { code: "network_gave_up", message: "Could not reach the host." } } as const;
+    const failed = { phase: "downloading", status: "failed", resumable: true, error: { code: "network_gave_up", message: "Could not reach the host." } } as const;
     const handlers = renderJob(job(failed));
     expect(screen.queryByTestId("job-dismiss")).toBeNull();
     await fireEvent.click(screen.getByTestId("job-discard"));

@@ -51,7 +51,7 @@ export class Jobs {
 
   /** Whether any job has ended and can be cleared (done or cancelled). */
   get anyFinished(): boolean {
-    return this.list.some((job) => job.status === "done" || job.status === "cancelled");
+    return this.list.some((job) => job.status === "done" || job.status === "cancelled" || (job.status === "failed" && !job.resumable));
   }
 
   /** Takes a listing after a removal; running jobs keep the newer views their channels sent. */

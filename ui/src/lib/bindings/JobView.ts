@@ -9,6 +9,11 @@ import type { Phase } from "./Phase";
  */
 export type JobView = { id: string, profile: string | null, request: ExportRequest, phase: Phase, status: JobState, error: CommandError | null, 
 /**
+ * Whether Retry picks the job up where it stopped, so dismissing it would lose that: such a
+ * job is only discarded, on purpose ([`Exports::discard`]).
+ */
+resumable: boolean, 
+/**
  * The phases this job has entered, in order.
  */
 reached: Array<Phase>, 
