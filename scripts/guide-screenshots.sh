@@ -4,8 +4,8 @@
 #   make test && scripts/guide-screenshots.sh && git add docs/guide
 set -euo pipefail
 cd "$(dirname "$0")/.."
-shots=(home export-form export-done library library-changes browser browser-groups browser-changes changes
-  timeline title-package viewer integrity-problems profile-form)
+shots=(home export-form export-done library library-changes browser browser-groups browser-changes
+  timeline title-package viewer integrity-problems profile-form import-form library-imported settings)
 mkdir -p docs/guide
 for shot in "${shots[@]}"; do
   source="target/e2e-screenshots/$shot.png"

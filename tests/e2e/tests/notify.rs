@@ -120,6 +120,7 @@ async fn a_failed_and_a_finished_export_are_told_by_the_os() {
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
+        app.screenshot("settings").await;
         app.click("[data-testid=nav-export]").await?;
         start_demo_export(app, None, false).await?;
         job_cards(app, 3).await?;
