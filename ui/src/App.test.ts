@@ -65,7 +65,7 @@ test("on first launch the demo is selected, labelled offline, with adding an acc
   expect(await screen.findByTestId("profile-key")).toBeTruthy();
 });
 
-test("the menu's items and shortcuts reach the app: Library, then New export", async () => {
+test("the menu's items and shortcuts reach the app: Library, New export, then Open export zip", async () => {
   let menu: { id: number } | undefined;
   mockIPC((cmd, args) => {
     switch (cmd) {
@@ -82,6 +82,8 @@ test("the menu's items and shortcuts reach the app: Library, then New export", a
         return { owners: [], projects: [] };
       case "library_list":
         return { root: "/library", items: [] };
+      case "library_pick_zip":
+        return { zip: "C:\\Users\\ann\\Downloads\\N12345 title.zip", owner: "Imported", project: "N12345 title" };
       default:
         return null;
     }
@@ -102,6 +104,12 @@ test("the menu's items and shortcuts reach the app: Library, then New export", a
   send(1, "new_export");
   expect(await screen.findByTestId("export-start")).toBeTruthy();
   expect(screen.getByTestId("nav-export").getAttribute("aria-current")).toBe("page");
+
+  // The file chosen in the dialog is proposed in the Library, its name the project.
+  send(2, "open_zip");
+  expect((await screen.findByTestId("import-zip")).textContent).toBe("C:\\Users\\ann\\Downloads\\N12345 title.zip");
+  expect((screen.getByTestId("import-project") as HTMLInputElement).value).toBe("N12345 title");
+  expect(screen.getByTestId("nav-library").getAttribute("aria-current")).toBe("page");
 });
 
 test("an app left open asks every hour whether the daily look for updates is due", async () => {

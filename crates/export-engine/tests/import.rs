@@ -145,3 +145,26 @@ fn damaged_and_foreign_zips_are_refused_naming_the_file_and_nothing_is_published
     assert!(library.list().is_empty(), "nothing published");
     assert_eq!(std::fs::read_dir(library.root().join(".work")).map(|d| d.count()).unwrap_or(0), 0, "nothing left in .work");
 }
+
+/// A zip bomb among a zip's PDFs is refused as a download's would be (`zip_bomb`, naming the
+/// entry), before it is written, and nothing is published or left behind.
+#[test]
+fn a_zip_bomb_is_refused_as_a_download_is_and_nothing_is_left() {
+    let home = tempfile::tempdir().unwrap();
+    let library = Library::new(home.path().join("library"));
+    let bomb = home.path().join("bomb.zip");
+    {
+        let mut writer = zip::ZipWriter::new(std::fs::File::create(&bomb).unwrap());
+        writer.start_file("instruments.json", zip::write::SimpleFileOptions::default()).unwrap();
+        std::io::Write::write_all(&mut writer, b"{\"id\": 1}\n").unwrap();
+        writer.start_file("pdfs/Big_1-1_1.pdf", zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated)).unwrap();
+        std::io::Write::write_all(&mut writer, &vec![0u8; 16 << 20]).unwrap();
+        writer.finish().unwrap();
+    }
+    let error = run(&library, ImportInput { zip: bomb, ..ImportInput::default() }).unwrap_err();
+    assert_eq!(error.code().as_str(), "zip_bomb", "{error}");
+    assert!(error.to_string().contains("pdfs/Big_1-1_1.pdf"), "{error}");
+    assert!(library.list().is_empty(), "nothing published");
+    let left: Vec<PathBuf> = test_support::files_below(&library.root().join(".work"));
+    assert!(left.is_empty(), "left behind: {left:?}");
+}
