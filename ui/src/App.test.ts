@@ -11,9 +11,14 @@ const firstLaunch: ProfilesView = {
   selected: "demo",
 };
 
-/** A backend on first launch: only the demo profile, no jobs, the demo still starting. */
-function firstLaunchBackend(): void {
-  mockIPC((cmd) => {
+/**
+ * A backend on first launch: only the demo profile, no jobs, the demo still starting. `also`
+ * answers first the commands a test watches; `undefined` leaves a command to the usual answer.
+ */
+function firstLaunchBackend(also: (cmd: string, args: unknown) => unknown = () => undefined): void {
+  mockIPC((cmd, args) => {
+    const answer = also(cmd, args);
+    if (answer !== undefined) return answer;
     switch (cmd) {
       case "profiles_list":
         return firstLaunch;
@@ -116,22 +121,10 @@ test("an app left open asks every hour whether the daily look for updates is due
   vi.useFakeTimers();
   try {
     let looks = 0;
-    mockIPC((cmd) => {
-      switch (cmd) {
-        case "update_check_daily":
-          looks += 1;
-          return null;
-        case "profiles_list":
-          return firstLaunch;
-        case "jobs_list":
-          return [];
-        case "sandbox_status":
-          return { state: "starting" };
-        case "preferences":
-          return { notifications: true, theme: "system", exportsAtOnce: 3 };
-        default:
-          return null;
-      }
+    firstLaunchBackend((cmd) => {
+      if (cmd !== "update_check_daily") return undefined;
+      looks += 1;
+      return null;
     });
     render(App);
     await vi.advanceTimersByTimeAsync(1000);
