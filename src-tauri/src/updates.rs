@@ -69,7 +69,8 @@ pub async fn check<R: Runtime>(app: &AppHandle<R>, settings: &Settings, pending:
 }
 
 /// The daily look: a check when one is due (on, and none in the last 24 hours), else nothing.
-/// A failure is logged, not shown: the user did not ask, and the next day tries again.
+/// A failure is logged, not shown: the user did not ask. It is not recorded as a look, so the
+/// next one (the UI asks hourly whether one is due) tries again.
 pub async fn check_if_due<R: Runtime>(app: &AppHandle<R>, settings: &Settings, pending: &Pending) -> Option<UpdateCheck> {
     if !settings.update_check_due(time::OffsetDateTime::now_utc()) {
         return None;

@@ -410,7 +410,7 @@ impl Exports {
                     view.error = Some(error);
                 }
             }
-            view.resumable = export_engine::can_resume(view.status, view.phase);
+            view.resumable = export_engine::can_resume(view.status, view.phase, view.error.as_ref().map(|e| e.code.as_str()));
             if let Some(watcher) = watcher {
                 watcher(view.clone());
             }

@@ -88,7 +88,7 @@ mod tests {
             phase,
             status,
             error: None,
-            resumable: export_engine::can_resume(status, phase),
+            resumable: export_engine::can_resume(status, phase, None),
             reached: Vec::new(),
             requested_at: None,
             polls: 0,

@@ -282,6 +282,7 @@ async fn a_job_refused_before_the_server_took_it_is_dismissed_like_a_finished_on
     until("the first job fails", || last(&seen).is_some_and(|v| v.status == JobState::Failed)).await;
     let view = last(&seen).unwrap();
     assert_eq!((view.phase, view.resumable), (Phase::Requested, false), "{:?}", view.error);
+    assert_eq!(view.error.as_ref().map(|e| e.code.as_str()), Some("not_found"));
     assert_eq!(app.exports.list().await.iter().find(|v| v.id == first.id).map(|v| v.resumable), Some(false), "as recorded");
     assert!(app.exports.dismiss(&first.id).await.unwrap().is_empty());
 

@@ -70,20 +70,31 @@ impl JobRecord {
     /// Jobs that `resume` can pick up: still running (interrupted) or failed on something
     /// transient. Finished and cancelled ones are final.
     pub fn resumable(&self) -> bool {
-        can_resume(self.state, self.phase)
+        can_resume(self.state, self.phase, self.error.as_ref().map(|failure| failure.code.as_str()))
     }
 }
 
-/// Whether a job in `state` at `phase` has something `resume` picks up: an interrupted one, or
-/// one that failed after the server took its request (a server job to poll again, a part of
-/// the archive to download on from). One refused before that (a wrong key, no such project) has
-/// nothing: asking again is a new export, so it is as final as a cancelled one.
-pub fn can_resume(state: JobState, phase: Phase) -> bool {
+/// Whether a job in `state` at `phase`, failed with the code `failure` if it failed, has
+/// something `resume` picks up: an interrupted one, or one that failed on something that may
+/// pass (the network, a full disk). One AnnoLab refused outright when asked for the export (a
+/// wrong key, no such project) has nothing: it holds no server job and no download, and asking
+/// again the same way is refused again, so it is as final as a cancelled one.
+pub fn can_resume(state: JobState, phase: Phase, failure: Option<&str>) -> bool {
     match state {
         JobState::Running => phase != Phase::Ready,
-        JobState::Failed => !matches!(phase, Phase::Requested | Phase::Ready),
+        JobState::Failed if phase == Phase::Requested => !failure.is_some_and(refused_as_it_stands),
+        JobState::Failed => phase != Phase::Ready,
         JobState::Done | JobState::Cancelled => false,
     }
+}
+
+/// Whether the failure `code` says the request itself was refused (by AnnoLab, or before it by
+/// the profile's server address or key): asked again unchanged, it is refused again.
+fn refused_as_it_stands(code: &str) -> bool {
+    use annolab_api::ApiErrorCode as Api;
+    let refusals =
+        [Api::Unauthorized, Api::Forbidden, Api::NotFound, Api::BadRequest, Api::MissingKey, Api::MalformedKey, Api::InvalidServerUrl, Api::InsecureServer];
+    refusals.iter().any(|refusal| refusal.as_str() == code) || code == crate::error::EngineErrorCode::InvalidRequest.as_str()
 }
 
 impl JobRecord {

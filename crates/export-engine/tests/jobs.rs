@@ -2,6 +2,7 @@
 //! at once ("Clear finished", `jobs --prune`); a job that can still resume is never dismissed by
 //! accident, only discarded on purpose, with what it downloaded; a job running elsewhere is busy.
 
+use export_engine::job::JobFailure;
 use export_engine::library::Library;
 use export_engine::manifest::PhaseTimes;
 use export_engine::progress::Phase;
@@ -25,6 +26,11 @@ fn job(id: &str, state: JobState, phase: Phase) -> JobRecord {
     }
 }
 
+/// A job that failed when the export was asked for, with the failure's code.
+fn failed(id: &str, code: &str) -> JobRecord {
+    JobRecord { error: Some(JobFailure { code: code.to_owned(), message: "…".to_owned() }), ..job(id, JobState::Failed, Phase::Requested) }
+}
+
 fn ids(store: &JobStore) -> Vec<String> {
     let mut ids: Vec<String> = store.list().into_iter().map(|j| j.id).collect();
     ids.sort();
@@ -43,8 +49,10 @@ fn ended_jobs_are_dismissed_and_resumable_ones_kept_until_discarded() {
         job("4-interrupted", JobState::Running, Phase::Extracting),
         job("5-failed-after-publishing", JobState::Failed, Phase::Ready),
         job("6-done-elsewhere", JobState::Done, Phase::Ready),
-        // Refused before the server took it (a wrong key): nothing to resume, nothing to lose.
-        job("7-failed-requesting", JobState::Failed, Phase::Requested),
+        // Refused outright when asked for (a wrong key): nothing to resume, nothing to lose.
+        failed("7-refused", "unauthorized"),
+        // The network gave up before AnnoLab answered: asking again may well work.
+        failed("8-unanswered", "network_gave_up"),
     ] {
         store.save(&record).unwrap();
     }
@@ -59,8 +67,8 @@ fn ended_jobs_are_dismissed_and_resumable_ones_kept_until_discarded() {
     let other = JobStore::new(library.jobs_dir());
     assert_eq!(other.dismiss("6-done-elsewhere").unwrap_err().code().as_str(), "job_busy");
     let pruned: Vec<String> = other.prune().into_iter().map(|j| j.id).collect();
-    assert_eq!(pruned, ["7-failed-requesting", "5-failed-after-publishing", "2-cancelled"]);
-    assert_eq!(ids(&store), ["3-failed-downloading", "4-interrupted", "6-done-elsewhere"]);
+    assert_eq!(pruned, ["7-refused", "5-failed-after-publishing", "2-cancelled"]);
+    assert_eq!(ids(&store), ["3-failed-downloading", "4-interrupted", "6-done-elsewhere", "8-unanswered"]);
 
     // Discarding is the explicit way out for a resumable job: its downloaded part goes too.
     let work = library.work_dir("3-failed-downloading");
@@ -68,6 +76,6 @@ fn ended_jobs_are_dismissed_and_resumable_ones_kept_until_discarded() {
     std::fs::write(work.join("export.zip.part"), b"half an archive").unwrap();
     discard_job(&library, "3-failed-downloading").unwrap();
     assert!(!work.exists());
-    assert_eq!(ids(&store), ["4-interrupted", "6-done-elsewhere"]);
+    assert_eq!(ids(&store), ["4-interrupted", "6-done-elsewhere", "8-unanswered"]);
     assert_eq!(discard_job(&library, "no-such-job").unwrap_err().code().as_str(), "job_not_found");
 }

@@ -81,7 +81,8 @@ async fn an_export_zip_made_elsewhere_opens_into_the_library_and_a_damaged_one_i
         app.wait_for_text_containing("[data-testid=library-item]", "N12345 records", Duration::from_secs(1)).await?;
         app.screenshot("library-imported").await;
 
-        // What it imported is the export, file for file: instruments.json and every PDF.
+        // The card counts what the zip held (the files themselves are compared entry for entry
+        // in export-engine's import tests).
         let listed = app.text("[data-testid=library-item]").await?;
         if !listed.contains(&format!("{DEMO_INSTRUMENTS}")) {
             return Err(format!("the imported card does not count {DEMO_INSTRUMENTS} instruments: {listed:?}"));
