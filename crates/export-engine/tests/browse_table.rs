@@ -191,8 +191,9 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
 
     /// A prefix that stands for one indexed word is asked as that word, and counted from the
-    /// index's list of words: the same rows and counts as asking it as a prefix, which is what
-    /// an index made before the list existed still does.
+    /// index's list of words; a short one that stands for many is counted from the index's
+    /// counts of prefixes: the same rows and counts as asking it as a prefix, which is what an
+    /// index made before the list existed still does.
     #[test]
     fn a_search_finds_the_same_rows_with_the_list_of_words_as_without(
         words in prop::collection::vec(subsequence(SHARED_STARTS.to_vec(), 0..4), 1..40),
@@ -212,7 +213,7 @@ proptest! {
         let listed_words: i64 =
             rusqlite::Connection::open(listed.path().join(index::SEARCH)).unwrap().query_row("SELECT count(*) FROM words", [], |row| row.get(0)).unwrap();
         prop_assert_eq!(listed_words > 0, words.iter().any(|words| !words.is_empty()), "the index lists its words");
-        rusqlite::Connection::open(unlisted.path().join(index::SEARCH)).unwrap().execute_batch("DROP TABLE words").unwrap();
+        rusqlite::Connection::open(unlisted.path().join(index::SEARCH)).unwrap().execute_batch("DROP TABLE words; DROP TABLE prefixes;").unwrap();
 
         let mut browsers = Vec::new();
         for dir in [&listed, &unlisted] {
@@ -236,5 +237,27 @@ proptest! {
             let hits = |browser: &Browser| browser.search(&search, 1000).map(|hits| hits.into_iter().map(|hit| hit.id).collect::<std::collections::BTreeSet<_>>());
             prop_assert_eq!(hits(&browsers[0]).unwrap(), hits(&browsers[3]).unwrap(), "{:?}", search);
         }
+    }
+}
+
+/// The index counts a short prefix that several words start with, and only such a prefix: "l",
+/// "le" and "lea" here ("lease", "leased", "leaseback"), not "t" ("title" alone, which the list
+/// of words counts) nor "leas", past the three letters counted.
+#[test]
+fn the_first_letters_of_several_words_are_counted_when_indexed() {
+    let dir = tempfile::tempdir().unwrap();
+    let made: Vec<Made> = [vec!["lease"], vec!["leased", "title"], vec!["leaseback"], vec!["title"]]
+        .iter()
+        .enumerate()
+        .map(|(at, words)| Made { json: json!({"id": at + 1, "annotations": words.iter().map(|w| json!({"value": w})).collect::<Vec<_>>()}), pdf: None })
+        .collect();
+    indexed(dir.path(), &made, false);
+    let search = rusqlite::Connection::open(dir.path().join(index::SEARCH)).unwrap();
+    let mut statement = search.prepare("SELECT prefix, docs FROM prefixes ORDER BY prefix").unwrap();
+    let counted: Vec<(String, i64)> = statement.query_map([], |row| Ok((row.get(0)?, row.get(1)?))).unwrap().map(Result::unwrap).collect();
+    assert_eq!(counted, [("l".to_owned(), 3), ("le".to_owned(), 3), ("lea".to_owned(), 3)]);
+    let browser = Browser::open(dir.path()).unwrap();
+    for (typed, expected) in [("L", 3), ("le", 3), ("leas", 3), ("t", 2), ("leaseb", 1)] {
+        assert_eq!(browser.count(&Query { search: typed.into(), ..Query::default() }).unwrap(), expected, "{typed}");
     }
 }

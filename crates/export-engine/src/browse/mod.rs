@@ -50,7 +50,8 @@ pub struct Browser {
     /// The table in memory, once [`Browser::load_table`] has been asked for it, and what
     /// `browse_mark` marks on this connection.
     loader: Option<(table::Loader, Arc<std::sync::Mutex<table::Marks>>)>,
-    /// Whether the index lists its distinct words (indexes made before it did do not).
+    /// Whether the index lists its distinct words and counts its short prefixes (indexes made
+    /// before it did do not).
     has_words: bool,
     /// What [`Browser::mark_changes`] marked, by instrument id.
     marks: HashMap<u64, ChangeKind>,
@@ -99,7 +100,7 @@ impl Browser {
         // What a comparison with another export marked ([`Browser::mark_changes`]): a table of
         // this connection only, so the export's files are never written for it.
         db.execute_batch("CREATE TEMP TABLE IF NOT EXISTS changes (id INTEGER PRIMARY KEY, kind TEXT NOT NULL, fields TEXT NOT NULL)")?;
-        let has_words = db.prepare("SELECT term, docs FROM words LIMIT 0").is_ok();
+        let has_words = db.prepare("SELECT w.term, w.docs, p.prefix, p.docs FROM words w, prefixes p LIMIT 0").is_ok();
         Ok(Browser { dir: dir.to_path_buf(), db, raw_in_table, has_words, loader: None, marks: HashMap::new(), recent: RefCell::default() })
     }
 

@@ -3,11 +3,14 @@
 //! that starts so into one list before the first match, a whole keystroke's time at a million
 //! instruments. The index's list of distinct words (`words`, written with the index) says which
 //! words a prefix stands for: when it is exactly one, the prefix is asked as that word, and a
-//! search of it alone is counted from the list.
+//! search of it alone is counted from the list. A search of one short word that many indexed words
+//! start with ("s", "air") is counted from the counts the index keeps of those (`prefixes`).
+
+use rusqlite::OptionalExtension;
 
 use super::Browser;
 use crate::error::EngineError;
-use crate::index::typed_words;
+use crate::index::{COUNTED_PREFIX, typed_words};
 
 /// What a search asks the full-text index.
 #[derive(Debug, PartialEq)]
@@ -33,6 +36,7 @@ impl Browser {
         let words = typed_words(text).map(|typed| self.word(typed)).collect::<Result<Vec<_>, _>>()?;
         let matches = match words.as_slice() {
             [Word::Exactly { docs, .. }] => Some(*docs),
+            [Word::Prefix(prefix)] => self.counted(prefix)?,
             _ => None,
         };
         let expression = words
@@ -44,6 +48,16 @@ impl Browser {
             .collect::<Vec<_>>()
             .join(" ");
         Ok(Asked { expression, matches })
+    }
+
+    /// How many instruments a short word that many indexed words start with matches, when the
+    /// index counted it ([`crate::index::COUNTED_PREFIX`]).
+    fn counted(&self, typed: &str) -> Result<Option<u64>, EngineError> {
+        if !self.has_words || !typed.is_ascii() || typed.len() > COUNTED_PREFIX {
+            return Ok(None);
+        }
+        let mut statement = self.db.prepare_cached("SELECT docs FROM prefixes WHERE prefix = ?1")?;
+        Ok(statement.query_row([typed.to_ascii_lowercase()], |row| row.get::<_, i64>(0)).optional()?.map(|docs| docs as u64))
     }
 
     fn word(&self, typed: &str) -> Result<Word, EngineError> {
