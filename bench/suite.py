@@ -352,7 +352,7 @@ def p6_p7(work: Path, args: argparse.Namespace) -> list[Row]:
                 f"{ours:.1f} s; on disk {tables + search:.0f} MiB ({(tables + search) / mib:.2f}x the JSON: tables {tables:.0f}, search {search:.0f})",
                 f"jq -c {jq:.1f} s", f"{jq / ours:.2f}x faster", ">= 3x faster", jq / ours >= 3,
                 ["one run each; ours parses every line and writes the SQLite index with full-text search (the browser's), jq only parses and prints",
-                 "on disk: index.sqlite (rows, attributes, tags and their indexes) and search.sqlite (full-text, prefixes of 1-4 characters), beside the JSON the export keeps"])]
+                 "on disk: index.sqlite (rows, attributes, tags and their indexes) and search.sqlite (full-text, prefixes of 1-4 characters, its list of words and counts of the first keystrokes), beside the JSON the export keeps"])]
     for size in args.p7_sizes:
         # The whole file's index is P6's; smaller ones are built from the file's first lines.
         target_args = ["--open", str(index_dir)] if size >= args.p6_instruments else ["--from", str(source), str(size)]
