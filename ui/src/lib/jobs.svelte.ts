@@ -33,8 +33,12 @@ export class Jobs {
     return job;
   }
 
+  /**
+   * Asks the job to stop. Its channel reports the end ("cancelled"), which can arrive before
+   * this command's answer, a view taken as it was asked: that answer never overwrites it.
+   */
   async cancel(id: string): Promise<void> {
-    this.update(await jobCancel(id));
+    this.addIfAbsent(await jobCancel(id));
   }
 
   async dismiss(id: string): Promise<void> {
