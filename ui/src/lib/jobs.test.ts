@@ -2,38 +2,12 @@ import { afterEach, describe, expect, test } from "vitest";
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import { Jobs } from "./jobs.svelte";
 import type { JobView } from "./backend";
+import { jobView } from "./fixtures.test-support";
 
 afterEach(() => clearMocks());
 
 function view(status: JobView["status"]): JobView {
-  return {
-    id: "20261207T230000Z-ab12",
-    profile: "demo",
-    request: { owner: "o", project: "p", tags: { form: "none" }, source: null, includeFiles: true },
-    phase: "downloading",
-    status,
-    error: null,
-    resumable: status === "running",
-    reached: ["requested", "processing", "downloading"],
-    requestedAt: "2026-12-07T23:00:00Z",
-    polls: 1,
-    elapsedMs: 900,
-    serverStatus: null,
-    bytes: 12_300,
-    total: 1_100_000,
-    bytesPerSec: 62_000,
-    etaSecs: 18,
-    checked: 0,
-    checkTotal: 0,
-    files: 0,
-    filesTotal: 0,
-    instruments: 0,
-    notices: [],
-    exportDir: null,
-    changes: null,
-    waiting: false,
-    maxRunning: 3,
-  };
+  return jobView({ id: "20261207T230000Z-ab12", phase: "downloading", status, resumable: status === "running", bytes: 12_300, total: 1_100_000 });
 }
 
 describe("Jobs", () => {
